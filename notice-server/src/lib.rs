@@ -1,0 +1,1 @@
+//! notice-server (see issue: notice-server).

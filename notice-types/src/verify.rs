@@ -1,0 +1,470 @@
+//! The verifier: published bytes + trusted root + stored state + now → a verified feed and the new state.
+//!
+//! Order of checks (each fails closed):
+//! 1. size cap, then strict parse of the unsigned wrapper;
+//! 2. root chain: from the newest root the caller trusts, each next version must be signed by a threshold of
+//!    the current root keys and of its own, keep the feed id, and carry the version its position says;
+//! 3. feed envelope: payload type, then signatures by a threshold of the final root's feed keys, and only then
+//!    the payload is parsed (strictly, with limits);
+//! 4. feed id, link hosts, rollback (version floor; an equal version must be the same bytes), expiry judged at
+//!    `max(now, last verified issued_at)`.
+
+use std::fmt;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::envelope::{Envelope, FEED_PAYLOAD_TYPE, ROOT_PAYLOAD_TYPE, truncate};
+use crate::{FeedPayload, InvalidField, PublishedDocument, RootPayload, Timestamp};
+
+/// Which kind of key a signature check was about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Root keys (offline; sign root versions).
+    Root,
+    /// Feed keys (online; sign feeds).
+    Feed,
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Role::Root => "root",
+            Role::Feed => "feed",
+        })
+    }
+}
+
+/// Why a document was rejected. Each variant has a stable [`VerifyError::code`] for logs, metrics and other
+/// implementations' test vectors.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum VerifyError {
+    /// More bytes than any reader accepts.
+    #[error("document is {len} bytes, more than the {max} allowed")]
+    TooLarge {
+        /// Bytes received (or read so far).
+        len: usize,
+        /// The cap.
+        max: usize,
+    },
+    /// The unsigned wrapper or an envelope is not valid JSON of the right shape.
+    #[error("malformed document: {detail}")]
+    MalformedJson {
+        /// Parser message.
+        detail: String,
+    },
+    /// A payload or signature is not valid standard base64.
+    #[error("malformed base64 in {what}")]
+    MalformedBase64 {
+        /// Which part.
+        what: &'static str,
+    },
+    /// The envelope says it holds something else.
+    #[error("wrong payload type: expected {expected}, found {found:?}")]
+    WrongPayloadType {
+        /// What was expected.
+        expected: &'static str,
+        /// What the envelope says (truncated).
+        found: String,
+    },
+    /// No signature is by a trusted key.
+    #[error("no signature by a trusted {role} key")]
+    UnknownKey {
+        /// Root or feed.
+        role: Role,
+    },
+    /// A signature names a trusted key but does not verify: the bytes were changed.
+    #[error("{role} signature does not verify: the document was altered")]
+    BadSignature {
+        /// Root or feed.
+        role: Role,
+    },
+    /// Some, but too few, distinct trusted keys signed.
+    #[error("{valid} valid {role} signature(s) from distinct keys, {required} required")]
+    ThresholdNotMet {
+        /// Root or feed.
+        role: Role,
+        /// Distinct trusted keys with a valid signature.
+        valid: usize,
+        /// The threshold.
+        required: usize,
+    },
+    /// A signed payload is not valid JSON of the right shape, or breaks a rule.
+    #[error("invalid {role} payload: {detail}")]
+    InvalidPayload {
+        /// Root or feed.
+        role: Role,
+        /// What is wrong.
+        detail: String,
+    },
+    /// A newer root in the chain is not properly signed or changes what may not change.
+    #[error("root v{version} rejected: {detail}")]
+    RootRotation {
+        /// The version that was rejected.
+        version: u64,
+        /// Why.
+        detail: String,
+    },
+    /// A valid feed, but for another app or environment.
+    #[error("feed is for {found:?}, expected {expected:?}")]
+    WrongFeedId {
+        /// The trusted feed id.
+        expected: String,
+        /// The document's feed id.
+        found: String,
+    },
+    /// Older than a version already verified: a replay.
+    #[error("feed version {found} is older than version {floor} already seen (rollback)")]
+    RolledBack {
+        /// The version floor.
+        floor: u64,
+        /// The document's version.
+        found: u64,
+    },
+    /// Same version as the one stored, different content: the signer equivocated or a key is misused.
+    #[error("feed version {version} was already seen with different content")]
+    EqualVersionDifferentBytes {
+        /// The version.
+        version: u64,
+    },
+    /// Past its expiry: a frozen or stale copy.
+    #[error("feed expired at {expires_at} (judged at {as_of})")]
+    Expired {
+        /// The feed's expiry.
+        expires_at: Timestamp,
+        /// `max(now, last verified issued_at)`.
+        as_of: Timestamp,
+    },
+    /// The stored state belongs to another feed.
+    #[error("stored state is for feed {found:?}, not {expected:?}")]
+    StateForOtherFeed {
+        /// The trusted feed id.
+        expected: String,
+        /// The state's feed id.
+        found: String,
+    },
+}
+
+impl VerifyError {
+    /// A stable snake_case code, e.g. `rolled_back`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            VerifyError::TooLarge { .. } => "too_large",
+            VerifyError::MalformedJson { .. } => "malformed_json",
+            VerifyError::MalformedBase64 { .. } => "malformed_base64",
+            VerifyError::WrongPayloadType { .. } => "wrong_payload_type",
+            VerifyError::UnknownKey { .. } => "unknown_key",
+            VerifyError::BadSignature { .. } => "bad_signature",
+            VerifyError::ThresholdNotMet { .. } => "threshold_not_met",
+            VerifyError::InvalidPayload { .. } => "invalid_payload",
+            VerifyError::RootRotation { .. } => "root_rotation_rejected",
+            VerifyError::WrongFeedId { .. } => "wrong_feed_id",
+            VerifyError::RolledBack { .. } => "rolled_back",
+            VerifyError::EqualVersionDifferentBytes { .. } => "equal_version_different_bytes",
+            VerifyError::Expired { .. } => "expired",
+            VerifyError::StateForOtherFeed { .. } => "state_for_other_feed",
+        }
+    }
+}
+
+/// The root an app ships, already checked to be signed by a threshold of its own root keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustedRoot {
+    payload: RootPayload,
+}
+
+impl TrustedRoot {
+    /// Reads a root envelope (the JSON file the app ships). Any root version can be shipped; the document's
+    /// chain is followed from there.
+    pub fn from_envelope_bytes(bytes: &[u8]) -> Result<Self, VerifyError> {
+        if bytes.len() > crate::limits::MAX_DOCUMENT_BYTES {
+            return Err(VerifyError::TooLarge {
+                len: bytes.len(),
+                max: crate::limits::MAX_DOCUMENT_BYTES,
+            });
+        }
+        let envelope: Envelope =
+            serde_json::from_slice(bytes).map_err(|e| VerifyError::MalformedJson {
+                detail: e.to_string(),
+            })?;
+        Self::from_envelope(&envelope)
+    }
+
+    /// Same, from a parsed envelope.
+    pub fn from_envelope(envelope: &Envelope) -> Result<Self, VerifyError> {
+        let unverified = peek_root(envelope)?;
+        let payload = open_root(envelope, &unverified)?;
+        Ok(Self { payload })
+    }
+
+    /// The root's content.
+    pub fn payload(&self) -> &RootPayload {
+        &self.payload
+    }
+}
+
+/// What a client remembers between verifications. Persist it with the verified bytes; it only ever moves
+/// forward.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrustState {
+    /// The newest root verified so far.
+    pub root: RootPayload,
+    /// The newest feed verified so far (the rollback floor), if any.
+    pub feed: Option<FeedMark>,
+    /// The latest `issued_at` ever verified; expiry is judged at `max(now, this)`.
+    pub last_issued_at: Option<Timestamp>,
+}
+
+/// Identifies the newest verified feed: its version and a digest of its payload bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeedMark {
+    /// The version floor: lower versions are rollbacks.
+    pub version: u64,
+    /// Lowercase hex SHA-256 of the payload bytes; an equal version must match it.
+    pub sha256: String,
+}
+
+impl TrustState {
+    /// The state of a fresh install: the shipped root, no feed seen.
+    pub fn new(trusted: &TrustedRoot) -> Self {
+        Self {
+            root: trusted.payload.clone(),
+            feed: None,
+            last_issued_at: None,
+        }
+    }
+}
+
+/// Whether a verified document moved the feed forward.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// A higher version: store the bytes and the new state.
+    NewVersion,
+    /// The version already stored, same bytes: keep the stored copy (it is identical), store the state.
+    SameVersion,
+}
+
+/// A document that passed every check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    /// The feed.
+    pub feed: FeedPayload,
+    /// The root it verified under.
+    pub root: RootPayload,
+    /// The state to persist.
+    pub state: TrustState,
+    /// New or same version.
+    pub change: Change,
+}
+
+/// Verifies `bytes` for the feed of `trusted`, given the stored `state` (`None` on a fresh install) and the
+/// caller's `now`. Safe by default: nothing here skips rollback or expiry checks.
+pub fn verify(
+    bytes: &[u8],
+    trusted: &TrustedRoot,
+    state: Option<&TrustState>,
+    now: Timestamp,
+) -> Result<Verified, VerifyError> {
+    let fresh_state;
+    let state = match state {
+        Some(state) => state,
+        None => {
+            fresh_state = TrustState::new(trusted);
+            &fresh_state
+        }
+    };
+    if state.root.feed_id != trusted.payload.feed_id {
+        return Err(VerifyError::StateForOtherFeed {
+            expected: trusted.payload.feed_id.to_string(),
+            found: state.root.feed_id.to_string(),
+        });
+    }
+    // An app update may ship a newer root than the one remembered; start from whichever is newer.
+    let start = if trusted.payload.version > state.root.version {
+        &trusted.payload
+    } else {
+        &state.root
+    };
+    let (root, feed, payload) = verify_signatures(bytes, start)?;
+
+    let digest = hex::encode(Sha256::digest(&payload));
+    let change = match &state.feed {
+        Some(mark) if feed.version < mark.version => {
+            return Err(VerifyError::RolledBack {
+                floor: mark.version,
+                found: feed.version,
+            });
+        }
+        Some(mark) if feed.version == mark.version => {
+            if mark.sha256 != digest {
+                return Err(VerifyError::EqualVersionDifferentBytes {
+                    version: feed.version,
+                });
+            }
+            Change::SameVersion
+        }
+        _ => Change::NewVersion,
+    };
+    let as_of = state.last_issued_at.map_or(now, |seen| now.max(seen));
+    if as_of >= feed.expires_at {
+        return Err(VerifyError::Expired {
+            expires_at: feed.expires_at,
+            as_of,
+        });
+    }
+    let state = TrustState {
+        root: root.clone(),
+        feed: Some(FeedMark {
+            version: feed.version,
+            sha256: digest,
+        }),
+        last_issued_at: Some(
+            state
+                .last_issued_at
+                .map_or(feed.issued_at, |seen| seen.max(feed.issued_at)),
+        ),
+    };
+    Ok(Verified {
+        feed,
+        root,
+        state,
+        change,
+    })
+}
+
+/// Checks signatures, chain, feed id and links, and **nothing about freshness**: no rollback floor, no expiry.
+///
+/// For tools that inspect old or archived documents (a post-incident review, `notice verify --dangerous-…`),
+/// never for deciding what to show users.
+pub fn dangerous_verify_ignoring_freshness(
+    bytes: &[u8],
+    trusted: &TrustedRoot,
+) -> Result<(RootPayload, FeedPayload), VerifyError> {
+    let (root, feed, _) = verify_signatures(bytes, &trusted.payload)?;
+    Ok((root, feed))
+}
+
+fn verify_signatures(
+    bytes: &[u8],
+    start: &RootPayload,
+) -> Result<(RootPayload, FeedPayload, Vec<u8>), VerifyError> {
+    let document = PublishedDocument::parse(bytes)?;
+    let root = follow_chain(&document.roots, start)?;
+
+    let payload = document.feed.open(
+        FEED_PAYLOAD_TYPE,
+        Role::Feed,
+        &root.feed_keys,
+        root.feed_threshold,
+    )?;
+    let feed: FeedPayload =
+        serde_json::from_slice(&payload).map_err(|e| VerifyError::InvalidPayload {
+            role: Role::Feed,
+            detail: e.to_string(),
+        })?;
+    if feed.feed_id != root.feed_id {
+        return Err(VerifyError::WrongFeedId {
+            expected: root.feed_id.to_string(),
+            found: feed.feed_id.to_string(),
+        });
+    }
+    check_links(&feed, &root).map_err(|e| VerifyError::InvalidPayload {
+        role: Role::Feed,
+        detail: e.to_string(),
+    })?;
+    Ok((root, feed, payload))
+}
+
+/// Walks `roots[start.version..]`: each entry must be the next version, signed by a threshold of the current
+/// root keys and of its own, for the same feed.
+fn follow_chain(roots: &[Envelope], start: &RootPayload) -> Result<RootPayload, VerifyError> {
+    let mut current = start.clone();
+    let skip = usize::try_from(current.version).unwrap_or(usize::MAX);
+    for envelope in roots.iter().skip(skip) {
+        let version = current.version + 1;
+        let rejected = |detail: String| VerifyError::RootRotation { version, detail };
+        let payload = envelope
+            .open(
+                ROOT_PAYLOAD_TYPE,
+                Role::Root,
+                &current.root_keys,
+                current.root_threshold,
+            )
+            .map_err(|e| rejected(format!("not signed by root v{}: {e}", current.version)))?;
+        let next: RootPayload =
+            serde_json::from_slice(&payload).map_err(|e| rejected(e.to_string()))?;
+        if next.version != version {
+            return Err(rejected(format!(
+                "position {} of the chain holds version {}",
+                version - 1,
+                next.version
+            )));
+        }
+        if next.feed_id != current.feed_id {
+            return Err(rejected(format!(
+                "changes the feed id to {:?}",
+                next.feed_id.as_str()
+            )));
+        }
+        envelope
+            .open(
+                ROOT_PAYLOAD_TYPE,
+                Role::Root,
+                &next.root_keys,
+                next.root_threshold,
+            )
+            .map_err(|e| rejected(format!("not signed by its own root keys: {e}")))?;
+        current = next;
+    }
+    Ok(current)
+}
+
+/// Every link in the feed must satisfy the root's link policy.
+pub(crate) fn check_links(feed: &FeedPayload, root: &RootPayload) -> Result<(), InvalidField> {
+    for (i, notice) in feed.notices.iter().enumerate() {
+        if let Some(link) = &notice.link {
+            crate::notice::check_link(link, &root.link_hosts)
+                .map_err(|e| e.within(&format!("notices[{i}].link")))?;
+        }
+    }
+    Ok(())
+}
+
+/// Parses a root payload without checking signatures: only to learn which keys to check with for a
+/// self-signed root the caller already chose to trust, or a chain the caller signed itself.
+fn peek_root(envelope: &Envelope) -> Result<RootPayload, VerifyError> {
+    if envelope.payload_type != ROOT_PAYLOAD_TYPE {
+        return Err(VerifyError::WrongPayloadType {
+            expected: ROOT_PAYLOAD_TYPE,
+            found: truncate(&envelope.payload_type),
+        });
+    }
+    let payload = STANDARD
+        .decode(&envelope.payload)
+        .map_err(|_| VerifyError::MalformedBase64 { what: "payload" })?;
+    serde_json::from_slice(&payload).map_err(|e| VerifyError::InvalidPayload {
+        role: Role::Root,
+        detail: e.to_string(),
+    })
+}
+
+/// The version inside a root envelope the caller signed itself (for assembling documents).
+pub(crate) fn peek_root_version(envelope: &Envelope) -> Option<u64> {
+    peek_root(envelope).ok().map(|root| root.version)
+}
+
+fn open_root(envelope: &Envelope, claimed: &RootPayload) -> Result<RootPayload, VerifyError> {
+    let payload = envelope.open(
+        ROOT_PAYLOAD_TYPE,
+        Role::Root,
+        &claimed.root_keys,
+        claimed.root_threshold,
+    )?;
+    serde_json::from_slice(&payload).map_err(|e| VerifyError::InvalidPayload {
+        role: Role::Root,
+        detail: e.to_string(),
+    })
+}
