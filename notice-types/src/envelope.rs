@@ -81,6 +81,8 @@ impl Envelope {
     ///
     /// A signature's keyid selects the key to try; an empty keyid tries every trusted key. A keyid is never a
     /// reason to accept, only to narrow the search, and each trusted key counts once however often it signed.
+    /// Signatures by keys the root does not list are ignored (a rotation may add them); a signature that names a
+    /// trusted key and fails rejects the envelope.
     pub(crate) fn open(
         &self,
         expected_type: &'static str,
@@ -123,18 +125,16 @@ impl Envelope {
         }
         let valid = signers.len();
         let required = threshold as usize;
-        if valid >= required && required > 0 {
-            Ok(payload)
-        } else if valid == 0 && known_key_failed {
+        if known_key_failed {
+            // A signature that names a trusted key but does not verify is evidence of tampering; the signer never
+            // produces one. Fail closed even if other signatures would meet the threshold.
             Err(VerifyError::BadSignature { role })
+        } else if valid >= required && required > 0 {
+            Ok(payload)
         } else if valid == 0 {
             Err(VerifyError::UnknownKey { role })
         } else {
-            Err(VerifyError::ThresholdNotMet {
-                role,
-                valid,
-                required,
-            })
+            Err(VerifyError::ThresholdNotMet { role, valid, required })
         }
     }
 }

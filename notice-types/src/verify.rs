@@ -2,8 +2,9 @@
 //!
 //! Order of checks (each fails closed):
 //! 1. size cap, then strict parse of the unsigned wrapper;
-//! 2. root chain: from the newest root the caller trusts, each next version must be signed by a threshold of
-//!    the current root keys and of its own, keep the feed id, and carry the version its position says;
+//! 2. root chain, all of it from version 1: each version signed by a threshold of the previous version's root
+//!    keys and of its own, same feed id, the version its position says, and the entry at the caller's trusted
+//!    version equal to that trusted root;
 //! 3. feed envelope: payload type, then signatures by a threshold of the final root's feed keys, and only then
 //!    the payload is parsed (strictly, with limits);
 //! 4. feed id, link hosts, rollback (version floor; an equal version must be the same bytes), expiry judged at
@@ -108,6 +109,14 @@ pub enum VerifyError {
         /// Why.
         detail: String,
     },
+    /// The document's root chain does not match the roots this client already trusts.
+    #[error("root chain rejected at v{version}: {detail}")]
+    RootChain {
+        /// The version at which it failed.
+        version: u64,
+        /// Why.
+        detail: String,
+    },
     /// A valid feed, but for another app or environment.
     #[error("feed is for {found:?}, expected {expected:?}")]
     WrongFeedId {
@@ -161,6 +170,7 @@ impl VerifyError {
             VerifyError::ThresholdNotMet { .. } => "threshold_not_met",
             VerifyError::InvalidPayload { .. } => "invalid_payload",
             VerifyError::RootRotation { .. } => "root_rotation_rejected",
+            VerifyError::RootChain { .. } => "root_chain_rejected",
             VerifyError::WrongFeedId { .. } => "wrong_feed_id",
             VerifyError::RolledBack { .. } => "rolled_back",
             VerifyError::EqualVersionDifferentBytes { .. } => "equal_version_different_bytes",
@@ -378,48 +388,56 @@ fn verify_signatures(
     Ok((root, feed, payload))
 }
 
-/// Walks `roots[start.version..]`: each entry must be the next version, signed by a threshold of the current
-/// root keys and of its own, for the same feed.
+/// Verifies the whole chain `roots[0..]` and returns its newest root.
+///
+/// `roots[i]` must be version `i + 1`; version 1 is signed by a threshold of its own root keys; every later
+/// version by a threshold of the previous version's root keys and of its own, for the same feed id. The entry at
+/// the caller's trusted version must be that root exactly, which anchors the older entries (each signed into the
+/// next) and the newer ones (each signed by the one before). Every byte of the chain is thereby authenticated:
+/// nothing in a published document goes unchecked.
 fn follow_chain(roots: &[Envelope], start: &RootPayload) -> Result<RootPayload, VerifyError> {
-    let mut current = start.clone();
-    let skip = usize::try_from(current.version).unwrap_or(usize::MAX);
-    for envelope in roots.iter().skip(skip) {
-        let version = current.version + 1;
-        let rejected = |detail: String| VerifyError::RootRotation { version, detail };
-        let payload = envelope
-            .open(
-                ROOT_PAYLOAD_TYPE,
-                Role::Root,
-                &current.root_keys,
-                current.root_threshold,
-            )
-            .map_err(|e| rejected(format!("not signed by root v{}: {e}", current.version)))?;
-        let next: RootPayload =
-            serde_json::from_slice(&payload).map_err(|e| rejected(e.to_string()))?;
-        if next.version != version {
-            return Err(rejected(format!(
-                "position {} of the chain holds version {}",
-                version - 1,
-                next.version
-            )));
-        }
-        if next.feed_id != current.feed_id {
-            return Err(rejected(format!(
-                "changes the feed id to {:?}",
-                next.feed_id.as_str()
-            )));
-        }
-        envelope
-            .open(
-                ROOT_PAYLOAD_TYPE,
-                Role::Root,
-                &next.root_keys,
-                next.root_threshold,
-            )
-            .map_err(|e| rejected(format!("not signed by its own root keys: {e}")))?;
-        current = next;
+    if (roots.len() as u64) < start.version {
+        return Err(VerifyError::RootChain {
+            version: roots.len() as u64 + 1,
+            detail: format!("the document carries {} root version(s); this client trusts v{}", roots.len(), start.version),
+        });
     }
-    Ok(current)
+    let mut previous: Option<RootPayload> = None;
+    for (index, envelope) in roots.iter().enumerate() {
+        let version = index as u64 + 1;
+        let rejected = |detail: String| {
+            if version > start.version {
+                VerifyError::RootRotation { version, detail }
+            } else {
+                VerifyError::RootChain { version, detail }
+            }
+        };
+        let current = match &previous {
+            None => {
+                let claimed = peek_root(envelope).map_err(|e| rejected(e.to_string()))?;
+                open_root(envelope, &claimed).map_err(|e| rejected(format!("not signed by its own root keys: {e}")))?
+            }
+            Some(previous) => {
+                let payload = envelope
+                    .open(ROOT_PAYLOAD_TYPE, Role::Root, &previous.root_keys, previous.root_threshold)
+                    .map_err(|e| rejected(format!("not signed by root v{}: {e}", previous.version)))?;
+                let next: RootPayload = serde_json::from_slice(&payload).map_err(|e| rejected(e.to_string()))?;
+                open_root(envelope, &next).map_err(|e| rejected(format!("not signed by its own root keys: {e}")))?
+            }
+        };
+        if current.version != version {
+            return Err(rejected(format!("position {index} of the chain holds version {}", current.version)));
+        }
+        if current.feed_id != start.feed_id {
+            return Err(rejected(format!("is for feed {:?}", current.feed_id.as_str())));
+        }
+        if version == start.version && current != *start {
+            return Err(rejected("differs from the root this client trusts at that version".to_owned()));
+        }
+        previous = Some(current);
+    }
+    // Non-empty: the chain holds at least `start.version >= 1` entries.
+    previous.ok_or_else(|| VerifyError::RootChain { version: 1, detail: "empty root chain".to_owned() })
 }
 
 /// Every link in the feed must satisfy the root's link policy.

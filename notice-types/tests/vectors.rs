@@ -1,0 +1,44 @@
+//! The committed test vectors are current and every case verifies as its manifest says.
+
+mod support;
+
+use std::path::Path;
+
+use notice_types::{Timestamp, TrustState, TrustedRoot, verify};
+
+fn dir() -> &'static Path {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors"))
+}
+
+#[test]
+fn committed_vectors_match_the_generator() {
+    for (name, bytes) in support::vectors() {
+        let committed = std::fs::read(dir().join(&name)).unwrap_or_default();
+        assert!(
+            committed == bytes,
+            "tests/vectors/{name} is out of date; run: cargo run -p notice-types --example vectors -- notice-types/tests/vectors"
+        );
+    }
+}
+
+#[test]
+fn every_vector_verifies_as_the_manifest_says() {
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir().join("manifest.json")).unwrap()).unwrap();
+    let root = std::fs::read(dir().join(manifest["trusted_root"].as_str().unwrap())).unwrap();
+    let trusted = TrustedRoot::from_envelope_bytes(&root).unwrap();
+    let cases = manifest["cases"].as_array().unwrap();
+    assert!(cases.len() >= 10);
+    for case in cases {
+        let name = case["name"].as_str().unwrap();
+        let document = std::fs::read(dir().join(case["document"].as_str().unwrap())).unwrap();
+        let state: Option<TrustState> = serde_json::from_value(case["state"].clone()).unwrap();
+        let now = Timestamp::parse(case["now"].as_str().unwrap()).unwrap();
+        let result = verify(&document, &trusted, state.as_ref(), now);
+        match (case["expect"].as_str().unwrap(), result) {
+            ("ok", Ok(_)) | ("any", Err(_)) => {}
+            (code, Err(err)) => assert_eq!(err.code(), code, "{name}: {err}"),
+            (code, Ok(_)) => panic!("{name}: expected {code}, accepted"),
+        }
+    }
+}
