@@ -21,7 +21,7 @@ fuzz_target!(|data: &[u8]| {
         .expect("trusted root");
     let now = Timestamp::from_unix(1_782_917_100);
     let _ = verify(data, &trusted, None, now);
-    let state = TrustState { feed: None, last_issued_at: Some(now), ..TrustState::new(&trusted) };
+    let state = TrustState { last_issued_at: Some(now), ..TrustState::new(&trusted) };
     let _ = verify(data, &trusted, Some(&state), now);
     let _ = TrustedRoot::from_envelope_bytes(data);
 });

@@ -9,7 +9,9 @@
 mod support;
 
 fn main() -> std::io::Result<()> {
-    let dir = std::env::args().nth(1).unwrap_or_else(|| "notice-types/tests/vectors".to_owned());
+    let dir = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "notice-types/tests/vectors".to_owned());
     std::fs::create_dir_all(&dir)?;
     for (name, bytes) in support::vectors() {
         std::fs::write(std::path::Path::new(&dir).join(&name), bytes)?;

@@ -134,7 +134,11 @@ impl Envelope {
         } else if valid == 0 {
             Err(VerifyError::UnknownKey { role })
         } else {
-            Err(VerifyError::ThresholdNotMet { role, valid, required })
+            Err(VerifyError::ThresholdNotMet {
+                role,
+                valid,
+                required,
+            })
         }
     }
 }

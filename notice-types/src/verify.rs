@@ -222,6 +222,10 @@ impl TrustedRoot {
 pub struct TrustState {
     /// The newest root verified so far.
     pub root: RootPayload,
+    /// Digest of the root chain that `root` was verified from; the same chain is not re-verified (an
+    /// optimization: absent, everything is verified from version 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub root_chain_sha256: Option<String>,
     /// The newest feed verified so far (the rollback floor), if any.
     pub feed: Option<FeedMark>,
     /// The latest `issued_at` ever verified; expiry is judged at `max(now, this)`.
@@ -242,6 +246,7 @@ impl TrustState {
     pub fn new(trusted: &TrustedRoot) -> Self {
         Self {
             root: trusted.payload.clone(),
+            root_chain_sha256: None,
             feed: None,
             last_issued_at: None,
         }
@@ -298,7 +303,18 @@ pub fn verify(
     } else {
         &state.root
     };
-    let (root, feed, payload) = verify_signatures(bytes, start)?;
+    let document = PublishedDocument::parse(bytes)?;
+    let chain_sha256 = chain_digest(&document.roots);
+    // The exact chain this state was built from was fully verified before; checking its signatures again
+    // would prove nothing new. Any other chain, or a newer shipped root, is verified from version 1.
+    let root = if start == &state.root
+        && state.root_chain_sha256.as_deref() == Some(chain_sha256.as_str())
+    {
+        state.root.clone()
+    } else {
+        follow_chain(&document.roots, start)?
+    };
+    let (feed, payload) = open_feed(&document, &root)?;
 
     let digest = hex::encode(Sha256::digest(&payload));
     let change = match &state.feed {
@@ -327,6 +343,7 @@ pub fn verify(
     }
     let state = TrustState {
         root: root.clone(),
+        root_chain_sha256: Some(chain_sha256),
         feed: Some(FeedMark {
             version: feed.version,
             sha256: digest,
@@ -353,17 +370,17 @@ pub fn dangerous_verify_ignoring_freshness(
     bytes: &[u8],
     trusted: &TrustedRoot,
 ) -> Result<(RootPayload, FeedPayload), VerifyError> {
-    let (root, feed, _) = verify_signatures(bytes, &trusted.payload)?;
+    let document = PublishedDocument::parse(bytes)?;
+    let root = follow_chain(&document.roots, &trusted.payload)?;
+    let (feed, _) = open_feed(&document, &root)?;
     Ok((root, feed))
 }
 
-fn verify_signatures(
-    bytes: &[u8],
-    start: &RootPayload,
-) -> Result<(RootPayload, FeedPayload, Vec<u8>), VerifyError> {
-    let document = PublishedDocument::parse(bytes)?;
-    let root = follow_chain(&document.roots, start)?;
-
+/// Opens the feed envelope under `root` and checks what the root decides: feed id and link hosts.
+fn open_feed(
+    document: &PublishedDocument,
+    root: &RootPayload,
+) -> Result<(FeedPayload, Vec<u8>), VerifyError> {
     let payload = document.feed.open(
         FEED_PAYLOAD_TYPE,
         Role::Feed,
@@ -381,11 +398,18 @@ fn verify_signatures(
             found: feed.feed_id.to_string(),
         });
     }
-    check_links(&feed, &root).map_err(|e| VerifyError::InvalidPayload {
+    check_links(&feed, root).map_err(|e| VerifyError::InvalidPayload {
         role: Role::Feed,
         detail: e.to_string(),
     })?;
-    Ok((root, feed, payload))
+    Ok((feed, payload))
+}
+
+/// Lowercase hex SHA-256 of the chain as this crate serializes it: equal for equal envelopes, whatever
+/// whitespace the document used.
+fn chain_digest(roots: &[Envelope]) -> String {
+    let canonical = serde_json::to_vec(roots).unwrap_or_default();
+    hex::encode(Sha256::digest(canonical))
 }
 
 /// Verifies the whole chain `roots[0..]` and returns its newest root.
@@ -399,7 +423,11 @@ fn follow_chain(roots: &[Envelope], start: &RootPayload) -> Result<RootPayload, 
     if (roots.len() as u64) < start.version {
         return Err(VerifyError::RootChain {
             version: roots.len() as u64 + 1,
-            detail: format!("the document carries {} root version(s); this client trusts v{}", roots.len(), start.version),
+            detail: format!(
+                "the document carries {} root version(s); this client trusts v{}",
+                roots.len(),
+                start.version
+            ),
         });
     }
     let mut previous: Option<RootPayload> = None;
@@ -415,29 +443,50 @@ fn follow_chain(roots: &[Envelope], start: &RootPayload) -> Result<RootPayload, 
         let current = match &previous {
             None => {
                 let claimed = peek_root(envelope).map_err(|e| rejected(e.to_string()))?;
-                open_root(envelope, &claimed).map_err(|e| rejected(format!("not signed by its own root keys: {e}")))?
+                open_root(envelope, &claimed)
+                    .map_err(|e| rejected(format!("not signed by its own root keys: {e}")))?
             }
             Some(previous) => {
                 let payload = envelope
-                    .open(ROOT_PAYLOAD_TYPE, Role::Root, &previous.root_keys, previous.root_threshold)
-                    .map_err(|e| rejected(format!("not signed by root v{}: {e}", previous.version)))?;
-                let next: RootPayload = serde_json::from_slice(&payload).map_err(|e| rejected(e.to_string()))?;
-                open_root(envelope, &next).map_err(|e| rejected(format!("not signed by its own root keys: {e}")))?
+                    .open(
+                        ROOT_PAYLOAD_TYPE,
+                        Role::Root,
+                        &previous.root_keys,
+                        previous.root_threshold,
+                    )
+                    .map_err(|e| {
+                        rejected(format!("not signed by root v{}: {e}", previous.version))
+                    })?;
+                let next: RootPayload =
+                    serde_json::from_slice(&payload).map_err(|e| rejected(e.to_string()))?;
+                open_root(envelope, &next)
+                    .map_err(|e| rejected(format!("not signed by its own root keys: {e}")))?
             }
         };
         if current.version != version {
-            return Err(rejected(format!("position {index} of the chain holds version {}", current.version)));
+            return Err(rejected(format!(
+                "position {index} of the chain holds version {}",
+                current.version
+            )));
         }
         if current.feed_id != start.feed_id {
-            return Err(rejected(format!("is for feed {:?}", current.feed_id.as_str())));
+            return Err(rejected(format!(
+                "is for feed {:?}",
+                current.feed_id.as_str()
+            )));
         }
         if version == start.version && current != *start {
-            return Err(rejected("differs from the root this client trusts at that version".to_owned()));
+            return Err(rejected(
+                "differs from the root this client trusts at that version".to_owned(),
+            ));
         }
         previous = Some(current);
     }
     // Non-empty: the chain holds at least `start.version >= 1` entries.
-    previous.ok_or_else(|| VerifyError::RootChain { version: 1, detail: "empty root chain".to_owned() })
+    previous.ok_or_else(|| VerifyError::RootChain {
+        version: 1,
+        detail: "empty root chain".to_owned(),
+    })
 }
 
 /// Every link in the feed must satisfy the root's link policy.

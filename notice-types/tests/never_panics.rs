@@ -48,9 +48,16 @@ fn arb_json(depth: u32) -> impl Strategy<Value = serde_json::Value> {
         prop_oneof![
             proptest::collection::vec(inner.clone(), 0..4).prop_map(serde_json::Value::from),
             proptest::collection::btree_map(
-                prop_oneof![Just("roots".to_owned()), Just("feed".to_owned()), Just("payloadType".to_owned()),
-                    Just("payload".to_owned()), Just("signatures".to_owned()), Just("sig".to_owned()),
-                    Just("keyid".to_owned()), "[a-z]{1,6}"],
+                prop_oneof![
+                    Just("roots".to_owned()),
+                    Just("feed".to_owned()),
+                    Just("payloadType".to_owned()),
+                    Just("payload".to_owned()),
+                    Just("signatures".to_owned()),
+                    Just("sig".to_owned()),
+                    Just("keyid".to_owned()),
+                    "[a-z]{1,6}"
+                ],
                 inner,
                 0..5,
             )

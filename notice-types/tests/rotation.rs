@@ -9,14 +9,37 @@ use support::*;
 fn a_client_shipping_root_v1_follows_v2_and_v3() {
     let mut owner = Owner::new();
     let trusted = owner.trusted();
-    let v1 = verify(&owner.publish(&owner.feed(1, 0, vec![])), &trusted, None, at(1)).unwrap();
+    let v1 = verify(
+        &owner.publish(&owner.feed(1, 0, vec![])),
+        &trusted,
+        None,
+        at(1),
+    )
+    .unwrap();
     owner.rotate(&[1], &[4]); // v2: new feed key
     owner.rotate(&[5], &[6]); // v3: new root key and feed key
-    let v3 = verify(&owner.publish(&owner.feed(2, 0, vec![])), &trusted, Some(&v1.state), at(2)).unwrap();
+    let v3 = verify(
+        &owner.publish(&owner.feed(2, 0, vec![])),
+        &trusted,
+        Some(&v1.state),
+        at(2),
+    )
+    .unwrap();
     assert_eq!(v3.root.version, 3);
     assert_eq!(v3.state.root.version, 3);
     // A fresh install that ships v1 gets there in one step as well.
-    assert_eq!(verify(&owner.publish(&owner.feed(2, 0, vec![])), &trusted, None, at(2)).unwrap().root.version, 3);
+    assert_eq!(
+        verify(
+            &owner.publish(&owner.feed(2, 0, vec![])),
+            &trusted,
+            None,
+            at(2)
+        )
+        .unwrap()
+        .root
+        .version,
+        3
+    );
 }
 
 #[test]
@@ -30,16 +53,29 @@ fn a_new_root_signed_only_by_its_own_new_keys_is_rejected() {
         feed_keys: vec![key(8).public_key()],
         ..owner.root().clone()
     };
-    let envelope = notice_types::Envelope::sign(ROOT_PAYLOAD_TYPE, &serde_json::to_vec(&v2).unwrap(), &[&key(7)]);
-    let feed = notice_types::FeedPayload { ..owner.feed(2, 0, vec![outage("phish")]) };
-    let feed_envelope = notice_types::Envelope::sign(FEED_PAYLOAD_TYPE, &serde_json::to_vec(&feed).unwrap(), &[&key(8)]);
+    let envelope = notice_types::Envelope::sign(
+        ROOT_PAYLOAD_TYPE,
+        &serde_json::to_vec(&v2).unwrap(),
+        &[&key(7)],
+    );
+    let feed = notice_types::FeedPayload {
+        ..owner.feed(2, 0, vec![outage("phish")])
+    };
+    let feed_envelope = notice_types::Envelope::sign(
+        FEED_PAYLOAD_TYPE,
+        &serde_json::to_vec(&feed).unwrap(),
+        &[&key(8)],
+    );
     let bytes = serde_json::to_vec(&notice_types::PublishedDocument {
         roots: vec![owner.envelopes[0].clone(), envelope],
         feed: feed_envelope,
     })
     .unwrap();
     let err = verify(&bytes, &owner.trusted(), None, at(1)).unwrap_err();
-    assert!(matches!(err, VerifyError::RootRotation { version: 2, .. }), "{err}");
+    assert!(
+        matches!(err, VerifyError::RootRotation { version: 2, .. }),
+        "{err}"
+    );
     assert!(err.to_string().contains("not signed by root v1"), "{err}");
 }
 
@@ -48,7 +84,13 @@ fn after_rotation_the_old_feed_key_no_longer_verifies() {
     let mut owner = Owner::new();
     owner.rotate(&[1], &[4]);
     let trusted = owner.trusted();
-    let seen = verify(&owner.publish(&owner.feed(5, 0, vec![])), &trusted, None, at(1)).unwrap();
+    let seen = verify(
+        &owner.publish(&owner.feed(5, 0, vec![])),
+        &trusted,
+        None,
+        at(1),
+    )
+    .unwrap();
     // The thief still has feed key 2 and signs a higher version, with the current chain attached.
     let stolen = owner.publish_feed_with(&owner.feed(6, 0, vec![outage("phish")]), &[2]);
     let err = verify(&stolen, &trusted, Some(&seen.state), at(2)).unwrap_err();
@@ -66,7 +108,13 @@ fn a_chain_with_a_tampered_older_root_is_rejected() {
     let mut document: serde_json::Value =
         serde_json::from_slice(&owner.publish(&owner.feed(1, 0, vec![]))).unwrap();
     document["roots"][0]["signatures"][0]["keyid"] = "00".repeat(32).into();
-    let err = verify(&serde_json::to_vec(&document).unwrap(), &owner.trusted(), None, at(1)).unwrap_err();
+    let err = verify(
+        &serde_json::to_vec(&document).unwrap(),
+        &owner.trusted(),
+        None,
+        at(1),
+    )
+    .unwrap_err();
     assert_eq!(err.code(), "root_chain_rejected", "{err}");
 }
 
@@ -78,6 +126,39 @@ fn roots_out_of_order_are_rejected() {
     let mut document: serde_json::Value =
         serde_json::from_slice(&owner.publish(&owner.feed(1, 0, vec![]))).unwrap();
     document["roots"].as_array_mut().unwrap().swap(1, 2);
-    let err = verify(&serde_json::to_vec(&document).unwrap(), &owner.trusted(), None, at(1)).unwrap_err();
+    let err = verify(
+        &serde_json::to_vec(&document).unwrap(),
+        &owner.trusted(),
+        None,
+        at(1),
+    )
+    .unwrap_err();
     assert_eq!(err.code(), "root_rotation_rejected", "{err}");
+}
+
+#[test]
+fn a_client_that_cached_a_chain_still_follows_a_longer_one() {
+    let mut owner = Owner::new();
+    let trusted = owner.trusted();
+    let first = verify(
+        &owner.publish(&owner.feed(1, 0, vec![])),
+        &trusted,
+        None,
+        at(1),
+    )
+    .unwrap();
+    assert!(first.state.root_chain_sha256.is_some());
+    owner.rotate(&[1], &[4]);
+    let second = verify(
+        &owner.publish(&owner.feed(2, 0, vec![])),
+        &trusted,
+        Some(&first.state),
+        at(2),
+    )
+    .unwrap();
+    assert_eq!(second.root.version, 2);
+    assert_ne!(
+        second.state.root_chain_sha256,
+        first.state.root_chain_sha256
+    );
 }

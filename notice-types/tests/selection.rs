@@ -4,7 +4,10 @@ mod support;
 
 use std::collections::BTreeSet;
 
-use notice_types::{Context, Dismissal, FeedPayload, LanguageTag, Notice, Platform, Severity, Status, Timestamp, select};
+use notice_types::{
+    Context, Dismissal, FeedPayload, LanguageTag, Notice, Platform, Severity, Status, Timestamp,
+    select,
+};
 use support::*;
 
 fn feed(notices: Vec<Notice>) -> FeedPayload {
@@ -12,11 +15,20 @@ fn feed(notices: Vec<Notice>) -> FeedPayload {
 }
 
 fn ids(feed: &FeedPayload, context: &Context, now: Timestamp) -> Vec<String> {
-    select(feed, context, now).into_iter().map(|n| n.id.to_string()).collect()
+    select(feed, context, now)
+        .into_iter()
+        .map(|n| n.id.to_string())
+        .collect()
 }
 
 fn locales(tags: &[&str]) -> Context {
-    Context { locales: tags.iter().map(|t| LanguageTag::from_locale(t).unwrap()).collect(), ..Context::default() }
+    Context {
+        locales: tags
+            .iter()
+            .map(|t| LanguageTag::from_locale(t).unwrap())
+            .collect(),
+        ..Context::default()
+    }
 }
 
 #[test]
@@ -25,8 +37,16 @@ fn scheduled_maintenance_appears_at_show_from_and_disappears_at_ends_at_without_
     let context = Context::default();
     let seen = |t: i64| select(&feed, &context, at(t)).first().map(|n| n.status);
     assert_eq!(seen(10 * HOUR - 1), None, "not before show_from");
-    assert_eq!(seen(10 * HOUR), Some(Status::Scheduled), "announced from show_from");
-    assert_eq!(seen(20 * HOUR), Some(Status::InProgress), "in progress from starts_at, by the device clock");
+    assert_eq!(
+        seen(10 * HOUR),
+        Some(Status::Scheduled),
+        "announced from show_from"
+    );
+    assert_eq!(
+        seen(20 * HOUR),
+        Some(Status::InProgress),
+        "in progress from starts_at, by the device clock"
+    );
     assert_eq!(seen(22 * HOUR - 1), Some(Status::InProgress));
     assert_eq!(seen(22 * HOUR), None, "gone at ends_at");
 }
@@ -37,7 +57,14 @@ fn resolved_and_completed_notices_are_not_shown() {
     resolved.status = Status::Resolved;
     let mut completed = maintenance("c", 0, HOUR, 2 * HOUR);
     completed.status = Status::Completed;
-    assert!(ids(&feed(vec![resolved, completed]), &Context::default(), at(HOUR)).is_empty());
+    assert!(
+        ids(
+            &feed(vec![resolved, completed]),
+            &Context::default(),
+            at(HOUR)
+        )
+        .is_empty()
+    );
 }
 
 #[test]
@@ -45,10 +72,20 @@ fn platform_targeting() {
     let mut ios_only = outage("ios-only");
     ios_only.platforms = vec![Platform::Ios];
     let feed = feed(vec![ios_only, outage("everyone")]);
-    let on = |platform| Context { platform: Some(platform), ..Context::default() };
+    let on = |platform| Context {
+        platform: Some(platform),
+        ..Context::default()
+    };
     assert_eq!(ids(&feed, &on(Platform::Android), at(1)), ["everyone"]);
-    assert_eq!(ids(&feed, &on(Platform::Ios), at(1)), ["everyone", "ios-only"]);
-    assert_eq!(ids(&feed, &Context::default(), at(1)).len(), 2, "no platform given: everything (status pages)");
+    assert_eq!(
+        ids(&feed, &on(Platform::Ios), at(1)),
+        ["everyone", "ios-only"]
+    );
+    assert_eq!(
+        ids(&feed, &Context::default(), at(1)).len(),
+        2,
+        "no platform given: everything (status pages)"
+    );
 }
 
 #[test]
@@ -56,7 +93,10 @@ fn semver_targeting() {
     let mut old_apps = outage("update-your-app");
     old_apps.app_versions = Some(semver::VersionReq::parse("<7.4.0").unwrap());
     let feed = feed(vec![old_apps]);
-    let on = |v: &str| Context { app_version: Some(semver::Version::parse(v).unwrap()), ..Context::default() };
+    let on = |v: &str| Context {
+        app_version: Some(semver::Version::parse(v).unwrap()),
+        ..Context::default()
+    };
     assert_eq!(ids(&feed, &on("7.3.9"), at(1)), ["update-your-app"]);
     assert!(ids(&feed, &on("7.4.0"), at(1)).is_empty());
     assert!(ids(&feed, &on("8.0.0"), at(1)).is_empty());
@@ -88,7 +128,10 @@ fn a_dutch_user_gets_english_when_there_is_no_dutch() {
     let mut notice = outage("x");
     notice.title = text(&[("en", "Only English")]);
     notice.body = text(&[("en", "Body")]);
-    assert_eq!(select(&feed(vec![notice]), &locales(&["nl"]), at(1))[0].title, "Only English");
+    assert_eq!(
+        select(&feed(vec![notice]), &locales(&["nl"]), at(1))[0].title,
+        "Only English"
+    );
 }
 
 #[test]
@@ -97,14 +140,20 @@ fn title_and_body_never_mix_languages() {
     notice.title = text(&[("en", "EN title"), ("nl", "NL titel")]);
     notice.body = text(&[("en", "EN body")]);
     let shown = select(&feed(vec![notice]), &locales(&["nl"]), at(1)).remove(0);
-    assert_eq!((shown.title.as_str(), shown.body.as_str()), ("EN title", "EN body"));
+    assert_eq!(
+        (shown.title.as_str(), shown.body.as_str()),
+        ("EN title", "EN body")
+    );
 }
 
 #[test]
 fn dismissal_hides_one_revision_and_a_new_revision_shows_again() {
     let mut notice = maintenance("m", 0, HOUR, 2 * HOUR);
     let dismissed = Context {
-        dismissed: BTreeSet::from([Dismissal { id: notice.id.clone(), revision: 1 }]),
+        dismissed: BTreeSet::from([Dismissal {
+            id: notice.id.clone(),
+            revision: 1,
+        }]),
         ..Context::default()
     };
     assert!(ids(&feed(vec![notice.clone()]), &dismissed, at(1)).is_empty());
@@ -117,7 +166,10 @@ fn non_dismissible_notices_ignore_dismissals() {
     let notice = outage("o");
     assert!(!notice.dismissible);
     let context = Context {
-        dismissed: BTreeSet::from([Dismissal { id: notice.id.clone(), revision: 1 }]),
+        dismissed: BTreeSet::from([Dismissal {
+            id: notice.id.clone(),
+            revision: 1,
+        }]),
         ..Context::default()
     };
     assert_eq!(ids(&feed(vec![notice]), &context, at(1)), ["o"]);
@@ -138,7 +190,10 @@ fn ordered_by_severity_then_newest_then_id() {
     a.updated_at = at(5);
     let maint = maintenance("maint", 0, HOUR, 2 * HOUR);
     let feed = feed(vec![info, maint, degraded_old, degraded_new, b, a]);
-    assert_eq!(ids(&feed, &Context::default(), at(100)), ["a", "b", "degraded-new", "degraded-old", "maint", "info"]);
+    assert_eq!(
+        ids(&feed, &Context::default(), at(100)),
+        ["a", "b", "degraded-new", "degraded-old", "maint", "info"]
+    );
 }
 
 #[test]
@@ -151,6 +206,13 @@ fn updates_are_shown_newest_first_in_the_best_language() {
         message: text(&[("en", "Cause found."), ("de", "Ursache gefunden.")]),
     });
     let shown = select(&feed(vec![notice]), &locales(&["de"]), at(700)).remove(0);
-    let timeline: Vec<(&str, &str)> = shown.updates.iter().map(|u| (u.language.as_str(), u.message.as_str())).collect();
-    assert_eq!(timeline, [("de", "Ursache gefunden."), ("en", "We are investigating.")]);
+    let timeline: Vec<(&str, &str)> = shown
+        .updates
+        .iter()
+        .map(|u| (u.language.as_str(), u.message.as_str()))
+        .collect();
+    assert_eq!(
+        timeline,
+        [("de", "Ursache gefunden."), ("en", "We are investigating.")]
+    );
 }

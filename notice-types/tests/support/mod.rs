@@ -5,8 +5,9 @@
 #![allow(dead_code, missing_docs)]
 
 use notice_types::{
-    Envelope, FEED_PAYLOAD_TYPE, FeedId, FeedPayload, LanguageTag, LocalizedText, Notice, NoticeId, PublishedDocument,
-    RootPayload, SecretKey, Severity, Status, Timestamp, TrustedRoot, Update, sign_feed, sign_root,
+    Envelope, FEED_PAYLOAD_TYPE, FeedId, FeedPayload, LanguageTag, LocalizedText, Notice, NoticeId,
+    PublishedDocument, RootPayload, SecretKey, Severity, Status, Timestamp, TrustedRoot, Update,
+    sign_feed, sign_root,
 };
 
 /// 2026-07-01T14:45:00Z, when the post-mortem's outage began.
@@ -23,7 +24,12 @@ pub fn key(n: u8) -> SecretKey {
 }
 
 pub fn text(pairs: &[(&str, &str)]) -> LocalizedText {
-    LocalizedText::from_pairs(pairs.iter().map(|(l, t)| (LanguageTag::parse(l).unwrap(), *t))).unwrap()
+    LocalizedText::from_pairs(
+        pairs
+            .iter()
+            .map(|(l, t)| (LanguageTag::parse(l).unwrap(), *t)),
+    )
+    .unwrap()
 }
 
 /// A feed owner with its signed root chain. Root keys and feed keys are identified by seed numbers.
@@ -40,7 +46,13 @@ impl Owner {
         Self::with("yivi-app/production", &[1], 1, &[2], 1)
     }
 
-    pub fn with(feed_id: &str, root_seeds: &[u8], root_threshold: u32, feed_seeds: &[u8], feed_threshold: u32) -> Self {
+    pub fn with(
+        feed_id: &str,
+        root_seeds: &[u8],
+        root_threshold: u32,
+        feed_seeds: &[u8],
+        feed_threshold: u32,
+    ) -> Self {
         let root = RootPayload {
             feed_id: FeedId::parse(feed_id).unwrap(),
             version: 1,
@@ -53,7 +65,12 @@ impl Owner {
         let keys: Vec<SecretKey> = root_seeds.iter().map(|n| key(*n)).collect();
         let refs: Vec<&SecretKey> = keys.iter().collect();
         let envelope = sign_root(&root, &root, &refs).unwrap();
-        Self { roots: vec![root], envelopes: vec![envelope], root_seeds: root_seeds.to_vec(), feed_seeds: feed_seeds.to_vec() }
+        Self {
+            roots: vec![root],
+            envelopes: vec![envelope],
+            root_seeds: root_seeds.to_vec(),
+            feed_seeds: feed_seeds.to_vec(),
+        }
     }
 
     pub fn root(&self) -> &RootPayload {
@@ -115,7 +132,11 @@ impl Owner {
         let keys: Vec<SecretKey> = seeds.iter().map(|n| key(*n)).collect();
         let refs: Vec<&SecretKey> = keys.iter().collect();
         let envelope = Envelope::sign(payload_type, payload, &refs);
-        serde_json::to_vec(&PublishedDocument { roots: self.envelopes.clone(), feed: envelope }).unwrap()
+        serde_json::to_vec(&PublishedDocument {
+            roots: self.envelopes.clone(),
+            feed: envelope,
+        })
+        .unwrap()
     }
 
     pub fn publish_feed_with(&self, feed: &FeedPayload, seeds: &[u8]) -> Vec<u8> {
@@ -135,9 +156,18 @@ pub fn outage(id: &str) -> Notice {
             ("de", "PIN-Prüfung ist gestört"),
         ]),
         body: text(&[
-            ("en", "You cannot log in to the Yivi app right now. We are working on it."),
-            ("nl", "Je kunt nu niet inloggen in de Yivi-app. We werken eraan."),
-            ("de", "Die Anmeldung in der Yivi-App ist gerade nicht möglich. Wir arbeiten daran."),
+            (
+                "en",
+                "You cannot log in to the Yivi app right now. We are working on it.",
+            ),
+            (
+                "nl",
+                "Je kunt nu niet inloggen in de Yivi-app. We werken eraan.",
+            ),
+            (
+                "de",
+                "Die Anmeldung in der Yivi-App ist gerade nicht möglich. Wir arbeiten daran.",
+            ),
         ]),
         components: vec!["keyshare".parse().unwrap()],
         platforms: vec![],
@@ -152,7 +182,10 @@ pub fn outage(id: &str) -> Notice {
         updates: vec![Update {
             at: at(0),
             status: Status::Investigating,
-            message: text(&[("en", "We are investigating."), ("nl", "We zoeken het uit.")]),
+            message: text(&[
+                ("en", "We are investigating."),
+                ("nl", "We zoeken het uit."),
+            ]),
         }],
     }
 }
@@ -164,7 +197,10 @@ pub fn maintenance(id: &str, show: i64, start: i64, end: i64) -> Notice {
         severity: Severity::Maintenance,
         status: Status::Scheduled,
         title: text(&[("en", "Planned maintenance"), ("nl", "Gepland onderhoud")]),
-        body: text(&[("en", "The app may be unavailable for a short time."), ("nl", "De app is even niet beschikbaar.")]),
+        body: text(&[
+            ("en", "The app may be unavailable for a short time."),
+            ("nl", "De app is even niet beschikbaar."),
+        ]),
         dismissible: true,
         show_from: Some(at(show)),
         starts_at: Some(at(start)),
@@ -182,7 +218,13 @@ pub fn vectors() -> Vec<(String, Vec<u8>)> {
     let valid = owner.publish(&feed);
     let mut files = vec![("root-v1.json".to_owned(), owner.root_v1_bytes())];
     let mut cases: Vec<serde_json::Value> = Vec::new();
-    let mut add = |files: &mut Vec<(String, Vec<u8>)>, name: &str, bytes: Vec<u8>, description: &str, state: serde_json::Value, now: i64, expect: &str| {
+    let mut add = |files: &mut Vec<(String, Vec<u8>)>,
+                   name: &str,
+                   bytes: Vec<u8>,
+                   description: &str,
+                   state: serde_json::Value,
+                   now: i64,
+                   expect: &str| {
         let file = format!("{name}.json");
         files.push((file.clone(), bytes));
         cases.push(serde_json::json!({
@@ -194,20 +236,46 @@ pub fn vectors() -> Vec<(String, Vec<u8>)> {
             "expect": expect,
         }));
     };
-    let floor = |version: u64, sha: &str| {
-        serde_json::json!({"root": owner.root(), "feed": {"version": version, "sha256": sha}, "last_issued_at": null})
-    };
+    let floor = |version: u64, sha: &str| serde_json::json!({"root": owner.root(), "feed": {"version": version, "sha256": sha}, "last_issued_at": null});
     let null = serde_json::Value::Null;
-    add(&mut files, "valid", valid.clone(), "A valid document: root v1 and feed v7 with one outage notice.", null.clone(), HOUR, "ok");
+    add(
+        &mut files,
+        "valid",
+        valid.clone(),
+        "A valid document: root v1 and feed v7 with one outage notice.",
+        null.clone(),
+        HOUR,
+        "ok",
+    );
     let mut tampered = valid.clone();
     let pos = tampered.len() / 2;
     tampered[pos] ^= 0x01;
-    add(&mut files, "tampered", tampered, "The valid document with one bit flipped in the middle.", null.clone(), HOUR, "any");
-    add(&mut files, "unknown-key", owner.publish_feed_with(&feed, &[9]), "Feed signed by a key the root does not list.", null.clone(), HOUR, "unknown_key");
+    add(
+        &mut files,
+        "tampered",
+        tampered,
+        "The valid document with one bit flipped in the middle.",
+        null.clone(),
+        HOUR,
+        "any",
+    );
+    add(
+        &mut files,
+        "unknown-key",
+        owner.publish_feed_with(&feed, &[9]),
+        "Feed signed by a key the root does not list.",
+        null.clone(),
+        HOUR,
+        "unknown_key",
+    );
     add(
         &mut files,
         "wrong-payload-type",
-        owner.publish_raw("application/json", &serde_json::to_vec(&feed).unwrap(), &[2]),
+        owner.publish_raw(
+            "application/json",
+            &serde_json::to_vec(&feed).unwrap(),
+            &[2],
+        ),
         "Feed envelope with payloadType application/json.",
         null.clone(),
         HOUR,
@@ -224,8 +292,24 @@ pub fn vectors() -> Vec<(String, Vec<u8>)> {
         HOUR,
         "wrong_feed_id",
     );
-    add(&mut files, "expired", valid.clone(), "The valid document, 73 hours after it was issued.", null.clone(), 73 * HOUR, "expired");
-    add(&mut files, "rolled-back", valid.clone(), "The valid document (v7) after v8 was seen.", floor(8, &"0".repeat(64)), HOUR, "rolled_back");
+    add(
+        &mut files,
+        "expired",
+        valid.clone(),
+        "The valid document, 73 hours after it was issued.",
+        null.clone(),
+        73 * HOUR,
+        "expired",
+    );
+    add(
+        &mut files,
+        "rolled-back",
+        valid.clone(),
+        "The valid document (v7) after v8 was seen.",
+        floor(8, &"0".repeat(64)),
+        HOUR,
+        "rolled_back",
+    );
     add(
         &mut files,
         "equal-version-different-bytes",
@@ -235,13 +319,37 @@ pub fn vectors() -> Vec<(String, Vec<u8>)> {
         HOUR,
         "equal_version_different_bytes",
     );
-    add(&mut files, "malformed-json", b"{\"roots\":[".to_vec(), "Truncated JSON.", null.clone(), HOUR, "malformed_json");
+    add(
+        &mut files,
+        "malformed-json",
+        b"{\"roots\":[".to_vec(),
+        "Truncated JSON.",
+        null.clone(),
+        HOUR,
+        "malformed_json",
+    );
     let mut bad_b64: serde_json::Value = serde_json::from_slice(&valid).unwrap();
     bad_b64["feed"]["payload"] = serde_json::Value::String("not base64!".to_owned());
-    add(&mut files, "malformed-base64", serde_json::to_vec(&bad_b64).unwrap(), "Feed payload is not base64.", null.clone(), HOUR, "malformed_base64");
+    add(
+        &mut files,
+        "malformed-base64",
+        serde_json::to_vec(&bad_b64).unwrap(),
+        "Feed payload is not base64.",
+        null.clone(),
+        HOUR,
+        "malformed_base64",
+    );
     let mut extra: serde_json::Value = serde_json::from_slice(&valid).unwrap();
     extra["unsigned_note"] = serde_json::Value::String("trust me".to_owned());
-    add(&mut files, "unknown-wrapper-field", serde_json::to_vec(&extra).unwrap(), "Unsigned field next to roots and feed.", null, HOUR, "malformed_json");
+    add(
+        &mut files,
+        "unknown-wrapper-field",
+        serde_json::to_vec(&extra).unwrap(),
+        "Unsigned field next to roots and feed.",
+        null,
+        HOUR,
+        "malformed_json",
+    );
     let manifest = serde_json::json!({
         "about": "Test vectors for Notice verifiers. Trust root-v1.json; verify each document with the given state \
                   (null = fresh install) at `now`; `expect` is `ok`, a VerifyError code, or `any` (any rejection). \
