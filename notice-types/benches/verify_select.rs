@@ -3,6 +3,9 @@
 //!
 //! `cargo bench -p notice-types --bench verify_select`. Goal (BENCHMARKS.md): 10 notices ≤ 100 µs.
 
+// criterion's macros generate undocumented public functions.
+#![allow(missing_docs)]
+
 #[path = "../tests/support/mod.rs"]
 mod support;
 
