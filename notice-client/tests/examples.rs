@@ -1,0 +1,296 @@
+//! The C and Go examples are built against the static library and run against a loopback mirror, online and
+//! then offline. They use the system clock, so the documents here are signed around the real time.
+//! A missing C compiler or Go toolchain fails these tests (CI installs `golang-go`); nothing is skipped.
+//! Refreshing needs the `https` feature; ingesting works in every build.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+#[cfg(feature = "https")]
+use support::{Mirror, refusing};
+use support::{Publisher, outage};
+
+/// `target/<profile>/deps`, where this test binary lives and where cargo put the `libnotice_client.a` it
+/// built for this very run (with this run's features). The copy in `target/<profile>/` is only refreshed
+/// by `cargo build`, so it may be stale or built with other features.
+fn deps_dir() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    exe.parent().unwrap().to_path_buf()
+}
+
+fn static_library() -> PathBuf {
+    let lib = deps_dir().join("libnotice_client.a");
+    assert!(lib.exists(), "{} was not built", lib.display());
+    lib
+}
+
+/// What Rust's standard library needs from the system when linked statically on Linux
+/// (`rustc --print native-static-libs`).
+const SYSTEM_LIBS: &str = "-lpthread -ldl -lm -lrt -lutil";
+
+fn crate_dir() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn run(command: &mut Command) -> Output {
+    let output = command
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {command:?}: {e}"));
+    eprintln!(
+        "{command:?}\n--- stdout\n{}--- stderr\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+/// The JSON after `prefix` on a line of stdout.
+fn json_line(output: &Output, prefix: &str) -> Value {
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let line = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix(prefix))
+        .unwrap_or_else(|| panic!("no line starting with {prefix:?} in:\n{stdout}"));
+    serde_json::from_str(line).unwrap()
+}
+
+#[cfg(feature = "https")]
+struct Scenario {
+    mirror: Mirror,
+    dir: tempfile::TempDir,
+    root: PathBuf,
+}
+
+#[cfg(feature = "https")]
+impl Scenario {
+    fn new() -> Self {
+        let publisher = Publisher::new();
+        let now = notice_client::system_now();
+        let document = publisher.document_at(
+            1,
+            now.plus_seconds(-60),
+            now.plus_seconds(86_400),
+            vec![outage("keyshare-down", 1, true)],
+        );
+        let mirror = Mirror::serving(document);
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("root.json");
+        std::fs::write(&root, publisher.root_file()).unwrap();
+        Self { mirror, dir, root }
+    }
+
+    fn state(&self) -> PathBuf {
+        self.dir.path().join("state")
+    }
+
+    /// Online, then offline with a dismissal, then a configuration error: checks each run's output.
+    /// `run_example` gets C-style arguments (`--dismiss ID` means revision 1) and adapts them.
+    fn check(&self, run_example: impl Fn(&[&str], &[(&str, &str)]) -> Output) {
+        let state = self.state();
+        let state = state.to_str().unwrap();
+        let root = self.root.to_str().unwrap();
+
+        // Online: everything from the environment, as an app's launcher might set it.
+        let online = run_example(
+            &[],
+            &[
+                ("NOTICE_FEED_ID", support::FEED_ID),
+                ("NOTICE_ROOT", root),
+                ("NOTICE_STATE_DIR", state),
+                ("NOTICE_MIRRORS", &self.mirror.url),
+                ("NOTICE_LOCALE", "nl_NL"),
+                ("NOTICE_MIN_REFRESH_INTERVAL_S", "0"),
+            ],
+        );
+        assert!(online.status.success());
+        assert_eq!(json_line(&online, "refresh: ")["outcome"], "updated");
+        let notices = json_line(&online, "notices: ");
+        assert_eq!(notices["freshness"], "fresh");
+        assert_eq!(notices["notices"][0]["title"], "PIN-controle werkt niet");
+        assert_eq!(self.mirror.requests().len(), 1);
+
+        // Offline, the next start: the refresh fails, the stored notice is still there, and dismissing works.
+        let offline = run_example(
+            &[
+                "--feed-id",
+                support::FEED_ID,
+                "--root",
+                root,
+                "--state",
+                state,
+                "--mirror",
+                &refusing(),
+                "--min-refresh-interval",
+                "0",
+            ],
+            &[],
+        );
+        assert!(offline.status.success());
+        assert!(String::from_utf8_lossy(&offline.stderr).contains("all_mirrors_failed"));
+        assert_eq!(
+            json_line(&offline, "notices: ")["notices"][0]["id"],
+            "keyshare-down"
+        );
+        let dismissed = run_example(
+            &[
+                "--feed-id",
+                support::FEED_ID,
+                "--root",
+                root,
+                "--state",
+                state,
+                "--mirror",
+                &refusing(),
+                "--min-refresh-interval",
+                "0",
+                "--dismiss",
+                "keyshare-down",
+            ],
+            &[],
+        );
+        assert!(dismissed.status.success());
+        assert_eq!(
+            json_line(&dismissed, "notices: ")["notices"],
+            Value::Array(vec![])
+        );
+        let status = json_line(&dismissed, "status: ");
+        assert_eq!(status["version"], 1);
+        assert_eq!(status["mirrors"][0]["last_error"]["code"], "connect_failed");
+
+        // A configuration the library refuses: a clear error and a non-zero exit.
+        let refused = run_example(
+            &["--feed-id", "Not A Feed", "--root", root, "--state", state],
+            &[],
+        );
+        assert!(!refused.status.success());
+        assert!(String::from_utf8_lossy(&refused.stderr).contains("invalid_config"));
+    }
+}
+
+/// Compiles the C example against the static library into `dir`.
+fn build_c_example(dir: &Path) -> PathBuf {
+    let binary = dir.join("notice_example");
+    let compiler = std::env::var("CC").unwrap_or_else(|_| "cc".to_owned());
+    let mut build = Command::new(compiler);
+    build
+        .args(["-std=c99", "-Wall", "-Wextra", "-Werror", "-I"])
+        .arg(crate_dir().join("include"))
+        .arg(crate_dir().join("examples/c/notice_example.c"))
+        .arg(static_library())
+        .args(SYSTEM_LIBS.split(' '))
+        .arg("-o")
+        .arg(&binary);
+    assert!(run(&mut build).status.success(), "the C example compiles");
+    binary
+}
+
+#[cfg(feature = "https")]
+#[test]
+fn the_c_example_builds_against_the_static_library_and_runs() {
+    let scenario = Scenario::new();
+    let binary = build_c_example(scenario.dir.path());
+    scenario.check(|args, env| {
+        let args: Vec<&str> = match args.iter().position(|a| *a == "--dismiss") {
+            // `--dismiss ID REVISION`
+            Some(i) => [&args[..=i], &[args[i + 1], "1"]].concat(),
+            None => args.to_vec(),
+        };
+        run(Command::new(&binary).args(&args).envs(env.iter().copied()))
+    });
+}
+
+#[cfg(feature = "https")]
+#[test]
+fn the_go_example_builds_with_cgo_and_runs() {
+    let scenario = Scenario::new();
+    let go_dir = crate_dir().join("examples/go");
+    let binary = scenario.dir.path().join("notice-example");
+    let target = deps_dir().parent().unwrap().to_path_buf();
+    let mut build = Command::new("go");
+    build
+        .args(["build", "-o"])
+        .arg(&binary)
+        .arg(".")
+        .current_dir(&go_dir)
+        .env("CGO_ENABLED", "1")
+        .env(
+            "CGO_LDFLAGS",
+            format!("{} {SYSTEM_LIBS}", static_library().display()),
+        )
+        // No network and no third-party modules: the example uses the standard library only.
+        .env("GOFLAGS", "-mod=mod")
+        .env("GOPROXY", "off")
+        .env("GOTOOLCHAIN", "local")
+        .env("GOCACHE", target.join("go-cache"))
+        .env("GOPATH", target.join("go-path"));
+    let output = build.output().unwrap_or_else(|e| {
+        panic!("cannot run `go` ({e}); install the Go toolchain: apt-get install -y golang-go")
+    });
+    eprintln!("{}", String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success(), "the Go example builds");
+
+    scenario.check(|args, env| {
+        // Go's flag package takes `--flag value` too; only the mirror and dismiss flags differ.
+        let mut go_args: Vec<String> = Vec::new();
+        for pair in args.chunks(2) {
+            match pair {
+                ["--dismiss", id] => go_args.extend(["-dismiss".to_owned(), format!("{id}:1")]),
+                ["--mirror", url] => go_args.extend(["-mirrors".to_owned(), (*url).to_owned()]),
+                other => go_args.extend(other.iter().map(|a| (*a).to_owned())),
+            }
+        }
+        run(Command::new(&binary)
+            .args(&go_args)
+            .envs(env.iter().copied()))
+    });
+}
+
+#[test]
+fn the_c_example_ingests_a_document_and_refuses_a_tampered_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let binary = build_c_example(dir.path());
+    let publisher = Publisher::new();
+    let now = notice_client::system_now();
+    let document = publisher.document_at(
+        4,
+        now.plus_seconds(-60),
+        now.plus_seconds(86_400),
+        vec![outage("keyshare-down", 1, true)],
+    );
+    let root = dir.path().join("root.json");
+    std::fs::write(&root, publisher.root_file()).unwrap();
+    let good = dir.path().join("good.json");
+    std::fs::write(&good, &document).unwrap();
+    let mut tampered_bytes = document.clone();
+    let middle = tampered_bytes.len() / 2;
+    tampered_bytes[middle] ^= 0x01;
+    let tampered = dir.path().join("tampered.json");
+    std::fs::write(&tampered, tampered_bytes).unwrap();
+    let state = dir.path().join("state");
+    let ingest = |file: &Path| {
+        run(Command::new(&binary).args([
+            "--feed-id",
+            support::FEED_ID,
+            "--root",
+            root.to_str().unwrap(),
+            "--state",
+            state.to_str().unwrap(),
+            "--ingest",
+            file.to_str().unwrap(),
+        ]))
+    };
+
+    let accepted = ingest(&good);
+    assert!(accepted.status.success());
+    assert_eq!(json_line(&accepted, "ingest: ")["version"], 4);
+
+    let refused = ingest(&tampered);
+    assert!(refused.status.success(), "a refused document is not fatal");
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("ingest failed (result 6)"));
+    let notices = json_line(&refused, "notices: ");
+    assert_eq!(notices["version"], 4);
+    assert_eq!(notices["notices"][0]["id"], "keyshare-down");
+}

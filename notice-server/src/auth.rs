@@ -1,0 +1,300 @@
+//! Admin authentication: bearer tokens and rate limiting of failures.
+//!
+//! Tokens are 256 random bits from the OS, shown once, stored as SHA-256 only ([`crate::store::tokens`]).
+//! A request's token is hashed and looked up by hash, so nothing is compared byte by byte against a secret.
+//! Peers that keep failing get 429 with `Retry-After` before their token is even looked at.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::{Mutex, PoisonError};
+
+use axum::extract::connect_info::MockConnectInfo;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::HeaderMap;
+use axum::http::header::AUTHORIZATION;
+use axum::middleware::Next;
+use axum::response::Response;
+use notice_types::{InvalidField, Timestamp};
+use rand::RngCore as _;
+use rusqlite::Connection;
+use sha2::{Digest, Sha256};
+
+use crate::error::Error;
+use crate::routes::AppError;
+use crate::state::AppState;
+use crate::store::audit::{self, Action};
+use crate::store::tokens::{self, Inserted};
+use crate::store::write_tx;
+
+/// Every token starts with this, so secret scanners and people recognise one.
+pub const TOKEN_PREFIX: &str = "ntk_";
+
+/// The operator a request was authenticated as (a request extension on admin routes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Operator {
+    /// The token's name.
+    pub name: String,
+}
+
+/// A new random token: the prefix and 64 hex digits (256 bits).
+pub fn generate_token() -> String {
+    let mut bytes = zeroize::Zeroizing::new([0u8; 32]);
+    rand::rngs::OsRng.fill_bytes(bytes.as_mut());
+    format!("{TOKEN_PREFIX}{}", hex::encode(bytes.as_ref()))
+}
+
+/// What is stored for a token.
+pub fn hash_token(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+/// Token names are audit actors: short, printable, no spaces.
+pub fn check_token_name(name: &str) -> Result<(), InvalidField> {
+    let ok = (1..=64).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '@'));
+    if ok && name != "system" && name != "local" {
+        Ok(())
+    } else {
+        Err(InvalidField::new(
+            "name",
+            format!(
+                "`{}` is not a token name: 1 to 64 of A-Z, a-z, 0-9, '-', '_', '.', '@' (not `system` or `local`), e.g. alice or oncall-laptop",
+                name.escape_debug()
+            ),
+        ))
+    }
+}
+
+/// Creates a token named `name` and returns it; it is not stored and cannot be shown again.
+pub fn issue_token(
+    conn: &mut Connection,
+    name: &str,
+    actor: &str,
+    now: Timestamp,
+) -> Result<String, Error> {
+    let tx = write_tx(conn)?;
+    let token = issue_token_in(&tx, name, actor, now)?;
+    tx.commit().map_err(|e| Error::Store(e.into()))?;
+    Ok(token)
+}
+
+/// [`issue_token`] inside the caller's transaction (init creates the first token with everything else).
+pub fn issue_token_in(
+    conn: &Connection,
+    name: &str,
+    actor: &str,
+    now: Timestamp,
+) -> Result<String, Error> {
+    check_token_name(name).map_err(Error::Invalid)?;
+    let token = generate_token();
+    if tokens::insert(conn, name, &hash_token(&token), now)? == Inserted::NameTaken {
+        return Err(Error::TokenNameTaken(name.to_owned()));
+    }
+    audit::record(conn, now, actor, Action::TokenCreate, None, None)?;
+    Ok(token)
+}
+
+/// Revokes the active token named `name`.
+pub fn revoke_token(
+    conn: &mut Connection,
+    name: &str,
+    actor: &str,
+    now: Timestamp,
+) -> Result<(), Error> {
+    let tx = write_tx(conn)?;
+    if !tokens::revoke(&tx, name, now)? {
+        return Err(Error::TokenNotFound(name.to_owned()));
+    }
+    audit::record(&tx, now, actor, Action::TokenRevoke, None, None)?;
+    tx.commit().map_err(|e| Error::Store(e.into()))?;
+    Ok(())
+}
+
+/// The token of an `Authorization: Bearer …` header.
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+/// The peer address (in tests: the mocked one); without connection info, all requests share one bucket.
+fn peer_ip(request: &Request) -> IpAddr {
+    let extensions = request.extensions();
+    extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|info| info.0)
+        .or_else(|| {
+            extensions
+                .get::<MockConnectInfo<SocketAddr>>()
+                .map(|info| info.0)
+        })
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |addr| addr.ip())
+}
+
+/// Middleware of the admin routes: 429 for peers over their failure budget, 401 without a valid token,
+/// otherwise the request continues with an [`Operator`] extension.
+pub async fn require_token(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Result<Response, AppError> {
+    let peer = peer_ip(&request);
+    let now = state.clock.now();
+    if let Err(retry_after_secs) = state.limiter.check(peer, now) {
+        return Err(AppError::RateLimited { retry_after_secs });
+    }
+    let name = match bearer(request.headers()) {
+        Some(token) => {
+            let hash = hash_token(token);
+            state
+                .blocking(move |_, conn| tokens::authenticate(conn, &hash, now))
+                .await??
+        }
+        None => None,
+    };
+    let Some(name) = name else {
+        state.limiter.record_failure(peer, now);
+        state.metrics.record_auth_failure();
+        tracing::warn!(%peer, "admin request with a missing, wrong or revoked token");
+        return Err(AppError::Unauthorized);
+    };
+    request.extensions_mut().insert(Operator { name });
+    Ok(next.run(request).await)
+}
+
+/// Most peers remembered at once; beyond this, peers with a full budget are forgotten first.
+const MAX_TRACKED_PEERS: usize = 10_000;
+
+/// A token bucket of failures per peer: `per_minute` failures, refilled evenly over a minute.
+#[derive(Debug)]
+pub struct AuthLimiter {
+    per_minute: u32,
+    buckets: Mutex<HashMap<IpAddr, Bucket>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Bucket {
+    /// Failures still allowed, fractional while refilling.
+    allowance: f64,
+    /// When `allowance` was last brought up to date.
+    at: i64,
+}
+
+impl AuthLimiter {
+    /// A limiter allowing `per_minute` failures per peer per minute.
+    pub fn new(per_minute: u32) -> Self {
+        Self {
+            per_minute: per_minute.max(1),
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn refill(&self, bucket: &mut Bucket, now: i64) {
+        let elapsed = (now - bucket.at).max(0) as f64;
+        let capacity = f64::from(self.per_minute);
+        bucket.allowance = (bucket.allowance + elapsed * capacity / 60.0).min(capacity);
+        bucket.at = now;
+    }
+
+    /// `Ok` if `peer` may try, else the seconds until it may try again.
+    pub fn check(&self, peer: IpAddr, now: Timestamp) -> Result<(), u64> {
+        let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
+        let Some(bucket) = buckets.get_mut(&peer) else {
+            return Ok(());
+        };
+        self.refill(bucket, now.unix());
+        if bucket.allowance >= 1.0 {
+            Ok(())
+        } else {
+            let per_second = f64::from(self.per_minute) / 60.0;
+            Err(((1.0 - bucket.allowance) / per_second).ceil().max(1.0) as u64)
+        }
+    }
+
+    /// Counts a failure of `peer`.
+    pub fn record_failure(&self, peer: IpAddr, now: Timestamp) {
+        let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
+        if buckets.len() >= MAX_TRACKED_PEERS && !buckets.contains_key(&peer) {
+            let capacity = f64::from(self.per_minute);
+            let now = now.unix();
+            buckets.retain(|_, bucket| {
+                let elapsed = (now - bucket.at).max(0) as f64;
+                bucket.allowance + elapsed * capacity / 60.0 < capacity
+            });
+            if buckets.len() >= MAX_TRACKED_PEERS {
+                // Still full of active offenders: forget an arbitrary one rather than grow without bound.
+                if let Some(victim) = buckets.keys().next().copied() {
+                    buckets.remove(&victim);
+                }
+            }
+        }
+        let bucket = buckets.entry(peer).or_insert(Bucket {
+            allowance: f64::from(self.per_minute),
+            at: now.unix(),
+        });
+        self.refill(bucket, now.unix());
+        bucket.allowance = (bucket.allowance - 1.0).max(0.0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_long_random_and_prefixed() {
+        let a = generate_token();
+        let b = generate_token();
+        assert_ne!(a, b);
+        assert!(a.starts_with(TOKEN_PREFIX));
+        assert_eq!(a.len(), TOKEN_PREFIX.len() + 64);
+        assert_eq!(hash_token(&a), hash_token(&a));
+        assert_ne!(hash_token(&a), hash_token(&b));
+    }
+
+    #[test]
+    fn bearer_tokens_are_read_case_insensitively_and_nothing_else_is() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(bearer(&headers), None);
+        headers.insert(AUTHORIZATION, "Bearer ntk_x".parse().unwrap());
+        assert_eq!(bearer(&headers), Some("ntk_x"));
+        headers.insert(AUTHORIZATION, "bearer ntk_x".parse().unwrap());
+        assert_eq!(bearer(&headers), Some("ntk_x"));
+        headers.insert(AUTHORIZATION, "Basic dXNlcjpwdw==".parse().unwrap());
+        assert_eq!(bearer(&headers), None);
+        headers.insert(AUTHORIZATION, "Bearer ".parse().unwrap());
+        assert_eq!(bearer(&headers), None);
+    }
+
+    #[test]
+    fn token_names_are_short_and_plain() {
+        assert!(check_token_name("alice").is_ok());
+        assert!(check_token_name("oncall@laptop-2").is_ok());
+        for bad in ["", "a b", "system", "local", "<b>", &"a".repeat(65)] {
+            assert!(check_token_name(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_peer_is_limited_after_its_budget_and_recovers_over_time() {
+        let limiter = AuthLimiter::new(6); // one failure per 10 s
+        let peer: IpAddr = "192.0.2.1".parse().unwrap();
+        let other: IpAddr = "192.0.2.2".parse().unwrap();
+        let t0 = Timestamp::from_unix(1_000);
+        for _ in 0..6 {
+            assert_eq!(limiter.check(peer, t0), Ok(()));
+            limiter.record_failure(peer, t0);
+        }
+        assert_eq!(limiter.check(peer, t0), Err(10));
+        assert_eq!(
+            limiter.check(other, t0),
+            Ok(()),
+            "other peers are unaffected"
+        );
+        assert_eq!(limiter.check(peer, t0.plus_seconds(4)), Err(6));
+        assert_eq!(limiter.check(peer, t0.plus_seconds(10)), Ok(()));
+    }
+}

@@ -1,0 +1,178 @@
+//! Command-line interface: one module per subcommand, each with `run`.
+
+mod init;
+mod rotate;
+mod serve;
+mod token;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use notice_server::config::{DataDir, Settings};
+use notice_types::FeedId;
+
+const EXAMPLES: &str = "\
+Examples:
+  # Try it: creates ./notice-data on first run, prints the admin token, serves on 127.0.0.1:8080
+  notice-server serve
+
+  # Production: a named feed that may link to yivi.app, listening on all interfaces behind a proxy
+  notice-server init --data-dir /var/lib/notice --feed-id yivi-app/production --link-host yivi.app
+  mv /var/lib/notice/root-key.pem /media/offline/
+  NOTICE_DATA_DIR=/var/lib/notice NOTICE_LISTEN=0.0.0.0:8080 notice-server serve
+
+  # Give an operator a token (printed once), list and revoke tokens
+  notice-server token create alice
+  notice-server token list
+  notice-server token revoke alice
+
+  # The feed key leaked: new feed key under root v2, signed with the offline root key
+  notice-server rotate-feed-key --root-key /media/offline/root-key.pem
+
+Every flag can also be set with the environment variable shown in its help.";
+
+/// Origin of the signed Notice feed: admin API, signing, public feed.
+#[derive(Debug, Parser)]
+#[command(name = "notice-server", version, after_help = EXAMPLES)]
+pub struct Cli {
+    /// Directory with the database, keys and root.json.
+    #[arg(
+        long,
+        env = "NOTICE_DATA_DIR",
+        default_value = "./notice-data",
+        global = true
+    )]
+    data_dir: PathBuf,
+
+    /// Log filter (tracing EnvFilter syntax), e.g. `info` or `notice_server=debug`. Logs go to stderr.
+    #[arg(long, env = "NOTICE_LOG", default_value = "info", global = true)]
+    log: String,
+
+    /// Log format.
+    #[arg(long, env = "NOTICE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    log_format: LogFormat,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create a data directory: database, feed key, root key, root v1 (root.json), first admin token.
+    Init(init::InitArgs),
+    /// Run the server (initializes the data directory first if it does not exist).
+    Serve(serve::ServeArgs),
+    /// Manage admin tokens (one per operator; the name appears in the audit log).
+    #[command(subcommand)]
+    Token(token::TokenCommand),
+    /// New feed key and a new root version signed with the root key; publishes a feed signed with it.
+    RotateFeedKey(rotate::RotateArgs),
+}
+
+/// What a new feed is (used by `init`, and by `serve` when it initializes).
+#[derive(Debug, Args)]
+struct FeedArgs {
+    /// Feed id: which app and environment this feed is for; clients reject feeds for other ids. Default
+    /// when initializing: notice/dev. Given to `serve` on an existing directory, it must match (a guard
+    /// against serving the wrong environment).
+    #[arg(long, env = "NOTICE_FEED_ID", value_parser = parse_feed_id)]
+    feed_id: Option<FeedId>,
+
+    /// Host notice links may point to (repeatable; env: comma-separated). Default: none, so notices cannot
+    /// carry links. Written into root v1 at init; given to `serve` on an existing directory, it must match.
+    #[arg(long = "link-host", env = "NOTICE_LINK_HOSTS", value_delimiter = ',')]
+    link_hosts: Vec<String>,
+}
+
+/// Feed timing and limits (used by every command that signs a feed).
+#[derive(Debug, Args)]
+struct SettingsArgs {
+    /// How long a signed feed is valid. Must exceed --heartbeat-interval.
+    #[arg(long, env = "NOTICE_FEED_VALIDITY", default_value = "72h", value_parser = humantime::parse_duration)]
+    feed_validity: Duration,
+
+    /// How often the feed is re-signed when nothing changes.
+    #[arg(long, env = "NOTICE_HEARTBEAT_INTERVAL", default_value = "1h", value_parser = humantime::parse_duration)]
+    heartbeat_interval: Duration,
+
+    /// How long a resolved notice stays in the feed (apps hide it; status pages list it as recently resolved).
+    #[arg(long, env = "NOTICE_RETENTION", default_value = "72h", value_parser = humantime::parse_duration)]
+    retention: Duration,
+
+    /// Cache-Control max-age of /v1/feed.json in seconds (at most 60).
+    #[arg(long, env = "NOTICE_CACHE_MAX_AGE", default_value_t = 30)]
+    cache_max_age: u32,
+
+    /// Failed admin authentications allowed per client address per minute before answering 429.
+    #[arg(long, env = "NOTICE_AUTH_FAILURES_PER_MINUTE", default_value_t = 10)]
+    auth_failures_per_minute: u32,
+
+    /// How long one request may take, body included, before the answer is 408 (bounds slow clients).
+    #[arg(long, env = "NOTICE_REQUEST_TIMEOUT", default_value = "30s", value_parser = humantime::parse_duration)]
+    request_timeout: Duration,
+}
+
+impl SettingsArgs {
+    fn settings(&self) -> anyhow::Result<Settings> {
+        let settings = Settings {
+            feed_validity: self.feed_validity,
+            heartbeat_interval: self.heartbeat_interval,
+            retention: self.retention,
+            cache_max_age_secs: self.cache_max_age,
+            auth_failures_per_minute: self.auth_failures_per_minute,
+            request_timeout: self.request_timeout,
+        };
+        settings.validate()?;
+        Ok(settings)
+    }
+}
+
+fn parse_feed_id(text: &str) -> Result<FeedId, String> {
+    FeedId::parse(text).map_err(|e| e.reason)
+}
+
+impl Cli {
+    /// Sets up logging to stderr (stdout carries the command's output).
+    pub fn init_logging(&self) {
+        let filter = tracing_subscriber::EnvFilter::try_new(&self.log)
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        let builder = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr);
+        let _ = match self.log_format {
+            LogFormat::Text => builder.try_init(),
+            LogFormat::Json => builder.json().try_init(),
+        };
+    }
+
+    /// Runs the subcommand.
+    pub fn run(self) -> anyhow::Result<()> {
+        let dir = DataDir::new(self.data_dir);
+        match self.command {
+            Command::Init(args) => args.run(&dir),
+            Command::Serve(args) => args.run(&dir),
+            Command::Token(command) => command.run(&dir),
+            Command::RotateFeedKey(args) => args.run(&dir),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory as _;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,62 @@
+//! `notice-server serve`.
+
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use clap::Args;
+use notice_server::AppState;
+use notice_server::clock::{Clock as _, SystemClock};
+use notice_server::config::DataDir;
+use notice_server::init::init;
+use notice_server::server::{serve, shutdown_signal};
+
+use super::{FeedArgs, SettingsArgs};
+
+/// Arguments of `serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on. Port 0 picks a free port; the chosen address is printed as
+    /// `listening on http://ADDR`.
+    #[arg(long, env = "NOTICE_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    #[command(flatten)]
+    feed: FeedArgs,
+    #[command(flatten)]
+    settings: SettingsArgs,
+}
+
+impl ServeArgs {
+    pub fn run(self, dir: &DataDir) -> anyhow::Result<()> {
+        let settings = self.settings.settings()?;
+        if !dir.is_initialized() {
+            let report = init(dir, &self.feed.options()?, &settings, SystemClock.now())?;
+            print!("{report}");
+        }
+        let state = AppState::open(dir, settings, Arc::new(SystemClock))
+            .with_context(|| format!("cannot open {}", dir.path().display()))?;
+        self.feed.check_matches(&state.root())?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .context("cannot start the async runtime")?;
+        runtime.block_on(async {
+            let listener = tokio::net::TcpListener::bind(self.listen)
+                .await
+                .with_context(|| format!("cannot listen on {}", self.listen))?;
+            let address = listener
+                .local_addr()
+                .context("cannot read the bound address")?;
+            // Tests and scripts read this exact line from stdout.
+            println!("listening on http://{address}");
+            std::io::stdout()
+                .flush()
+                .context("cannot write to stdout")?;
+            tracing::info!(%address, data_dir = %dir.path().display(), "serving");
+            serve(listener, state, shutdown_signal())
+                .await
+                .context("server failed")
+        })
+    }
+}

@@ -1,0 +1,67 @@
+//! `notice-server token create|list|revoke`: works on the database directly, also while the server runs.
+
+use clap::Subcommand;
+use notice_server::auth::{issue_token, revoke_token};
+use notice_server::clock::{Clock as _, SystemClock};
+use notice_server::config::DataDir;
+use notice_server::init::LOCAL_ACTOR;
+use notice_server::store::{schema, tokens};
+
+/// Token subcommands.
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token for an operator and print it once (only its hash is stored).
+    Create {
+        /// Operator name, e.g. alice; shown in the audit log as the actor.
+        name: String,
+    },
+    /// List tokens (names, dates, status; never the tokens).
+    List,
+    /// Revoke the active token with this name; it stops working at once.
+    Revoke {
+        /// Operator name.
+        name: String,
+    },
+}
+
+impl TokenCommand {
+    pub fn run(self, dir: &DataDir) -> anyhow::Result<()> {
+        if !dir.is_initialized() {
+            return Err(notice_server::Error::NotInitialized(dir.path().to_owned()).into());
+        }
+        let mut conn = schema::open(&dir.db())?;
+        let now = SystemClock.now();
+        match self {
+            TokenCommand::Create { name } => {
+                let token = issue_token(&mut conn, &name, LOCAL_ACTOR, now)?;
+                eprintln!("token for `{name}` (shown once, store it now):");
+                println!("{token}");
+            }
+            TokenCommand::List => {
+                println!(
+                    "{:<24} {:<22} {:<22} STATUS",
+                    "NAME", "CREATED", "LAST USED"
+                );
+                for token in tokens::list(&conn)? {
+                    let last_used = token
+                        .last_used_at
+                        .map_or_else(|| "never".to_owned(), |t| t.to_string());
+                    let status = token
+                        .revoked_at
+                        .map_or_else(|| "active".to_owned(), |t| format!("revoked {t}"));
+                    println!(
+                        "{:<24} {:<22} {:<22} {status}",
+                        token.name,
+                        token.created_at.to_string(),
+                        last_used
+                    );
+                }
+            }
+            TokenCommand::Revoke { name } => {
+                revoke_token(&mut conn, &name, LOCAL_ACTOR, now)?;
+                println!("revoked token `{name}`");
+            }
+        }
+        Ok(())
+    }
+}

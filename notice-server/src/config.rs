@@ -1,0 +1,233 @@
+//! Settings of a running server and where its files live.
+//!
+//! Everything here comes from flags or `NOTICE_…` environment variables (see `notice-server serve --help`);
+//! [`Settings::validate`] refuses combinations that would publish a feed that expires between heartbeats.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Largest admin request body. Notices are small: a full notice with three languages is a few KiB.
+pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
+
+/// Longest `max-age` allowed: caches must pick up a new notice within a minute.
+pub const MAX_CACHE_MAX_AGE_SECS: u32 = 60;
+
+/// Runtime settings of `serve`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// How long a signed feed stays valid (`expires_at - issued_at`).
+    pub feed_validity: Duration,
+    /// How often the feed is re-signed when nothing changes.
+    pub heartbeat_interval: Duration,
+    /// How long a resolved notice stays in the feed after it was resolved.
+    pub retention: Duration,
+    /// `Cache-Control: max-age` of the feed, in seconds.
+    pub cache_max_age_secs: u32,
+    /// Failed admin authentications allowed per peer address per minute before answering 429.
+    pub auth_failures_per_minute: u32,
+    /// How long one request may take, body included, before the answer is 408.
+    pub request_timeout: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            feed_validity: Duration::from_secs(72 * 3600),
+            heartbeat_interval: Duration::from_secs(3600),
+            retention: Duration::from_secs(72 * 3600),
+            cache_max_age_secs: 30,
+            auth_failures_per_minute: 10,
+            request_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// A setting that cannot work.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The feed would expire before (or right when) the next heartbeat re-signs it.
+    #[error(
+        "--feed-validity ({validity}) must be longer than --heartbeat-interval ({interval}), or the feed expires between heartbeats; a validity of at least 3 intervals lets clients ride out missed heartbeats"
+    )]
+    ValidityNotAboveHeartbeat {
+        /// The validity as given.
+        validity: String,
+        /// The interval as given.
+        interval: String,
+    },
+    /// A duration of zero where time must pass.
+    #[error("--{name} must be longer than zero")]
+    Zero {
+        /// The flag's name.
+        name: &'static str,
+    },
+    /// A duration beyond any sensible use (and beyond what timestamps can carry safely).
+    #[error("--{name} is longer than {max}; use a shorter duration")]
+    TooLong {
+        /// The flag's name.
+        name: &'static str,
+        /// The limit, written as a duration.
+        max: &'static str,
+    },
+    /// A `max-age` above the limit.
+    #[error(
+        "--cache-max-age {0} is above {MAX_CACHE_MAX_AGE_SECS} s: caches would hide a new notice for too long"
+    )]
+    MaxAgeTooLong(u32),
+}
+
+impl Settings {
+    /// Checks the settings against each other.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        for (name, value) in [
+            ("heartbeat-interval", self.heartbeat_interval),
+            ("feed-validity", self.feed_validity),
+            ("request-timeout", self.request_timeout),
+        ] {
+            if value.as_secs() == 0 {
+                return Err(ConfigError::Zero { name });
+            }
+        }
+        const DAY: u64 = 24 * 3600;
+        for (name, value, max, shown) in [
+            (
+                "heartbeat-interval",
+                self.heartbeat_interval,
+                30 * DAY,
+                "30 days",
+            ),
+            ("feed-validity", self.feed_validity, 366 * DAY, "366 days"),
+            ("retention", self.retention, 366 * DAY, "366 days"),
+            ("request-timeout", self.request_timeout, 3600, "1 hour"),
+        ] {
+            if value.as_secs() > max {
+                return Err(ConfigError::TooLong { name, max: shown });
+            }
+        }
+        if self.auth_failures_per_minute == 0 {
+            return Err(ConfigError::Zero {
+                name: "auth-failures-per-minute",
+            });
+        }
+        if self.feed_validity <= self.heartbeat_interval {
+            return Err(ConfigError::ValidityNotAboveHeartbeat {
+                validity: humantime::format_duration(self.feed_validity).to_string(),
+                interval: humantime::format_duration(self.heartbeat_interval).to_string(),
+            });
+        }
+        if self.cache_max_age_secs > MAX_CACHE_MAX_AGE_SECS {
+            return Err(ConfigError::MaxAgeTooLong(self.cache_max_age_secs));
+        }
+        Ok(())
+    }
+}
+
+/// The files of one server. Keys are kept next to the database so a backup of the directory is complete;
+/// the root key should not stay there (init says so).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataDir {
+    root: PathBuf,
+}
+
+impl DataDir {
+    /// The directory at `path` (it may not exist yet).
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        Self { root: path.into() }
+    }
+
+    /// The directory itself.
+    pub fn path(&self) -> &Path {
+        &self.root
+    }
+
+    /// The SQLite database.
+    pub fn db(&self) -> PathBuf {
+        self.root.join("notice.db")
+    }
+
+    /// The online feed signing key (PKCS#8 PEM, mode 0600).
+    pub fn feed_key(&self) -> PathBuf {
+        self.root.join("feed-key.pem")
+    }
+
+    /// Where a rotation puts the next feed key before the new root is committed.
+    pub fn next_feed_key(&self) -> PathBuf {
+        self.root.join("feed-key.pem.next")
+    }
+
+    /// The root key as `init` leaves it (to be moved offline).
+    pub fn root_key(&self) -> PathBuf {
+        self.root.join("root-key.pem")
+    }
+
+    /// Root v1 envelope: the file apps ship.
+    pub fn root_json(&self) -> PathBuf {
+        self.root.join("root.json")
+    }
+
+    /// Whether `init` has run here (the database exists).
+    pub fn is_initialized(&self) -> bool {
+        self.db().exists()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_settings_are_valid() {
+        assert_eq!(Settings::default().validate(), Ok(()));
+    }
+
+    #[test]
+    fn validity_must_exceed_the_heartbeat_interval() {
+        let settings = Settings {
+            feed_validity: Duration::from_secs(3600),
+            heartbeat_interval: Duration::from_secs(3600),
+            ..Settings::default()
+        };
+        let err = settings.validate().unwrap_err();
+        assert!(matches!(err, ConfigError::ValidityNotAboveHeartbeat { .. }));
+        assert!(err.to_string().contains("1h"), "{err}");
+    }
+
+    #[test]
+    fn max_age_is_capped_at_a_minute() {
+        let settings = Settings {
+            cache_max_age_secs: 61,
+            ..Settings::default()
+        };
+        assert_eq!(settings.validate(), Err(ConfigError::MaxAgeTooLong(61)));
+    }
+
+    #[test]
+    fn absurd_durations_are_refused() {
+        let settings = Settings {
+            feed_validity: Duration::from_secs(u64::MAX),
+            ..Settings::default()
+        };
+        assert_eq!(
+            settings.validate(),
+            Err(ConfigError::TooLong {
+                name: "feed-validity",
+                max: "366 days"
+            })
+        );
+    }
+
+    #[test]
+    fn zero_durations_are_refused() {
+        let settings = Settings {
+            heartbeat_interval: Duration::ZERO,
+            ..Settings::default()
+        };
+        assert_eq!(
+            settings.validate(),
+            Err(ConfigError::Zero {
+                name: "heartbeat-interval"
+            })
+        );
+    }
+}

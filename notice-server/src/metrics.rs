@@ -1,0 +1,246 @@
+//! Prometheus metrics in the text exposition format, written by hand (a handful of series does not need a
+//! metrics framework).
+//!
+//! Series:
+//! - `notice_http_requests_total{route,method,status}`: requests by matched route (never the raw path, so
+//!   scanners cannot blow up the label set).
+//! - `notice_feed_version`, `notice_feed_age_seconds`, `notice_feed_expires_in_seconds`: the served feed.
+//! - `notice_publish_duration_seconds`: histogram of write + sign + commit + swap.
+//! - `notice_feed_signatures_total`, `notice_feed_builds_total`: how often a feed was signed and a served
+//!   document built; the public read path adds to neither.
+//! - `notice_db_operations_total`: database uses; the public read path adds nothing either.
+//! - `notice_auth_failures_total`: rejected admin credentials.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
+
+use notice_types::Timestamp;
+
+use crate::hot::HotDocument;
+
+/// Upper bounds of the publish latency histogram, in seconds.
+const LATENCY_BUCKETS: [f64; 10] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0];
+
+/// Counters and histograms of one server.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    requests: Mutex<BTreeMap<(String, String, u16), u64>>,
+    signatures: AtomicU64,
+    builds: AtomicU64,
+    auth_failures: AtomicU64,
+    latency: Mutex<Histogram>,
+}
+
+#[derive(Debug, Default)]
+struct Histogram {
+    buckets: [u64; LATENCY_BUCKETS.len()],
+    count: u64,
+    sum: f64,
+}
+
+impl Metrics {
+    /// Counts one answered request.
+    pub fn record_request(&self, route: &str, method: &str, status: u16) {
+        let mut requests = self.requests.lock().unwrap_or_else(PoisonError::into_inner);
+        *requests
+            .entry((route.to_owned(), method.to_owned(), status))
+            .or_default() += 1;
+    }
+
+    /// Counts one feed signature.
+    pub fn record_signing(&self) {
+        self.signatures.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts one served document built (hashed and compressed).
+    pub fn record_build(&self) {
+        self.builds.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts one rejected admin credential.
+    pub fn record_auth_failure(&self) {
+        self.auth_failures.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Records how long one publish took.
+    pub fn record_publish(&self, took: Duration) {
+        let seconds = took.as_secs_f64();
+        let mut histogram = self.latency.lock().unwrap_or_else(PoisonError::into_inner);
+        for (bucket, bound) in histogram.buckets.iter_mut().zip(LATENCY_BUCKETS) {
+            if seconds <= bound {
+                *bucket += 1;
+            }
+        }
+        histogram.count += 1;
+        histogram.sum += seconds;
+    }
+
+    /// Feeds signed since start.
+    pub fn signatures(&self) -> u64 {
+        self.signatures.load(Ordering::Relaxed)
+    }
+
+    /// Served documents built since start.
+    pub fn builds(&self) -> u64 {
+        self.builds.load(Ordering::Relaxed)
+    }
+
+    /// The exposition text.
+    pub fn render(&self, doc: &HotDocument, now: Timestamp, db_operations: u64) -> String {
+        let mut out = String::new();
+        let requests = self.requests.lock().unwrap_or_else(PoisonError::into_inner);
+        header(
+            &mut out,
+            "notice_http_requests_total",
+            "counter",
+            "HTTP requests answered, by matched route, method and status.",
+        );
+        for ((route, method, status), count) in requests.iter() {
+            let _ = writeln!(
+                out,
+                "notice_http_requests_total{{route=\"{}\",method=\"{}\",status=\"{status}\"}} {count}",
+                escape(route),
+                escape(method)
+            );
+        }
+        drop(requests);
+
+        gauge(
+            &mut out,
+            "notice_feed_version",
+            "Version of the feed document being served.",
+            doc.version as f64,
+        );
+        gauge(
+            &mut out,
+            "notice_feed_age_seconds",
+            "Seconds since the served feed was signed (issued_at).",
+            (now.unix() - doc.issued_at.unix()) as f64,
+        );
+        gauge(
+            &mut out,
+            "notice_feed_expires_in_seconds",
+            "Seconds until the served feed expires; alert well before zero.",
+            (doc.expires_at.unix() - now.unix()) as f64,
+        );
+        counter(
+            &mut out,
+            "notice_feed_signatures_total",
+            "Feed payloads signed since start.",
+            self.signatures(),
+        );
+        counter(
+            &mut out,
+            "notice_feed_builds_total",
+            "Served documents built (hashed and compressed) since start.",
+            self.builds(),
+        );
+        counter(
+            &mut out,
+            "notice_db_operations_total",
+            "Database operations since start.",
+            db_operations,
+        );
+        counter(
+            &mut out,
+            "notice_auth_failures_total",
+            "Admin requests rejected for a missing, wrong or revoked token.",
+            self.auth_failures.load(Ordering::Relaxed),
+        );
+
+        let histogram = self.latency.lock().unwrap_or_else(PoisonError::into_inner);
+        header(
+            &mut out,
+            "notice_publish_duration_seconds",
+            "histogram",
+            "Time from the start of a write to the new document being served.",
+        );
+        for (bound, count) in LATENCY_BUCKETS.iter().zip(histogram.buckets) {
+            let _ = writeln!(
+                out,
+                "notice_publish_duration_seconds_bucket{{le=\"{bound}\"}} {count}"
+            );
+        }
+        let _ = writeln!(
+            out,
+            "notice_publish_duration_seconds_bucket{{le=\"+Inf\"}} {}",
+            histogram.count
+        );
+        let _ = writeln!(out, "notice_publish_duration_seconds_sum {}", histogram.sum);
+        let _ = writeln!(
+            out,
+            "notice_publish_duration_seconds_count {}",
+            histogram.count
+        );
+        out
+    }
+}
+
+fn header(out: &mut String, name: &str, kind: &str, help: &str) {
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+}
+
+fn gauge(out: &mut String, name: &str, help: &str, value: f64) {
+    header(out, name, "gauge", help);
+    let _ = writeln!(out, "{name} {value}");
+}
+
+fn counter(out: &mut String, name: &str, help: &str, value: u64) {
+    header(out, name, "counter", help);
+    let _ = writeln!(out, "{name} {value}");
+}
+
+/// Label values escape backslash, quote and newline.
+fn escape(value: &str) -> String {
+    value
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::feeds::StoredFeed;
+
+    #[test]
+    fn exposition_lists_requests_feed_state_and_latency() {
+        let metrics = Metrics::default();
+        metrics.record_request("/v1/feed.json", "GET", 200);
+        metrics.record_request("/v1/feed.json", "GET", 200);
+        metrics.record_request("/v1/feed.json", "GET", 304);
+        metrics.record_publish(Duration::from_millis(20));
+        let doc = HotDocument::build(&StoredFeed {
+            version: 7,
+            bytes: b"{}".to_vec(),
+            issued_at: Timestamp::from_unix(100),
+            expires_at: Timestamp::from_unix(1000),
+            refresh_at: None,
+        });
+        let text = metrics.render(&doc, Timestamp::from_unix(130), 3);
+        for line in [
+            "notice_http_requests_total{route=\"/v1/feed.json\",method=\"GET\",status=\"200\"} 2",
+            "notice_http_requests_total{route=\"/v1/feed.json\",method=\"GET\",status=\"304\"} 1",
+            "notice_feed_version 7",
+            "notice_feed_age_seconds 30",
+            "notice_feed_expires_in_seconds 870",
+            "notice_db_operations_total 3",
+            "notice_publish_duration_seconds_bucket{le=\"0.01\"} 0",
+            "notice_publish_duration_seconds_bucket{le=\"0.025\"} 1",
+            "notice_publish_duration_seconds_count 1",
+        ] {
+            assert!(
+                text.lines().any(|l| l == line),
+                "missing `{line}` in\n{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn label_values_are_escaped() {
+        assert_eq!(escape("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
+    }
+}

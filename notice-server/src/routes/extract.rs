@@ -1,0 +1,318 @@
+//! Request extractors whose rejections are [`AppError`]s, so no route ever answers with axum's plain-text
+//! rejection bodies.
+
+use std::collections::HashMap;
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::StatusCode;
+use axum::http::header::CONTENT_LENGTH;
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+use serde_json::error::Category;
+
+use super::AppError;
+use crate::config::BODY_LIMIT_BYTES;
+
+/// A JSON body of at most [`BODY_LIMIT_BYTES`], parsed strictly; errors name the field path.
+#[derive(Debug)]
+pub struct JsonBody<T>(pub T);
+
+/// Like [`JsonBody`], but an empty body means `T::default()` (for actions whose body is optional).
+#[derive(Debug)]
+pub struct OptionalJsonBody<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
+    type Rejection = AppError;
+    async fn from_request(request: Request, _: &S) -> Result<Self, AppError> {
+        let bytes = read_body(request).await?;
+        parse_json(&bytes).map(JsonBody)
+    }
+}
+
+impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for OptionalJsonBody<T> {
+    type Rejection = AppError;
+    async fn from_request(request: Request, _: &S) -> Result<Self, AppError> {
+        let bytes = read_body(request).await?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(OptionalJsonBody(T::default()));
+        }
+        parse_json(&bytes).map(OptionalJsonBody)
+    }
+}
+
+/// Reads the body, refusing more than the limit without reading it all.
+async fn read_body(request: Request) -> Result<Bytes, AppError> {
+    let declared = request
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > BODY_LIMIT_BYTES as u64) {
+        return Err(AppError::PayloadTooLarge);
+    }
+    axum::body::to_bytes(request.into_body(), BODY_LIMIT_BYTES)
+        .await
+        .map_err(|_| AppError::PayloadTooLarge)
+}
+
+/// Parses JSON into `T`, mapping errors to the contract: malformed JSON → 400 `invalid_json`; valid JSON of
+/// the wrong shape → 422 `invalid_field` naming the path (an unknown or missing field is named itself).
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let result: Result<T, _> = serde_path_to_error::deserialize(&mut deserializer);
+    let value = match result {
+        Ok(value) => value,
+        Err(e) => {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            return Err(json_error(&path, &inner));
+        }
+    };
+    deserializer.end().map_err(|e| json_error(".", &e))?;
+    Ok(value)
+}
+
+fn json_error(path: &str, error: &serde_json::Error) -> AppError {
+    let message = without_position(&error.to_string());
+    match error.classify() {
+        Category::Syntax | Category::Eof | Category::Io => AppError::InvalidJson {
+            status: StatusCode::BAD_REQUEST,
+            message: format!("malformed JSON: {}", error),
+        },
+        Category::Data => {
+            let path = if path == "." { "" } else { path };
+            let named = backticked_after(&message, "unknown field ")
+                .or_else(|| backticked_after(&message, "missing field "))
+                .or_else(|| backticked_after(&message, "duplicate field "));
+            let field = match (path, named) {
+                ("", Some(name)) => name.to_owned(),
+                (path, Some(name)) if !path.ends_with(name) => format!("{path}.{name}"),
+                (path, _) => path.to_owned(),
+            };
+            if field.is_empty() {
+                AppError::InvalidJson {
+                    status: StatusCode::UNPROCESSABLE_ENTITY,
+                    message,
+                }
+            } else {
+                AppError::field(field, message)
+            }
+        }
+    }
+}
+
+/// serde_json appends " at line L column C"; operators get the field path instead.
+fn without_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(at) => message[..at].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+/// The name in "<prefix>`name`…".
+fn backticked_after<'a>(message: &'a str, prefix: &str) -> Option<&'a str> {
+    let rest = message.strip_prefix(prefix)?.strip_prefix('`')?;
+    rest.split('`').next()
+}
+
+/// The `{id}` segment of a notice path, percent-decoded. A segment that cannot be decoded names no notice.
+#[derive(Debug)]
+pub struct NoticePath(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for NoticePath {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        axum::extract::Path::<String>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(id)| NoticePath(id))
+            .map_err(|_| AppError::NotFound("no such notice".to_owned()))
+    }
+}
+
+/// Query parameters, checked by hand so each problem names its parameter.
+#[derive(Debug, Default)]
+pub struct QueryParams(HashMap<String, String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for QueryParams {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
+        let mut params = HashMap::new();
+        for pair in parts.uri.query().unwrap_or_default().split('&') {
+            if pair.is_empty() {
+                continue;
+            }
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let key = decode(key)?;
+            if params.insert(key.clone(), decode(value)?).is_some() {
+                return Err(AppError::field(key, "given twice"));
+            }
+        }
+        Ok(QueryParams(params))
+    }
+}
+
+fn decode(text: &str) -> Result<String, AppError> {
+    let mut bytes = Vec::with_capacity(text.len());
+    let mut input = text.bytes();
+    while let Some(b) = input.next() {
+        match b {
+            b'+' => bytes.push(b' '),
+            b'%' => {
+                let hex = [input.next(), input.next()];
+                let [Some(hi), Some(lo)] = hex else {
+                    return Err(bad_query());
+                };
+                let digit = |c: u8| (c as char).to_digit(16);
+                match (digit(hi), digit(lo)) {
+                    (Some(hi), Some(lo)) => bytes.push((hi * 16 + lo) as u8),
+                    _ => return Err(bad_query()),
+                }
+            }
+            other => bytes.push(other),
+        }
+    }
+    String::from_utf8(bytes).map_err(|_| bad_query())
+}
+
+fn bad_query() -> AppError {
+    AppError::InvalidJson {
+        status: StatusCode::BAD_REQUEST,
+        message: "malformed query string".to_owned(),
+    }
+}
+
+impl QueryParams {
+    /// Refuses parameters not in `known`.
+    pub fn only(&self, known: &[&str]) -> Result<(), AppError> {
+        let mut unknown: Vec<&String> = self
+            .0
+            .keys()
+            .filter(|k| !known.contains(&k.as_str()))
+            .collect();
+        unknown.sort();
+        match unknown.first() {
+            None => Ok(()),
+            Some(name) => Err(AppError::field(
+                name.as_str(),
+                format!(
+                    "unknown query parameter{}",
+                    if known.is_empty() {
+                        String::new()
+                    } else {
+                        format!("; known: {}", known.join(", "))
+                    }
+                ),
+            )),
+        }
+    }
+
+    /// A boolean parameter (`true`/`false`, `1`/`0`; bare `?all` means true), default false.
+    pub fn flag(&self, name: &str) -> Result<bool, AppError> {
+        match self.0.get(name).map(String::as_str) {
+            None => Ok(false),
+            Some("" | "true" | "1") => Ok(true),
+            Some("false" | "0") => Ok(false),
+            Some(_) => Err(AppError::field(name, "must be true or false")),
+        }
+    }
+
+    /// A number in `min..=max`, `default` when absent.
+    pub fn number(&self, name: &str, default: u32, min: u32, max: u32) -> Result<u32, AppError> {
+        match self.0.get(name) {
+            None => Ok(default),
+            Some(text) => text
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (min..=max).contains(n))
+                .ok_or_else(|| {
+                    AppError::field(name, format!("must be a whole number from {min} to {max}"))
+                }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)] // fields are read only through Debug in failure messages
+    struct Sample {
+        name: String,
+        inner: Option<Inner>,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Inner {
+        count: u32,
+    }
+
+    fn field_of(json: &str) -> (StatusCode, Option<String>) {
+        match parse_json::<Sample>(json.as_bytes()).unwrap_err() {
+            AppError::InvalidField { field, .. } => (StatusCode::UNPROCESSABLE_ENTITY, Some(field)),
+            AppError::InvalidJson { status, .. } => (status, None),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn json_errors_name_the_field() {
+        let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
+        assert_eq!(
+            field_of(r#"{"name": 1}"#),
+            (unprocessable, Some("name".into()))
+        );
+        assert_eq!(
+            field_of(r#"{"name": "a", "extra": 1}"#),
+            (unprocessable, Some("extra".into()))
+        );
+        assert_eq!(field_of(r#"{}"#), (unprocessable, Some("name".into())));
+        assert_eq!(
+            field_of(r#"{"name": "a", "inner": {"count": -1}}"#),
+            (unprocessable, Some("inner.count".into()))
+        );
+        assert_eq!(
+            field_of(r#"{"name": "a", "inner": {"cnt": 1}}"#),
+            (unprocessable, Some("inner.cnt".into()))
+        );
+        assert_eq!(
+            field_of(r#"{"name": "a", "inner": {}}"#),
+            (unprocessable, Some("inner.count".into()))
+        );
+        assert_eq!(
+            field_of(r#"{"name": "a", "name": "b"}"#),
+            (unprocessable, Some("name".into()))
+        );
+        assert_eq!(field_of(r#"[1]"#), (unprocessable, Some("[0]".into())));
+        assert_eq!(field_of(r#"1"#), (unprocessable, None));
+        assert_eq!(field_of(r#"{"name": "#), (StatusCode::BAD_REQUEST, None));
+        assert_eq!(
+            field_of(r#"{"name": "a"} x"#),
+            (StatusCode::BAD_REQUEST, None)
+        );
+        assert_eq!(field_of(""), (StatusCode::BAD_REQUEST, None));
+    }
+
+    #[test]
+    fn query_parameters_are_checked_by_name() {
+        let q = QueryParams(HashMap::from([("all".to_owned(), "yes".to_owned())]));
+        assert!(
+            matches!(q.flag("all"), Err(AppError::InvalidField { field, .. }) if field == "all")
+        );
+        assert!(
+            matches!(q.only(&["limit"]), Err(AppError::InvalidField { field, .. }) if field == "all")
+        );
+        let q = QueryParams(HashMap::from([("limit".to_owned(), "0".to_owned())]));
+        assert!(q.number("limit", 50, 1, 1000).is_err());
+        assert_eq!(
+            QueryParams::default().number("limit", 50, 1, 1000).unwrap(),
+            50
+        );
+        assert_eq!(decode("a%20b+c").unwrap(), "a b c");
+        assert!(decode("%zz").is_err());
+    }
+}

@@ -1,0 +1,213 @@
+//! The HTTP surface: [`app`] builds the router from one route table ([`routes`]), which the OpenAPI test
+//! also reads, so the served routes and the document cannot drift apart unnoticed.
+
+mod admin;
+mod error;
+mod extract;
+mod public;
+
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::{MatchedPath, Request, State};
+use axum::handler::Handler;
+use axum::http::header::{
+    CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH, X_CONTENT_TYPE_OPTIONS,
+};
+use axum::http::{HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodFilter, MethodRouter, on};
+use tower_http::cors::{Any, CorsLayer};
+use tower_http::timeout::TimeoutLayer;
+
+pub use admin::{AuditList, NoticeList, WhoAmI, WriteResponse};
+pub use error::AppError;
+pub use extract::parse_json;
+pub use public::{FEED_VERSION_HEADER, Health};
+
+use crate::auth;
+use crate::state::AppState;
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone; CORS open.
+    Public,
+    /// A valid admin token.
+    Admin,
+}
+
+/// One route: method, path (axum syntax, `{id}`) and who may call it.
+pub struct Route {
+    /// The method (GET routes also answer HEAD).
+    pub method: Method,
+    /// The path.
+    pub path: &'static str,
+    /// Public or admin.
+    pub access: Access,
+    handler: MethodRouter<AppState>,
+}
+
+fn route<H, T>(method: Method, path: &'static str, access: Access, handler: H) -> Route
+where
+    H: Handler<T, AppState>,
+    T: 'static,
+{
+    let filter = match method.as_str() {
+        "POST" => MethodFilter::POST,
+        "PATCH" => MethodFilter::PATCH,
+        "PUT" => MethodFilter::PUT,
+        "DELETE" => MethodFilter::DELETE,
+        _ => MethodFilter::GET,
+    };
+    Route {
+        method,
+        path,
+        access,
+        handler: on(filter, handler),
+    }
+}
+
+/// Every route the server answers.
+pub fn routes() -> Vec<Route> {
+    use Access::{Admin, Public};
+    vec![
+        route(Method::GET, "/v1/feed.json", Public, public::feed),
+        route(Method::GET, "/v1/root.json", Public, public::root),
+        route(Method::GET, "/healthz", Public, public::healthz),
+        route(Method::GET, "/metrics", Public, public::metrics),
+        route(Method::GET, "/v1/openapi.json", Public, public::openapi),
+        route(Method::GET, "/v1/admin/notices", Admin, admin::list),
+        route(Method::POST, "/v1/admin/notices", Admin, admin::create),
+        route(Method::GET, "/v1/admin/notices/{id}", Admin, admin::get),
+        route(Method::PATCH, "/v1/admin/notices/{id}", Admin, admin::edit),
+        route(
+            Method::POST,
+            "/v1/admin/notices/{id}/updates",
+            Admin,
+            admin::post_update,
+        ),
+        route(
+            Method::POST,
+            "/v1/admin/notices/{id}/resolve",
+            Admin,
+            admin::resolve,
+        ),
+        route(
+            Method::POST,
+            "/v1/admin/notices/{id}/withdraw",
+            Admin,
+            admin::withdraw,
+        ),
+        route(Method::GET, "/v1/admin/audit", Admin, admin::audit_log),
+        route(Method::GET, "/v1/admin/whoami", Admin, admin::whoami),
+    ]
+}
+
+/// The whole application.
+pub fn app(state: AppState) -> Router {
+    let mut public = Router::new();
+    let mut admin = Router::new();
+    for route in routes() {
+        match route.access {
+            Access::Public => public = public.route(route.path, route.handler),
+            Access::Admin => admin = admin.route(route.path, route.handler),
+        }
+    }
+    let cors = CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([Method::GET, Method::HEAD])
+        .allow_headers([IF_NONE_MATCH])
+        .expose_headers([
+            ETAG,
+            axum::http::HeaderName::from_static(FEED_VERSION_HEADER),
+        ])
+        .max_age(Duration::from_secs(86_400))
+        // The answer is `*` for every origin, so caches must not keep a copy per Origin.
+        .vary(Vec::<axum::http::HeaderName>::new());
+    let public = public.layer(cors);
+    // route_layer: unknown admin paths stay 404 instead of becoming 401.
+    let admin = admin
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_token,
+        ))
+        .layer(middleware::map_response(no_store));
+    Router::new()
+        .merge(public)
+        .merge(admin)
+        .fallback(not_found)
+        // Bounds slow clients (a body trickled in byte by byte) and stuck requests.
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            state.settings.request_timeout,
+        ))
+        .layer(middleware::from_fn_with_state(state.clone(), observe))
+        .with_state(state)
+}
+
+async fn not_found() -> AppError {
+    AppError::NotFound("no such endpoint; see /v1/openapi.json".to_owned())
+}
+
+/// Admin answers are per operator and change with every write: no cache may keep them.
+async fn no_store(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// Counts and logs every request by matched route (never headers: they carry tokens), and turns any error
+/// response that is not already in the JSON error format (axum's own 405) into it.
+async fn observe(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let mut response = next.run(request).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if (status.is_client_error() || status.is_server_error()) && !is_json {
+        let replacement = match status {
+            StatusCode::METHOD_NOT_ALLOWED => AppError::MethodNotAllowed,
+            StatusCode::NOT_FOUND => AppError::NotFound("no such endpoint".to_owned()),
+            StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge,
+            StatusCode::REQUEST_TIMEOUT => AppError::Timeout,
+            s if s.is_client_error() => AppError::InvalidJson {
+                status: s,
+                message: s.canonical_reason().unwrap_or("bad request").to_owned(),
+            },
+            _ => AppError::Internal,
+        };
+        let allow = response.headers().get(axum::http::header::ALLOW).cloned();
+        response = replacement.into_response();
+        if let Some(allow) = allow {
+            response
+                .headers_mut()
+                .insert(axum::http::header::ALLOW, allow);
+        }
+    }
+    response
+        .headers_mut()
+        .insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    let status = response.status();
+    state
+        .metrics
+        .record_request(&route, method.as_str(), status.as_u16());
+    // Debug level: feed GETs are many; admin writes log at info in their handlers.
+    tracing::debug!(
+        method = %method,
+        route = %route,
+        status = status.as_u16(),
+        micros = started.elapsed().as_micros() as u64,
+        "request"
+    );
+    response
+}

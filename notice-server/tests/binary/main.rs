@@ -1,0 +1,408 @@
+//! End-to-end tests of the real `notice-server` binary on 127.0.0.1:0 in temp directories: durability
+//! across kill -9, verification against root.json, hashed tokens, audit rows, configuration errors,
+//! graceful shutdown, key rotation while serving.
+
+mod server;
+
+use std::time::{Duration, Instant};
+
+use notice_types::{Timestamp, TrustedRoot, dangerous_verify_ignoring_freshness, verify};
+use serde_json::json;
+use sha2::{Digest as _, Sha256};
+
+use server::{Server, init};
+
+fn now() -> Timestamp {
+    Timestamp::from(chrono::Utc::now())
+}
+
+fn outage(title: &str) -> String {
+    json!({"severity": "outage", "title": {"en": title}, "body": {"en": "We are working on it."}})
+        .to_string()
+}
+
+#[test]
+fn an_acknowledged_write_survives_kill_9_and_versions_never_go_down() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = init(dir.path());
+    let mut server = Server::start(dir.path(), &[]);
+    let created = server.post("/v1/admin/notices", &token, &outage("PIN check is down"));
+    assert_eq!(created.status, 201, "{}", created.text());
+    let version = created.json()["feed_version"].as_u64().unwrap();
+    let id = created.json()["notice"]["id"].as_str().unwrap().to_owned();
+    server.kill_9();
+
+    let mut server = Server::start(dir.path(), &[]);
+    let feed = server.get("/v1/feed.json");
+    assert_eq!(
+        feed.header("x-notice-feed-version"),
+        version.to_string(),
+        "same version after restart"
+    );
+    let trusted =
+        TrustedRoot::from_envelope_bytes(&std::fs::read(dir.path().join("root.json")).unwrap())
+            .unwrap();
+    let verified = verify(&feed.body, &trusted, None, now()).unwrap();
+    assert_eq!(verified.feed.version, version);
+    assert_eq!(verified.feed.notices[0].id.as_str(), id);
+
+    let resolved = server.post(&format!("/v1/admin/notices/{id}/resolve"), &token, "");
+    assert_eq!(resolved.status, 200, "{}", resolved.text());
+    let next = resolved.json()["feed_version"].as_u64().unwrap();
+    assert!(next > version);
+    server.kill_9();
+
+    let server = Server::start(dir.path(), &[]);
+    let feed = server.get("/v1/feed.json");
+    assert_eq!(feed.header("x-notice-feed-version"), next.to_string());
+    let state = verified.state;
+    let again = verify(&feed.body, &trusted, Some(&state), now()).unwrap();
+    assert_eq!(again.feed.notices[0].status, notice_types::Status::Resolved);
+}
+
+#[test]
+fn served_bytes_verify_against_the_root_json_written_by_init() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = init(dir.path());
+    let server = Server::start(dir.path(), &[]);
+    let mut body: serde_json::Value = serde_json::from_str(&outage("Slow logins")).unwrap();
+    body["link"] = json!("https://yivi.app/status");
+    assert_eq!(
+        server
+            .post("/v1/admin/notices", &token, &body.to_string())
+            .status,
+        201
+    );
+
+    let root_file = std::fs::read(dir.path().join("root.json")).unwrap();
+    assert_eq!(
+        server.get("/v1/root.json").body,
+        root_file,
+        "served root is the file apps ship"
+    );
+    let trusted = TrustedRoot::from_envelope_bytes(&root_file).unwrap();
+    let feed = server.get("/v1/feed.json");
+    let verified = verify(&feed.body, &trusted, None, now()).unwrap();
+    assert_eq!(verified.feed.feed_id.as_str(), "yivi-app/e2e");
+    assert_eq!(
+        verified.feed.notices[0].link.as_deref(),
+        Some("https://yivi.app/status")
+    );
+    assert_eq!(
+        feed.header("etag"),
+        format!("\"{}\"", hex::encode(Sha256::digest(&feed.body)))
+    );
+    let not_modified = server.get_with("/v1/feed.json", &[("if-none-match", feed.header("etag"))]);
+    assert_eq!(not_modified.status, 304);
+}
+
+#[test]
+fn tokens_are_stored_only_as_hashes() {
+    let dir = tempfile::tempdir().unwrap();
+    let admin = init(dir.path());
+    let alice = server::cli(dir.path(), &["token", "create", "alice"]);
+    assert!(alice.status.success());
+    let alice = String::from_utf8(alice.stdout).unwrap().trim().to_owned();
+    assert!(alice.starts_with("ntk_"), "{alice}");
+    let mut server = Server::start(dir.path(), &[]);
+    for token in [&admin, &alice] {
+        assert_eq!(server.get_auth("/v1/admin/whoami", token).status, 200);
+    }
+    server.terminate();
+
+    let mut stored = Vec::new();
+    for suffix in ["", "-wal", "-shm"] {
+        if let Ok(bytes) = std::fs::read(dir.path().join(format!("notice.db{suffix}"))) {
+            stored.extend(bytes);
+        }
+    }
+    assert!(!stored.is_empty());
+    let conn = rusqlite::Connection::open(dir.path().join("notice.db")).unwrap();
+    for token in [&admin, &alice] {
+        let secret = token.trim_start_matches("ntk_");
+        for needle in [
+            token.as_bytes(),
+            secret.as_bytes(),
+            &hex::decode(secret).unwrap()[..],
+        ] {
+            assert!(
+                !stored.windows(needle.len()).any(|w| w == needle),
+                "token material found in the database files"
+            );
+        }
+        let hash: Vec<u8> = Sha256::digest(token.as_bytes()).to_vec();
+        let (name, last_used): (String, Option<i64>) = conn
+            .query_row(
+                "SELECT name, last_used_at FROM tokens WHERE sha256 = ?1",
+                [&hash],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert!(name == "admin" || name == "alice");
+        assert!(last_used.is_some(), "last use is recorded");
+    }
+}
+
+#[test]
+fn each_write_adds_one_audit_row_naming_the_token() {
+    let dir = tempfile::tempdir().unwrap();
+    init(dir.path());
+    let output = server::cli(dir.path(), &["token", "create", "oncall-bob"]);
+    let bob = String::from_utf8(output.stdout).unwrap().trim().to_owned();
+    let server = Server::start(dir.path(), &[]);
+    let created = server.post("/v1/admin/notices", &bob, &outage("Down"));
+    let id = created.json()["notice"]["id"].as_str().unwrap().to_owned();
+    let update = json!({"status": "identified", "message": {"en": "Found the cause."}}).to_string();
+    assert_eq!(
+        server
+            .post(&format!("/v1/admin/notices/{id}/updates"), &bob, &update)
+            .status,
+        200
+    );
+    assert_eq!(
+        server
+            .post(&format!("/v1/admin/notices/{id}/resolve"), &bob, "")
+            .status,
+        200
+    );
+
+    let conn = rusqlite::Connection::open(dir.path().join("notice.db")).unwrap();
+    let mut statement = conn
+        .prepare("SELECT action, notice_id, feed_version FROM audit WHERE actor = 'oncall-bob' ORDER BY id")
+        .unwrap();
+    let rows: Vec<(String, String, u64)> = statement
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        rows,
+        [
+            ("create".to_owned(), id.clone(), 2),
+            ("update".to_owned(), id.clone(), 3),
+            ("resolve".to_owned(), id, 4)
+        ]
+    );
+}
+
+#[test]
+fn serve_initializes_an_empty_data_directory_and_prints_what_it_created() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("fresh");
+    let server = Server::start(&data, &[]);
+    let printed = server.stdout_before_listening.join("\n");
+    for expected in [
+        "initialized",
+        "feed id:     notice/dev",
+        "root.json",
+        "WARNING: move",
+        "admin token",
+    ] {
+        assert!(
+            printed.contains(expected),
+            "missing {expected:?} in:\n{printed}"
+        );
+    }
+    let token = server::token_from(&printed);
+    assert_eq!(
+        server.get_auth("/v1/admin/whoami", &token).json(),
+        json!({"name": "admin"})
+    );
+    for file in ["notice.db", "feed-key.pem", "root-key.pem", "root.json"] {
+        assert!(data.join(file).exists(), "{file}");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        for file in ["feed-key.pem", "root-key.pem", "notice.db"] {
+            let mode = std::fs::metadata(data.join(file))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o077, 0, "{file} is readable by others: {mode:o}");
+        }
+    }
+}
+
+#[test]
+fn bad_configuration_is_refused_with_a_one_line_message() {
+    let dir = tempfile::tempdir().unwrap();
+    init(dir.path());
+    for (args, expect) in [
+        (
+            vec![
+                "serve",
+                "--feed-validity",
+                "1h",
+                "--heartbeat-interval",
+                "1h",
+            ],
+            "--feed-validity",
+        ),
+        (vec!["serve", "--cache-max-age", "120"], "--cache-max-age"),
+        (
+            vec!["serve", "--heartbeat-interval", "soon"],
+            "heartbeat-interval",
+        ),
+        (vec!["init"], "already initialized"),
+        (
+            vec!["serve", "--feed-id", "yivi-app/production"],
+            "holds feed yivi-app/e2e",
+        ),
+        (
+            vec!["serve", "--link-host", "evil.example"],
+            "link hosts are fixed at init",
+        ),
+        (vec!["token", "revoke", "nobody"], "no active token"),
+        (vec!["token", "create", "admin"], "exists"),
+        (vec!["token", "create", "two words"], "not a token name"),
+        (
+            vec!["rotate-feed-key", "--root-key", "/nonexistent/root-key.pem"],
+            "no root key",
+        ),
+    ] {
+        let output = server::cli(dir.path(), &args);
+        assert!(!output.status.success(), "{args:?} succeeded");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(expect), "{args:?}: {stderr}");
+    }
+    let output = server::cli(&dir.path().join("missing"), &["token", "list"]);
+    assert!(String::from_utf8_lossy(&output.stderr).contains("not initialized"));
+}
+
+#[test]
+fn sigterm_stops_the_server_gracefully() {
+    let dir = tempfile::tempdir().unwrap();
+    init(dir.path());
+    let mut server = Server::start(dir.path(), &[]);
+    assert_eq!(server.get("/healthz").status, 200);
+    let status = server.terminate();
+    assert!(status.success(), "{status:?}");
+    assert!(
+        server.stderr().contains("shutting down"),
+        "{}",
+        server.stderr()
+    );
+}
+
+#[test]
+fn rotating_the_feed_key_while_serving_switches_to_the_new_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = init(dir.path());
+    let server = Server::start(dir.path(), &[]);
+    let trusted =
+        TrustedRoot::from_envelope_bytes(&std::fs::read(dir.path().join("root.json")).unwrap())
+            .unwrap();
+    let old_feed_key = trusted.payload().feed_keys[0];
+
+    let output = server::cli(dir.path(), &["rotate-feed-key"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("root version: v2"));
+
+    // The server notices the new version within its check interval; poll with a deadline.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let feed = server.get("/v1/feed.json");
+        let (root, _) = dangerous_verify_ignoring_freshness(&feed.body, &trusted).unwrap();
+        if root.version == 2 {
+            assert!(!root.feed_keys.contains(&old_feed_key));
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "server did not pick up the rotation"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // Writes are now signed with the new key, and still verify from root v1.
+    let created = server.post("/v1/admin/notices", &token, &outage("After rotation"));
+    assert_eq!(created.status, 201, "{}", created.text());
+    let verified = verify(&server.get("/v1/feed.json").body, &trusted, None, now()).unwrap();
+    assert_eq!(verified.root.version, 2);
+    assert_eq!(verified.feed.notices.len(), 1);
+}
+
+#[test]
+fn a_token_revoked_on_the_command_line_stops_working_on_the_running_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = init(dir.path());
+    let server = Server::start(dir.path(), &[]);
+    assert_eq!(server.get_auth("/v1/admin/whoami", &token).status, 200);
+    assert!(
+        server::cli(dir.path(), &["token", "revoke", "admin"])
+            .status
+            .success()
+    );
+    let reply = server.get_auth("/v1/admin/whoami", &token);
+    assert_eq!(reply.status, 401);
+    assert_eq!(reply.json()["error"]["code"], "unauthorized");
+}
+
+#[test]
+fn the_real_server_refuses_large_bodies_and_never_logs_tokens() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = init(dir.path());
+    let mut server = Server::start(dir.path(), &[("NOTICE_LOG", "trace")]);
+    let big = "x".repeat(100 * 1024);
+    let reply = server.post("/v1/admin/notices", &token, &big);
+    assert_eq!(reply.status, 413);
+    assert_eq!(reply.json()["error"]["code"], "payload_too_large");
+    assert_eq!(
+        server
+            .post("/v1/admin/notices", &token, &outage("x"))
+            .status,
+        201
+    );
+    assert_eq!(
+        server
+            .get_auth("/v1/admin/whoami", "ntk_wrong-guess")
+            .status,
+        401
+    );
+    server.terminate();
+    let logs = server.stderr();
+    assert!(
+        logs.contains("notice written"),
+        "logs were captured: {logs}"
+    );
+    assert!(!logs.contains(&token));
+    assert!(!logs.contains("ntk_wrong-guess"));
+    assert!(!logs.to_ascii_lowercase().contains("authorization: bearer"));
+}
+
+#[test]
+fn a_client_that_stalls_mid_body_gets_408_in_json() {
+    use std::io::{Read as _, Write as _};
+    let dir = tempfile::tempdir().unwrap();
+    let token = init(dir.path());
+    let server = Server::start(dir.path(), &[("NOTICE_REQUEST_TIMEOUT", "1s")]);
+    let address = server.base().trim_start_matches("http://").to_owned();
+    let mut stream = std::net::TcpStream::connect(&address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    // Promise 100 bytes, send 2, then stall.
+    write!(
+        stream,
+        "POST /v1/admin/notices HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\""
+    )
+    .unwrap();
+    let mut response = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !String::from_utf8_lossy(&response).contains("}}") {
+        let n = stream.read(&mut buf).unwrap();
+        assert!(
+            n > 0,
+            "connection closed: {}",
+            String::from_utf8_lossy(&response)
+        );
+        response.extend_from_slice(&buf[..n]);
+    }
+    let text = String::from_utf8_lossy(&response);
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(text.contains(r#""code":"timeout""#), "{text}");
+}

@@ -1,0 +1,122 @@
+//! Admin authentication: missing, wrong and revoked tokens, and rate limiting of failures per peer.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{Method, StatusCode};
+use notice_server::auth::revoke_token;
+
+use notice_server::clock::Clock as _;
+
+use crate::harness::Harness;
+
+fn whoami(token: Option<&str>) -> axum::http::Request<Body> {
+    let mut builder = Harness::request(Method::GET, "/v1/admin/whoami");
+    if let Some(token) = token {
+        builder = builder.header("authorization", token);
+    }
+    builder.body(Body::empty()).unwrap()
+}
+
+#[tokio::test]
+async fn missing_wrong_and_malformed_tokens_are_401() {
+    let h = Harness::new();
+    let wrong = format!("Bearer {}x", h.token);
+    let basic = "Basic YWRtaW46YWRtaW4=".to_owned();
+    for header in [
+        None,
+        Some(wrong.as_str()),
+        Some(basic.as_str()),
+        Some("Bearer"),
+    ] {
+        let reply = h.send(whoami(header)).await;
+        let (code, _) = reply.error(StatusCode::UNAUTHORIZED);
+        assert_eq!(code, "unauthorized");
+        assert_eq!(reply.header("www-authenticate"), "Bearer");
+    }
+    // Every admin route is protected, reads included.
+    for (method, path) in [
+        (Method::GET, "/v1/admin/notices"),
+        (Method::POST, "/v1/admin/notices"),
+        (Method::GET, "/v1/admin/notices/x"),
+        (Method::PATCH, "/v1/admin/notices/x"),
+        (Method::POST, "/v1/admin/notices/x/updates"),
+        (Method::POST, "/v1/admin/notices/x/resolve"),
+        (Method::POST, "/v1/admin/notices/x/withdraw"),
+        (Method::GET, "/v1/admin/audit"),
+    ] {
+        let reply = h
+            .send_from(
+                Harness::request(method.clone(), path)
+                    .body(Body::empty())
+                    .unwrap(),
+                Some(SocketAddr::from(([192, 0, 2, 99], 1))),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{method} {path}");
+    }
+}
+
+#[tokio::test]
+async fn a_revoked_token_stops_working_at_once() {
+    let h = Harness::new();
+    assert_eq!(
+        h.admin(Method::GET, "/v1/admin/whoami", None).await.status,
+        StatusCode::OK
+    );
+    h.state
+        .blocking(|_, conn| {
+            revoke_token(
+                conn,
+                "admin",
+                "local",
+                notice_types::Timestamp::from_unix(0),
+            )
+        })
+        .await
+        .unwrap()
+        .unwrap();
+    let reply = h.admin(Method::GET, "/v1/admin/whoami", None).await;
+    assert_eq!(reply.error(StatusCode::UNAUTHORIZED).0, "unauthorized");
+}
+
+#[tokio::test]
+async fn repeated_failures_from_one_peer_get_429_with_retry_after() {
+    let h = Harness::new(); // default: 10 failures per minute
+    let attacker = SocketAddr::from(([198, 51, 100, 7], 40000));
+    let operator = SocketAddr::from(([203, 0, 113, 5], 40000));
+    for _ in 0..10 {
+        let reply = h
+            .send_from(whoami(Some("Bearer guess")), Some(attacker))
+            .await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    }
+    let reply = h
+        .send_from(whoami(Some("Bearer guess")), Some(attacker))
+        .await;
+    let (code, _) = reply.error(StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(code, "rate_limited");
+    let retry: u64 = reply.header("retry-after").parse().unwrap();
+    assert!((1..=60).contains(&retry), "{retry}");
+
+    // Limited before the token is even looked at: a valid token from that peer waits too.
+    let valid = format!("Bearer {}", h.token);
+    let reply = h.send_from(whoami(Some(&valid)), Some(attacker)).await;
+    assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS);
+
+    // Other peers are unaffected.
+    let reply = h.send_from(whoami(Some(&valid)), Some(operator)).await;
+    assert_eq!(reply.status, StatusCode::OK);
+
+    // After waiting as told, the peer may try again.
+    h.clock.advance(Duration::from_secs(retry));
+    let reply = h.send_from(whoami(Some(&valid)), Some(attacker)).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(
+        h.state
+            .metrics
+            .render(&h.state.hot.current(), h.clock.now(), 0)
+            .contains("notice_auth_failures_total 10")
+    );
+}

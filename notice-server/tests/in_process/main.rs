@@ -1,0 +1,11 @@
+//! In-process tests of the router: every route and every error, through `app(state).oneshot(…)`, with a
+//! manual clock.
+
+mod admin;
+mod auth;
+mod errors;
+mod harness;
+mod heartbeat;
+mod openapi;
+mod public;
+mod restart;
