@@ -37,20 +37,29 @@ fn bench(c: &mut Criterion) {
     for count in [1usize, 10, 50] {
         let bytes = feed_bytes(&owner, count);
         // A fresh install verifies the root chain and the feed.
-        group.bench_with_input(BenchmarkId::new("fresh_install", count), &bytes, |b, bytes| {
-            b.iter(|| {
-                let verified = verify(black_box(bytes), &trusted, None, at(60)).unwrap();
-                black_box(select(&verified.feed, &context, at(60)))
-            })
-        });
+        group.bench_with_input(
+            BenchmarkId::new("fresh_install", count),
+            &bytes,
+            |b, bytes| {
+                b.iter(|| {
+                    let verified = verify(black_box(bytes), &trusted, None, at(60)).unwrap();
+                    black_box(select(&verified.feed, &context, at(60)))
+                })
+            },
+        );
         // Every later refresh: the state already holds this root chain, only the feed is verified.
         let state = verify(&bytes, &trusted, None, at(60)).unwrap().state;
-        group.bench_with_input(BenchmarkId::new("known_chain", count), &bytes, |b, bytes| {
-            b.iter(|| {
-                let verified = verify(black_box(bytes), &trusted, Some(&state), at(60)).unwrap();
-                black_box(select(&verified.feed, &context, at(60)))
-            })
-        });
+        group.bench_with_input(
+            BenchmarkId::new("known_chain", count),
+            &bytes,
+            |b, bytes| {
+                b.iter(|| {
+                    let verified =
+                        verify(black_box(bytes), &trusted, Some(&state), at(60)).unwrap();
+                    black_box(select(&verified.feed, &context, at(60)))
+                })
+            },
+        );
     }
     // 100 notices: two documents of 50, verified and selected one after the other.
     let half = feed_bytes(&owner, 50);

@@ -48,6 +48,42 @@ impl Severity {
     pub fn is_maintenance(self) -> bool {
         self == Severity::Maintenance
     }
+
+    /// Where a new notice of this severity starts: `scheduled` for maintenance, `investigating` otherwise.
+    pub fn initial_status(self) -> Status {
+        if self.is_maintenance() {
+            Status::Scheduled
+        } else {
+            Status::Investigating
+        }
+    }
+
+    /// The status that closes a notice of this severity: `completed` for maintenance, `resolved` otherwise.
+    pub fn closing_status(self) -> Status {
+        if self.is_maintenance() {
+            Status::Completed
+        } else {
+            Status::Resolved
+        }
+    }
+}
+
+impl std::str::FromStr for Severity {
+    type Err = InvalidField;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Severity::ALL
+            .into_iter()
+            .find(|severity| severity.as_str() == s)
+            .ok_or_else(|| {
+                InvalidField::new(
+                    "",
+                    format!(
+                        "unknown severity `{}` (use outage, degraded, maintenance or info)",
+                        s.escape_debug()
+                    ),
+                )
+            })
+    }
 }
 
 impl fmt::Display for Severity {
@@ -80,6 +116,17 @@ pub enum Status {
 }
 
 impl Status {
+    /// Every status: the incident lifecycle, then the maintenance lifecycle.
+    pub const ALL: [Status; 7] = [
+        Status::Investigating,
+        Status::Identified,
+        Status::Monitoring,
+        Status::Resolved,
+        Status::Scheduled,
+        Status::InProgress,
+        Status::Completed,
+    ];
+
     /// The wire name (`investigating`, `in_progress`, …).
     pub fn as_str(self) -> &'static str {
         match self {
@@ -105,6 +152,21 @@ impl Status {
     /// Resolved or completed: the notice is history and apps no longer show it.
     pub fn is_closed(self) -> bool {
         matches!(self, Status::Resolved | Status::Completed)
+    }
+}
+
+impl std::str::FromStr for Status {
+    type Err = InvalidField;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Status::ALL.into_iter().find(|status| status.as_str() == s).ok_or_else(|| {
+            InvalidField::new(
+                "",
+                format!(
+                    "unknown status `{}` (incidents: investigating, identified, monitoring, resolved; maintenance: scheduled, in_progress, completed)",
+                    s.escape_debug()
+                ),
+            )
+        })
     }
 }
 
@@ -458,6 +520,31 @@ pub fn check_link(link: &str, allowed_hosts: &[String]) -> Result<(), InvalidFie
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_parse_back_to_their_values() {
+        for severity in Severity::ALL {
+            assert_eq!(severity.as_str().parse::<Severity>().unwrap(), severity);
+            assert!(
+                severity.initial_status().fits(severity)
+                    && severity.closing_status().fits(severity)
+            );
+            assert!(
+                severity.closing_status().is_closed() && !severity.initial_status().is_closed()
+            );
+        }
+        for status in Status::ALL {
+            assert_eq!(status.as_str().parse::<Status>().unwrap(), status);
+        }
+        assert!(
+            "critical"
+                .parse::<Severity>()
+                .unwrap_err()
+                .reason
+                .contains("outage, degraded")
+        );
+        assert!("done".parse::<Status>().is_err());
+    }
 
     #[test]
     fn statuses_fit_their_lifecycle() {

@@ -16,9 +16,14 @@ use crate::InvalidField;
 pub struct Timestamp(DateTime<Utc>);
 
 impl Timestamp {
-    /// Seconds since the Unix epoch. Out-of-range values saturate at the epoch.
+    /// Seconds since the Unix epoch. Values beyond what chrono represents (±262,000 years) saturate at its
+    /// limits, so arithmetic on times never wraps around to 1970.
     pub fn from_unix(seconds: i64) -> Self {
-        Self(DateTime::from_timestamp(seconds, 0).unwrap_or_default())
+        let clamped = seconds.clamp(
+            DateTime::<Utc>::MIN_UTC.timestamp(),
+            DateTime::<Utc>::MAX_UTC.timestamp(),
+        );
+        Self(DateTime::from_timestamp(clamped, 0).unwrap_or_default())
     }
 
     /// Seconds since the Unix epoch.
@@ -89,6 +94,13 @@ mod tests {
     fn offsets_are_converted_to_utc_and_written_with_z() {
         let t = Timestamp::parse("2026-12-01T02:00:00+01:00").unwrap();
         assert_eq!(t.to_string(), "2026-12-01T01:00:00Z");
+    }
+
+    #[test]
+    fn arithmetic_saturates_instead_of_wrapping_to_1970() {
+        let far = Timestamp::from_unix(0).plus_seconds(i64::MAX);
+        assert!(far > Timestamp::parse("9999-12-31T23:59:59Z").unwrap());
+        assert!(Timestamp::from_unix(i64::MIN) < Timestamp::from_unix(0));
     }
 
     #[test]
