@@ -1,0 +1,173 @@
+//! One module per subcommand. Each has an `…Args` struct (its flags and help) and a `run`.
+
+pub mod edit;
+pub mod keygen;
+pub mod list;
+pub mod post;
+pub mod resolve;
+pub mod show;
+pub mod status;
+pub mod update;
+pub mod verify;
+pub mod withdraw;
+
+use clap::ValueEnum;
+use notice_types::{Platform, Severity, Status, Timestamp};
+
+use crate::api::Api;
+use crate::cli::{Command, GlobalArgs};
+use crate::config::{self, Flags, Settings};
+use crate::error::CliError;
+use crate::http::Http;
+
+/// Runs one subcommand.
+pub fn run(command: Command, global: &GlobalArgs) -> Result<(), CliError> {
+    let ctx = Ctx { global };
+    match command {
+        Command::Post(args) => args.run(&ctx),
+        Command::Update(args) => args.run(&ctx),
+        Command::Edit(args) => args.run(&ctx),
+        Command::Resolve(args) => args.run(&ctx),
+        Command::Withdraw(args) => args.run(&ctx),
+        Command::List(args) => args.run(&ctx),
+        Command::Show(args) => args.run(&ctx),
+        Command::Status(args) => args.run(&ctx),
+        Command::Verify(args) => args.run(&ctx),
+        Command::Keygen(args) => args.run(&ctx),
+    }
+}
+
+/// What every subcommand may need: settings, an HTTP client, the clock.
+pub struct Ctx<'a> {
+    global: &'a GlobalArgs,
+}
+
+impl Ctx<'_> {
+    /// Server and token from flags, environment and config file (read only when a command needs them).
+    pub fn settings(&self) -> Result<Settings, CliError> {
+        let flags = Flags {
+            server: self.global.server.clone(),
+            token: self.global.token.clone(),
+            config: self.global.config.clone(),
+        };
+        let settings = config::resolve(&flags, |name| std::env::var(name).ok(), dirs::home_dir())?;
+        if self.global.verbose {
+            match &settings.server {
+                Some(s) => crate::render::eprint(&format!("server: {} ({})\n", s.value, s.source)),
+                None => crate::render::eprint("server: none given\n"),
+            }
+            if let Some(file) = &settings.file {
+                crate::render::eprint(&format!("config file: {}\n", file.display()));
+            }
+            match &settings.token {
+                Some(t) => {
+                    crate::render::eprint(&format!("token: given ({}), not shown\n", t.source))
+                }
+                None => crate::render::eprint("token: none given\n"),
+            }
+        }
+        Ok(settings)
+    }
+
+    /// An HTTP client with the `--timeout` deadline; `redirects` = 0 reports redirects instead of following.
+    pub fn http(&self, redirects: u32) -> Http {
+        Http::new(self.global.timeout, redirects, self.global.verbose)
+    }
+
+    /// The admin API of the configured server.
+    pub fn api(&self) -> Result<Api, CliError> {
+        // The admin API is never redirected: a redirect could carry the token somewhere else.
+        Api::new(&self.settings()?, self.http(0))
+    }
+
+    /// The current time.
+    pub fn now(&self) -> Timestamp {
+        Timestamp::from(chrono::Utc::now())
+    }
+}
+
+/// Prints `value` as pretty JSON on stdout (for `--json`). A closed pipe (`| head`) is not an error.
+pub fn print_json<T: serde::Serialize>(value: &T) -> Result<(), CliError> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    // Serializing the CLI's own plain types cannot fail; writing may (closed pipe), and that is fine.
+    let _ = serde_json::to_writer_pretty(&mut out, value);
+    let _ = writeln!(out);
+    Ok(())
+}
+
+/// `--severity` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SeverityArg {
+    /// The service does not work.
+    Outage,
+    /// The service works partly or slowly.
+    Degraded,
+    /// Planned work (needs --starts and --ends).
+    Maintenance,
+    /// Anything else users should know.
+    Info,
+}
+
+impl From<SeverityArg> for Severity {
+    fn from(value: SeverityArg) -> Self {
+        match value {
+            SeverityArg::Outage => Severity::Outage,
+            SeverityArg::Degraded => Severity::Degraded,
+            SeverityArg::Maintenance => Severity::Maintenance,
+            SeverityArg::Info => Severity::Info,
+        }
+    }
+}
+
+/// `--status` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatusArg {
+    /// Incident: cause not known yet.
+    Investigating,
+    /// Incident: cause known, fix under way.
+    Identified,
+    /// Incident: fix in place, watching.
+    Monitoring,
+    /// Incident: over (prefer `notice resolve`).
+    Resolved,
+    /// Maintenance: announced.
+    Scheduled,
+    /// Maintenance: happening now.
+    #[value(name = "in_progress", alias = "in-progress")]
+    InProgress,
+    /// Maintenance: over (prefer `notice resolve`).
+    Completed,
+}
+
+impl From<StatusArg> for Status {
+    fn from(value: StatusArg) -> Self {
+        match value {
+            StatusArg::Investigating => Status::Investigating,
+            StatusArg::Identified => Status::Identified,
+            StatusArg::Monitoring => Status::Monitoring,
+            StatusArg::Resolved => Status::Resolved,
+            StatusArg::Scheduled => Status::Scheduled,
+            StatusArg::InProgress => Status::InProgress,
+            StatusArg::Completed => Status::Completed,
+        }
+    }
+}
+
+/// `--platform` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlatformArg {
+    /// Android phones.
+    Android,
+    /// iPhones.
+    Ios,
+}
+
+impl From<PlatformArg> for Platform {
+    fn from(value: PlatformArg) -> Self {
+        match value {
+            PlatformArg::Android => Platform::Android,
+            PlatformArg::Ios => Platform::Ios,
+        }
+    }
+}

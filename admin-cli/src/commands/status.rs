@@ -1,0 +1,194 @@
+//! `notice status`: what a user sees right now, computed from the live signed feed with the verifier and the
+//! selection code the app runs, for a platform, app version and language.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use clap::Args;
+use notice_types::{
+    Context, LanguageTag, Platform, ShownNotice, Timestamp, TrustedRoot, select, verify,
+};
+use serde::Serialize;
+
+use super::verify::{load_root, verification_error};
+use super::{Ctx, PlatformArg, print_json};
+use crate::api::Api;
+use crate::error::CliError;
+use crate::render::{self, BOLD, OK, WARN, styled, when};
+
+const EXAMPLES: &str = "\
+Needs only the server URL, no token: it reads the public feed, as the app does.
+
+Examples:
+  notice status
+  notice status --lang nl --platform android --app-version 7.3.0
+  notice status --lang de_DE --root root.json
+  notice status --at 2026-12-01T02:30+01:00     # during planned maintenance";
+
+/// What a user sees right now, from the live signed feed.
+#[derive(Debug, Args)]
+#[command(after_help = EXAMPLES)]
+pub struct StatusArgs {
+    /// The user's platform [default: any]
+    #[arg(long, value_enum)]
+    platform: Option<PlatformArg>,
+    /// The user's app version, e.g. 7.3.0 [default: any]
+    #[arg(long, value_name = "VERSION")]
+    app_version: Option<semver::Version>,
+    /// The user's language, e.g. nl or de_DE; repeat for a preference list [default: en]
+    #[arg(long, value_name = "LANG", value_parser = lang_arg)]
+    lang: Vec<LanguageTag>,
+    /// Verify against this root file (what the app ships) [default: the server's /v1/root.json]
+    #[arg(long, value_name = "PATH")]
+    root: Option<PathBuf>,
+    /// Look at another moment than now (e.g. during planned maintenance)
+    #[arg(long, value_name = "TIME", value_parser = time_arg)]
+    at: Option<Timestamp>,
+    /// Print the feed facts and the notices as the app receives them, as JSON
+    #[arg(long)]
+    json: bool,
+}
+
+fn lang_arg(text: &str) -> Result<LanguageTag, String> {
+    LanguageTag::from_locale(text)
+        .ok_or_else(|| format!("`{text}` is not a language; examples: nl, de, de_DE, en-US"))
+}
+
+fn time_arg(text: &str) -> Result<Timestamp, String> {
+    crate::input::parse_time(text, Timestamp::from(chrono::Utc::now()))
+}
+
+#[derive(Serialize)]
+struct Report<'a> {
+    server: String,
+    feed_id: String,
+    version: u64,
+    issued_at: Timestamp,
+    expires_at: Timestamp,
+    root_version: u64,
+    root_pinned: bool,
+    at: Timestamp,
+    platform: Option<Platform>,
+    app_version: Option<String>,
+    languages: Vec<String>,
+    notices: &'a [ShownNotice],
+}
+
+impl StatusArgs {
+    /// Runs `notice status`.
+    pub fn run(self, ctx: &Ctx<'_>) -> Result<(), CliError> {
+        // Public documents may be redirected (to a CDN), unlike admin calls.
+        let api = Api::new(&ctx.settings()?, ctx.http(5))?;
+        let trusted = self.trusted_root(&api)?;
+        let bytes = api.public("/v1/feed.json")?;
+        let now = ctx.now();
+        let what = format!("{}/v1/feed.json", api.server());
+        let verified = verify(&bytes, &trusted, None, now)
+            .map_err(|e| verification_error(what, &e, &bytes, &trusted, now))?;
+        let at = self.at.unwrap_or(now);
+        let context = Context {
+            platform: self.platform.map(Into::into),
+            app_version: self.app_version.clone(),
+            locales: self.lang.clone(),
+            dismissed: BTreeSet::new(),
+        };
+        let shown = select(&verified.feed, &context, at);
+
+        if self.json {
+            return print_json(&Report {
+                server: api.server().to_string(),
+                feed_id: verified.feed.feed_id.to_string(),
+                version: verified.feed.version,
+                issued_at: verified.feed.issued_at,
+                expires_at: verified.feed.expires_at,
+                root_version: verified.root.version,
+                root_pinned: self.root.is_some(),
+                at,
+                platform: context.platform,
+                app_version: self.app_version.as_ref().map(ToString::to_string),
+                languages: self.lang.iter().map(ToString::to_string).collect(),
+                notices: &shown,
+            });
+        }
+
+        let feed = &verified.feed;
+        let mut out = format!(
+            "{} feed {} version {} from {}\n  {:<9}{}\n  {:<9}{}\n\n",
+            styled(OK, "Verified"),
+            feed.feed_id,
+            styled(BOLD, feed.version),
+            api.server(),
+            "issued",
+            when(feed.issued_at, now),
+            "expires",
+            when(feed.expires_at, now),
+        );
+        let who = self.describe_user();
+        let moment = if self.at.is_some() {
+            format!("at {at}")
+        } else {
+            "now".to_owned()
+        };
+        if shown.is_empty() {
+            out.push_str(&format!(
+                "{who} sees {} {moment}: no notice applies (the feed holds {} notice(s)).\n",
+                styled(BOLD, "nothing"),
+                feed.notices.len()
+            ));
+        } else {
+            out.push_str(&format!(
+                "{who} sees {} notice(s) {moment}, in this order:\n\n",
+                shown.len()
+            ));
+            for (i, notice) in shown.iter().enumerate() {
+                let label = format!(
+                    "{} of {} · {} · {}",
+                    i + 1,
+                    shown.len(),
+                    notice.id,
+                    notice.language
+                );
+                out.push_str(&render::banner(&label, notice, at));
+            }
+        }
+        render::print(&out);
+        Ok(())
+    }
+
+    fn trusted_root(&self, api: &Api) -> Result<TrustedRoot, CliError> {
+        if let Some(path) = &self.root {
+            return load_root(path);
+        }
+        render::eprint(&format!(
+            "{} trusting the root served by {} itself; pin the root file the app ships with --root for a stronger check\n",
+            styled(WARN, "note:"),
+            api.server()
+        ));
+        let bytes = api.public("/v1/root.json")?;
+        TrustedRoot::from_envelope_bytes(&bytes).map_err(|e| CliError::BadResponse {
+            url: format!("{}/v1/root.json", api.server()),
+            detail: format!("not a valid root: {e}"),
+        })
+    }
+
+    fn describe_user(&self) -> String {
+        let platform = self
+            .platform
+            .map(|p| Platform::from(p).as_str().to_owned())
+            .unwrap_or_else(|| "any".to_owned());
+        let version = self
+            .app_version
+            .as_ref()
+            .map_or_else(|| "any".to_owned(), ToString::to_string);
+        let langs = if self.lang.is_empty() {
+            "en".to_owned()
+        } else {
+            self.lang
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        format!("A user (platform {platform}, app version {version}, language {langs})")
+    }
+}

@@ -1,0 +1,68 @@
+//! `notice withdraw`: take a notice out of the feed at once, for a notice that should never have been posted.
+//! Asks first (unless `--yes`); refuses at once when there is no terminal to ask on.
+
+use clap::Args;
+use notice_types::NoticeId;
+
+use super::{Ctx, print_json};
+use crate::error::CliError;
+use crate::prompt;
+use crate::render::{self, BOLD, OK, styled};
+
+const EXAMPLES: &str = "\
+Withdrawing is for mistakes. For an incident that is over, use `notice resolve`:
+users then see on the status page that it was resolved.
+
+Examples:
+  notice withdraw 2026-11-23-keyshare-3f9a
+  notice withdraw 2026-11-23-keyshare-3f9a --yes";
+
+/// Take a notice out of the feed at once.
+#[derive(Debug, Args)]
+#[command(after_help = EXAMPLES)]
+pub struct WithdrawArgs {
+    /// The notice's id (see `notice list`)
+    id: NoticeId,
+    /// Withdraw without asking
+    #[arg(short, long)]
+    yes: bool,
+    /// Print the server's answer as JSON
+    #[arg(long)]
+    json: bool,
+}
+
+impl WithdrawArgs {
+    /// Runs `notice withdraw`.
+    pub fn run(self, ctx: &Ctx<'_>) -> Result<(), CliError> {
+        prompt::require_way_to_confirm(self.yes, "withdraw", "")?;
+        let api = ctx.api()?;
+        if !self.yes {
+            let record = api.get(&self.id)?;
+            prompt::confirm(
+                &format!(
+                    "Withdraw {} notice {} \"{}\" ({}) from {}? It disappears from every app at once.",
+                    record.notice.severity,
+                    record.notice.id,
+                    record.notice.title.en(),
+                    record.state.as_str(),
+                    api.server()
+                ),
+                false,
+                "withdraw",
+            )?;
+        }
+        let written = api.withdraw(&self.id)?;
+        if self.json {
+            return print_json(&written);
+        }
+        render::print(&format!(
+            "{} notice {} (feed version {}).\n",
+            styled(OK, "Withdrawn:"),
+            styled(BOLD, &written.notice.id),
+            written
+                .feed_version
+                .map_or_else(|| "?".to_owned(), |v| v.to_string()),
+        ));
+        Ok(())
+    }
+}

@@ -1,0 +1,118 @@
+//! One HTTP exchange with a deadline and a size cap, and the mapping of transport failures to errors that say
+//! what to check. Shared by the admin API client and the document fetcher.
+
+use std::time::{Duration, Instant};
+
+use ureq::http::{Request, Response};
+use ureq::{Agent, Body};
+
+use crate::error::{CliError, Source};
+
+/// An HTTP client with one overall deadline per request.
+#[derive(Debug, Clone)]
+pub struct Http {
+    agent: Agent,
+    verbose: bool,
+}
+
+/// A response read in full.
+#[derive(Debug)]
+pub struct Answer {
+    /// HTTP status.
+    pub status: u16,
+    /// `Retry-After` in seconds, if given as a number.
+    pub retry_after_secs: Option<u64>,
+    /// `Location`, for redirects the caller did not follow.
+    pub location: Option<String>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+/// The body was larger than the cap.
+#[derive(Debug)]
+pub struct TooLarge;
+
+impl Http {
+    /// A client that gives up after `timeout` and follows at most `redirects` redirects (0: report them).
+    pub fn new(timeout: Duration, redirects: u32, verbose: bool) -> Self {
+        let agent: Agent = Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(timeout))
+            .max_redirects(redirects)
+            .max_redirects_will_error(false)
+            .user_agent(format!("notice-cli/{}", env!("CARGO_PKG_VERSION")))
+            .build()
+            .into();
+        Self { agent, verbose }
+    }
+
+    /// Sends `request` and reads at most `cap` bytes of the answer. `server_source` says where the URL came
+    /// from, for the "unreachable" message.
+    pub fn exchange<B: ureq::AsSendBody>(
+        &self,
+        request: Request<B>,
+        cap: u64,
+        server_source: &Source,
+    ) -> Result<Result<Answer, TooLarge>, CliError> {
+        let url = request.uri().to_string();
+        let method = request.method().to_string();
+        if self.verbose {
+            crate::render::eprint(&format!("> {method} {url}\n"));
+        }
+        let started = Instant::now();
+        let unreachable = |e: ureq::Error| CliError::Unreachable {
+            url: url.clone(),
+            server_source: server_source.clone(),
+            detail: describe(&e),
+        };
+        let mut response: Response<Body> = self.agent.run(request).map_err(unreachable)?;
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let retry_after_secs = header("retry-after").and_then(|v| v.trim().parse().ok());
+        let location = header("location");
+        let status = response.status().as_u16();
+        let body = match response.body_mut().with_config().limit(cap).read_to_vec() {
+            Ok(body) => body,
+            Err(ureq::Error::BodyExceedsLimit(_)) => return Ok(Err(TooLarge)),
+            Err(e) => return Err(unreachable(e)),
+        };
+        if self.verbose {
+            crate::render::eprint(&format!(
+                "< {status} ({} bytes, {} ms)\n",
+                body.len(),
+                started.elapsed().as_millis()
+            ));
+        }
+        Ok(Ok(Answer {
+            status,
+            retry_after_secs,
+            location,
+            body,
+        }))
+    }
+}
+
+/// Words for a transport failure, without the noise of the error's debug form.
+fn describe(error: &ureq::Error) -> String {
+    match error {
+        ureq::Error::Io(e) => match e.kind() {
+            std::io::ErrorKind::ConnectionRefused => {
+                "connection refused (nothing listens there)".to_owned()
+            }
+            std::io::ErrorKind::TimedOut => "timed out".to_owned(),
+            _ => e.to_string(),
+        },
+        ureq::Error::Timeout(which) => {
+            format!("no answer in time ({which} timeout; see --timeout)")
+        }
+        ureq::Error::HostNotFound => "host not found (DNS)".to_owned(),
+        ureq::Error::ConnectionFailed => "connection failed".to_owned(),
+        ureq::Error::BadUri(uri) => format!("bad URL {uri}"),
+        other => other.to_string(),
+    }
+}

@@ -1,0 +1,250 @@
+//! `notice verify`: checks a published document as the app does, and says precisely why one fails.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use notice_tests::{OutputExt as _, SigningKit, TestServer, get, now, sample_notice};
+use notice_types::{
+    Envelope, FEED_PAYLOAD_TYPE, PublishedDocument, Severity, limits::MAX_DOCUMENT_BYTES,
+};
+
+use super::{json, post_outage};
+
+fn verify_file(server: &TestServer, bytes: &[u8]) -> std::process::Output {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("feed.json");
+    std::fs::write(&path, bytes).unwrap();
+    server
+        .notice()
+        .args(["verify", "--root"])
+        .arg(server.root_path())
+        .arg(&path)
+        .output()
+}
+
+fn served_document(server: &TestServer) -> Vec<u8> {
+    let fetched = get(&format!("{}/v1/feed.json", server.url()));
+    assert_eq!(fetched.status, 200);
+    fetched.body
+}
+
+#[test]
+fn verify_passes_on_the_servers_feed_by_url_and_as_a_file() {
+    let server = TestServer::shared();
+    let version = post_outage(&server, "verify-ok");
+    let url = format!("{}/v1/feed.json", server.url());
+    let out = server
+        .notice()
+        .args(["verify", "--root"])
+        .arg(server.root_path())
+        .arg(&url)
+        .output();
+    out.assert_code(0);
+    let text = out.stdout_text();
+    for expected in [
+        "OK",
+        "notice-tests/e2e",
+        "version",
+        "issued",
+        "expires",
+        "verify-ok",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?}\n{text}");
+    }
+
+    let out = verify_file(&server, &served_document(&server));
+    out.assert_code(0);
+    let out = server
+        .notice()
+        .args(["verify", "--json", "--root"])
+        .arg(server.root_path())
+        .arg(&url)
+        .output();
+    out.assert_code(0);
+    let report = json(&out);
+    assert_eq!(report["ok"], true);
+    assert_eq!(report["feed_id"], "notice-tests/e2e");
+    assert!(report["version"].as_u64().unwrap() >= version);
+}
+
+/// The server's document with one byte of the signed feed payload changed (the version number).
+fn tampered(document: &[u8]) -> Vec<u8> {
+    let mut parsed: PublishedDocument = serde_json::from_slice(document).unwrap();
+    let payload = STANDARD.decode(&parsed.feed.payload).unwrap();
+    let text = String::from_utf8(payload).unwrap();
+    let changed = text.replacen("\"version\":", "\"version\":9", 1);
+    assert_ne!(text, changed);
+    parsed.feed.payload = STANDARD.encode(changed);
+    serde_json::to_vec(&parsed).unwrap()
+}
+
+#[test]
+fn verify_fails_with_distinct_messages_on_tampered_other_feed_and_expired_documents() {
+    let server = TestServer::shared();
+    let t = now();
+    let server_keys = SigningKit::from_data_dir(server.data_dir());
+
+    let tampered = tampered(&served_document(&server));
+
+    // A valid document of another feed (its own keys and root).
+    let other = SigningKit::generate("notice-tests/other", &[]);
+    let other_feed = other.document(&other.feed(1, t, t.plus_seconds(3600), vec![]));
+
+    // Signed with this server's own feed key, but for another feed id.
+    let mut payload = server_keys.feed(5, t, t.plus_seconds(3600), vec![]);
+    payload.feed_id = notice_types::FeedId::parse("notice-tests/staging").unwrap();
+    let envelope = Envelope::sign(
+        FEED_PAYLOAD_TYPE,
+        &serde_json::to_vec(&payload).unwrap(),
+        &[&server_keys.feed_key],
+    );
+    let same_keys_other_id =
+        PublishedDocument::assemble(vec![server_keys.root_envelope.clone()], envelope).unwrap();
+
+    // Properly signed by this server's keys, but expired a day ago.
+    let expired = server_keys.document(&server_keys.feed(
+        1,
+        t.plus_seconds(-4 * 86_400),
+        t.plus_seconds(-86_400),
+        vec![sample_notice(
+            "verify-expired",
+            Severity::Outage,
+            t.plus_seconds(-4 * 86_400),
+        )],
+    ));
+
+    let mut first_lines = Vec::new();
+    for (name, bytes, code, words) in [
+        ("tampered", tampered, "bad_signature", "altered"),
+        (
+            "other feed",
+            other_feed,
+            "root_chain_rejected",
+            "notice-tests/other",
+        ),
+        (
+            "same keys, other feed id",
+            same_keys_other_id,
+            "wrong_feed_id",
+            "notice-tests/staging",
+        ),
+        ("expired", expired, "expired", "expired"),
+    ] {
+        let out = verify_file(&server, &bytes);
+        out.assert_code(6);
+        let stderr = out.stderr_text();
+        let first = stderr.lines().next().unwrap_or_default().to_owned();
+        assert!(first.contains("failed verification"), "{name}: {stderr}");
+        assert!(first.contains(&format!("[{code}]")), "{name}: {stderr}");
+        assert!(first.contains(words), "{name}: {stderr}");
+        assert!(stderr.contains("hint:"), "{name}: {stderr}");
+        first_lines.push(
+            first
+                .split(" failed verification")
+                .nth(1)
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    for (i, a) in first_lines.iter().enumerate() {
+        for b in &first_lines[i + 1..] {
+            assert_ne!(a, b, "two failures gave the same message");
+        }
+    }
+}
+
+#[test]
+fn verify_explains_a_document_of_another_feed_in_its_hint() {
+    let server = TestServer::shared();
+    let other = SigningKit::generate("notice-tests/other", &[]);
+    let t = now();
+    let out = verify_file(
+        &server,
+        &other.document(&other.feed(1, t, t.plus_seconds(60), vec![])),
+    );
+    out.assert_code(6);
+    let stderr = out.stderr_text();
+    assert!(
+        stderr.contains("claims to be for feed `notice-tests/other`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("the root is for `notice-tests/e2e`"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn verify_json_reports_the_failure_code() {
+    let server = TestServer::shared();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("feed.json");
+    std::fs::write(&path, tampered(&served_document(&server))).unwrap();
+    let out = server
+        .notice()
+        .args(["verify", "--json", "--root"])
+        .arg(server.root_path())
+        .arg(&path)
+        .output();
+    out.assert_code(6);
+    let report = json(&out);
+    assert_eq!(report["ok"], false);
+    assert_eq!(report["code"], "bad_signature");
+}
+
+#[test]
+fn verify_refuses_documents_that_are_too_large_or_not_documents() {
+    let server = TestServer::shared();
+    let out = verify_file(&server, &vec![b' '; MAX_DOCUMENT_BYTES + 1]);
+    out.assert_code(6);
+    assert!(
+        out.stderr_text().contains("[too_large]"),
+        "{}",
+        out.describe()
+    );
+    let out = verify_file(&server, b"<html>502 Bad Gateway</html>");
+    out.assert_code(6);
+    assert!(
+        out.stderr_text().contains("[malformed_json]"),
+        "{}",
+        out.describe()
+    );
+}
+
+#[test]
+fn verify_with_a_root_that_is_not_a_root_is_a_usage_error() {
+    let server = TestServer::shared();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("root.json");
+    std::fs::write(&path, served_document(&server)).unwrap();
+    let out = server
+        .notice()
+        .args(["verify", "--root"])
+        .arg(&path)
+        .arg(format!("{}/v1/feed.json", server.url()))
+        .output();
+    out.assert_code(2);
+    assert!(
+        out.stderr_text().contains("is not a valid root file"),
+        "{}",
+        out.describe()
+    );
+}
+
+#[test]
+fn verify_of_an_unreachable_url_exits_3_naming_it() {
+    let server = TestServer::shared();
+    let url = format!("{}/v1/feed.json", notice_tests::closed_port_url());
+    let out = server
+        .notice()
+        .args(["verify", "--root"])
+        .arg(server.root_path())
+        .arg(&url)
+        .output();
+    out.assert_code(3);
+    let stderr = out.stderr_text();
+    assert!(
+        stderr.contains(&format!("cannot reach the server at {url}")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("check the URL"), "{stderr}");
+}

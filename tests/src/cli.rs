@@ -1,0 +1,273 @@
+//! Running the `notice` CLI in a clean environment: no `NOTICE_*` variables from the developer's shell, a
+//! temporary home directory (so `~/.config/notice/config.toml` is never the real one), stdin closed (so a
+//! question can never hang a test), no proxies.
+
+use std::ffi::OsStr;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use tempfile::TempDir;
+
+use crate::bins::bin_path;
+use crate::poll::try_poll_until;
+
+/// Longest a `notice` run may take in a test before it counts as hanging.
+pub const RUN_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Environment variables removed from every `notice` run besides `NOTICE_*`.
+const REMOVED_ENV: &[&str] = &[
+    "HTTP_PROXY",
+    "http_proxy",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "NO_PROXY",
+    "no_proxy",
+    "CLICOLOR_FORCE",
+    "NO_COLOR",
+];
+
+/// A `notice` command about to run. Build it, then call [`NoticeCommand::output`].
+#[derive(Debug)]
+pub struct NoticeCommand {
+    command: Command,
+    home: TempDir,
+}
+
+impl Default for NoticeCommand {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl NoticeCommand {
+    /// `notice` with a clean environment and a fresh temporary home.
+    ///
+    /// # Panics
+    /// When the binary is missing (see [`bin_path`]) or no temporary directory can be made.
+    pub fn new() -> Self {
+        let home = tempfile::tempdir().expect("temporary home directory");
+        let mut command = Command::new(bin_path("notice"));
+        for (name, _) in std::env::vars_os() {
+            if name.to_string_lossy().starts_with("NOTICE_") {
+                command.env_remove(&name);
+            }
+        }
+        for name in REMOVED_ENV {
+            command.env_remove(name);
+        }
+        command
+            .env("HOME", home.path())
+            .env("XDG_CONFIG_HOME", home.path().join(".config"))
+            .stdin(Stdio::null());
+        Self { command, home }
+    }
+
+    /// Adds one argument.
+    pub fn arg(mut self, arg: impl AsRef<OsStr>) -> Self {
+        self.command.arg(arg);
+        self
+    }
+
+    /// Adds arguments.
+    pub fn args<I, S>(mut self, args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        self.command.args(args);
+        self
+    }
+
+    /// Sets an environment variable for this run.
+    pub fn env(mut self, name: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Self {
+        self.command.env(name, value);
+        self
+    }
+
+    /// Points the command at a server through `NOTICE_SERVER` and `NOTICE_TOKEN` (the token is not put on
+    /// the command line, as an operator would not).
+    pub fn server(self, url: &str, token: &str) -> Self {
+        self.env("NOTICE_SERVER", url).env("NOTICE_TOKEN", token)
+    }
+
+    /// The temporary home directory of this run.
+    pub fn home(&self) -> &Path {
+        self.home.path()
+    }
+
+    /// Where `notice` looks for its config file in this run (`$XDG_CONFIG_HOME/notice/config.toml`).
+    pub fn config_path(&self) -> PathBuf {
+        self.home.path().join(".config/notice/config.toml")
+    }
+
+    /// Writes the config file (mode 0600 on Unix).
+    ///
+    /// # Panics
+    /// When the file cannot be written.
+    pub fn with_config(self, text: &str) -> Self {
+        let path = self.config_path();
+        std::fs::create_dir_all(path.parent().expect("config dir")).expect("create config dir");
+        std::fs::write(&path, text).expect("write config file");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
+                .expect("chmod config file");
+        }
+        self
+    }
+
+    /// Runs to completion and returns what it printed and its exit status.
+    ///
+    /// # Panics
+    /// When the process cannot be started, or is still running after [`RUN_TIMEOUT`] (it is killed first):
+    /// a command that waits for input that cannot come is a bug.
+    pub fn output(mut self) -> Output {
+        let mut child = self
+            .command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start notice");
+        let stdout = read_all(child.stdout.take().expect("piped stdout"));
+        let stderr = read_all(child.stderr.take().expect("piped stderr"));
+        let status = try_poll_until(RUN_TIMEOUT, || child.try_wait().ok().flatten());
+        let Some(status) = status else {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "notice {:?} did not finish within {RUN_TIMEOUT:?} (waiting for input?)",
+                self.command.get_args().collect::<Vec<_>>()
+            );
+        };
+        let output = Output {
+            status,
+            stdout: stdout.join().expect("stdout reader"),
+            stderr: stderr.join().expect("stderr reader"),
+        };
+        drop(self.home);
+        output
+    }
+}
+
+impl NoticeCommand {
+    /// Runs the command with a terminal as its stdin, stdout and stderr (a pseudo-terminal from util-linux
+    /// `script`), typing `input` into it; for testing questions and colors. The returned `stdout` is the
+    /// terminal transcript (both streams, `\r\n` line ends); `stderr` is empty.
+    ///
+    /// # Panics
+    /// When `script` cannot be started or the run takes longer than [`RUN_TIMEOUT`].
+    #[cfg(target_os = "linux")]
+    pub fn output_in_terminal(self, input: &str) -> Output {
+        use std::io::Write as _;
+
+        let quote = |text: &OsStr| format!("'{}'", text.to_string_lossy().replace('\'', r"'\''"));
+        let mut line = quote(self.command.get_program());
+        for arg in self.command.get_args() {
+            line.push(' ');
+            line.push_str(&quote(arg));
+        }
+        let mut script = Command::new("script");
+        script.args(["-qec", &line, "/dev/null"]);
+        for (name, value) in self.command.get_envs() {
+            match value {
+                Some(value) => script.env(name, value),
+                None => script.env_remove(name),
+            };
+        }
+        let mut child = script
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start `script` (util-linux) for a pseudo-terminal");
+        let mut stdin = child.stdin.take().expect("piped stdin");
+        let _ = stdin.write_all(input.as_bytes());
+        let stdout = read_all(child.stdout.take().expect("piped stdout"));
+        let stderr = read_all(child.stderr.take().expect("piped stderr"));
+        let status = try_poll_until(RUN_TIMEOUT, || child.try_wait().ok().flatten());
+        drop(stdin);
+        let Some(status) = status else {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("notice in a terminal ({line}) did not finish within {RUN_TIMEOUT:?}");
+        };
+        let output = Output {
+            status,
+            stdout: stdout.join().expect("stdout reader"),
+            stderr: stderr.join().expect("stderr reader"),
+        };
+        drop(self.home);
+        output
+    }
+}
+
+/// Reads a stream to its end on a thread, so a full pipe never blocks the child.
+fn read_all(mut stream: impl Read + Send + 'static) -> JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = stream.read_to_end(&mut bytes);
+        bytes
+    })
+}
+
+/// Runs `notice ARGS` in a clean environment (see [`NoticeCommand`]) without a server configured.
+pub fn notice<I, S>(args: I) -> Output
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    NoticeCommand::new().args(args).output()
+}
+
+/// Reading and checking a finished process.
+pub trait OutputExt {
+    /// Standard output as text (lossy UTF-8).
+    fn stdout_text(&self) -> String;
+    /// Standard error as text (lossy UTF-8).
+    fn stderr_text(&self) -> String;
+    /// The exit code (`None` when killed by a signal).
+    fn code(&self) -> Option<i32>;
+    /// Panics, showing both streams, unless the exit code is `expected`.
+    fn assert_code(&self, expected: i32) -> &Self;
+    /// Both streams, labelled, for assertion messages.
+    fn describe(&self) -> String;
+}
+
+impl OutputExt for Output {
+    fn stdout_text(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+
+    fn stderr_text(&self) -> String {
+        String::from_utf8_lossy(&self.stderr).into_owned()
+    }
+
+    fn code(&self) -> Option<i32> {
+        self.status.code()
+    }
+
+    fn assert_code(&self, expected: i32) -> &Self {
+        assert_eq!(
+            self.status.code(),
+            Some(expected),
+            "unexpected exit status\n{}",
+            self.describe()
+        );
+        self
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "status: {}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            self.status,
+            self.stdout_text(),
+            self.stderr_text()
+        )
+    }
+}
