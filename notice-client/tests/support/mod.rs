@@ -11,6 +11,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+pub mod examples;
+
 use notice_client::{Config, Timeouts};
 use notice_types::{
     Component, FeedId, FeedPayload, LanguageTag, LocalizedText, Notice, NoticeId, PublicKey,
