@@ -80,6 +80,8 @@ struct Inner {
     locales: Vec<LanguageTag>,
     saved: StateFile,
     feed: Option<FeedPayload>,
+    /// The exact bytes `feed` was verified from.
+    document: Option<Vec<u8>>,
     last_error: Option<ErrorInfo>,
     load_problems: Vec<StorageProblem>,
     write_problems: BTreeMap<String, StorageProblem>,
@@ -140,6 +142,7 @@ impl Client {
         saved.mirrors.retain(|url, _| configured.contains(url));
 
         let mut feed = None;
+        let mut document = None;
         if loaded.document.is_none() && saved.trust.feed.is_some() {
             problems.push(StorageProblem::new(
                 "document.json",
@@ -152,6 +155,7 @@ impl Client {
                 Ok(verified) => {
                     saved.trust = verified.state;
                     feed = Some(verified.feed);
+                    document = Some(bytes);
                 }
                 Err(e) => problems.push(StorageProblem::new(
                     "document.json",
@@ -173,6 +177,7 @@ impl Client {
             context,
             saved,
             feed,
+            document,
             last_error: None,
             load_problems: problems,
             write_problems: BTreeMap::new(),
@@ -236,6 +241,13 @@ impl Client {
             version: Some(feed.version),
             notices: select(feed, &context, now),
         }
+    }
+
+    /// The exact bytes of the document the shown feed was verified from (the one [`Client::notices`]
+    /// answers from), or `None` before the first verified document. For hosts that pass the document on
+    /// unchanged, such as a mirror that re-serves it byte for byte; no I/O.
+    pub fn document(&self) -> Option<Vec<u8>> {
+        self.lock().document.clone()
     }
 
     /// Hides one revision of a notice for this user (persisted). A later revision shows again. Refused for a
@@ -338,6 +350,7 @@ impl Client {
         note_write(inner, "document.json", result);
         prune_dismissals(&mut inner.saved, Some(&verified.feed), None);
         inner.feed = Some(verified.feed);
+        inner.document = Some(bytes.to_vec());
         Ok(IngestOutcome::Updated { version })
     }
 

@@ -65,6 +65,26 @@ fn state_survives_a_restart() {
 }
 
 #[test]
+fn document_gives_the_exact_bytes_last_verified_also_after_a_restart() {
+    let publisher = Publisher::new();
+    let dir = tempfile::tempdir().unwrap();
+    let first = publisher.document(1, vec![outage("keyshare-down", 1, true)]);
+    let second = publisher.document(2, vec![]);
+    {
+        let client = open(&publisher, dir.path());
+        assert_eq!(client.document(), None, "nothing verified yet");
+        client.ingest(&first, t0()).unwrap();
+        assert_eq!(client.document().as_deref(), Some(&first[..]));
+        client.ingest(&second, t0()).unwrap();
+        // A refused document leaves the last good bytes in place.
+        assert!(client.ingest(&first, t0()).is_err());
+        assert_eq!(client.document().as_deref(), Some(&second[..]));
+    }
+    let client = open(&publisher, dir.path());
+    assert_eq!(client.document().as_deref(), Some(&second[..]));
+}
+
+#[test]
 fn offline_start_shows_the_last_good_notices_at_once() {
     let publisher = Publisher::new();
     let dir = tempfile::tempdir().unwrap();

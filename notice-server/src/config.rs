@@ -6,6 +6,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::status_page::Site;
+
 /// Largest admin request body. Notices are small: a full notice with three languages is a few KiB.
 pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
 
@@ -27,6 +29,8 @@ pub struct Settings {
     pub auth_failures_per_minute: u32,
     /// How long one request may take, body included, before the answer is 408.
     pub request_timeout: Duration,
+    /// The status page's name, language and URL; `None`: named after the feed id, English, no URL.
+    pub site: Option<Site>,
 }
 
 impl Default for Settings {
@@ -38,6 +42,7 @@ impl Default for Settings {
             cache_max_age_secs: 30,
             auth_failures_per_minute: 10,
             request_timeout: Duration::from_secs(30),
+            site: None,
         }
     }
 }

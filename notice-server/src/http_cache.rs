@@ -1,5 +1,17 @@
-//! HTTP content negotiation and conditional requests for the feed: which encoding to send
-//! (`Accept-Encoding` with q-values) and whether the client already has the current bytes (`If-None-Match`).
+//! HTTP content negotiation and conditional requests for the feed and pages: which encoding to send
+//! (`Accept-Encoding` with q-values), whether the client already has the current bytes (`If-None-Match`), and
+//! [`represent`], the answer built from a pre-built [`HotDocument`].
+
+use axum::body::Body;
+use axum::http::header::{
+    ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, ETAG,
+    IF_NONE_MATCH, VARY,
+};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::response::Response;
+
+use crate::hot::HotDocument;
+use crate::routes::FEED_VERSION_HEADER;
 
 /// A content coding the server has a variant for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,6 +40,15 @@ impl Encoding {
 /// when nothing else is acceptable, even if the client refused it: sending the plain document beats a 406 for
 /// a notice feed.
 pub fn choose_encoding(accept_encoding: Option<&str>) -> Encoding {
+    choose_among(accept_encoding, true)
+}
+
+/// [`choose_encoding`] when there is no brotli variant to offer (yet): the client's next choice.
+pub fn choose_encoding_without_br(accept_encoding: Option<&str>) -> Encoding {
+    choose_among(accept_encoding, false)
+}
+
+fn choose_among(accept_encoding: Option<&str>, br_offered: bool) -> Encoding {
     let Some(header) = accept_encoding else {
         return Encoding::Identity;
     };
@@ -36,7 +57,7 @@ pub fn choose_encoding(accept_encoding: Option<&str>) -> Encoding {
     let mut star = None;
     for item in header.split(',') {
         let mut parts = item.split(';');
-        let coding = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
+        let coding = parts.next().unwrap_or_default().trim();
         let mut q = 1.0_f32;
         for param in parts {
             let param = param.trim();
@@ -48,14 +69,20 @@ pub fn choose_encoding(accept_encoding: Option<&str>) -> Encoding {
                 q = value.trim().parse::<f32>().unwrap_or(0.0).clamp(0.0, 1.0);
             }
         }
-        match coding.as_str() {
-            "br" => br = Some(q),
-            "gzip" | "x-gzip" => gzip = Some(q),
-            "*" => star = Some(q),
-            _ => {}
+        // Codings are case-insensitive; compared in place, as this runs for every GET.
+        if coding.eq_ignore_ascii_case("br") {
+            br = Some(q);
+        } else if coding.eq_ignore_ascii_case("gzip") || coding.eq_ignore_ascii_case("x-gzip") {
+            gzip = Some(q);
+        } else if coding == "*" {
+            star = Some(q);
         }
     }
-    let br = br.or(star).unwrap_or(0.0);
+    let br = if br_offered {
+        br.or(star).unwrap_or(0.0)
+    } else {
+        0.0
+    };
     let gzip = gzip.or(star).unwrap_or(0.0);
     if br > 0.0 && br >= gzip {
         Encoding::Br
@@ -95,6 +122,64 @@ pub fn variant_etag(sha256_hex: &str, encoding: Encoding) -> String {
     }
 }
 
+/// The answer to a GET or HEAD of a pre-built document: the variant the client prefers (pre-compressed), its
+/// strong ETag, 304 when `If-None-Match` names the document, the caching policy `cache_control` and `Vary` as
+/// given. Every header value is pre-built: this formats and compresses nothing.
+pub fn represent(
+    doc: &HotDocument,
+    request: &HeaderMap,
+    cache_control: Option<HeaderValue>,
+    content_type: &'static str,
+    vary: &'static str,
+) -> Response {
+    let accept = request.get(ACCEPT_ENCODING).and_then(|v| v.to_str().ok());
+    let variant = match choose_encoding(accept) {
+        // Not ready in the milliseconds after a new version is served: the client's next choice, no waiting.
+        Encoding::Br => match doc.br_now() {
+            Some(br) => br,
+            None => doc.variant(choose_encoding_without_br(accept)),
+        },
+        other => doc.variant(other),
+    };
+    let not_modified = request
+        .get_all(IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| none_match(v, &doc.sha256_hex));
+
+    let mut response = if not_modified {
+        let mut response = Response::new(Body::empty());
+        *response.status_mut() = StatusCode::NOT_MODIFIED;
+        response.headers_mut().reserve(16);
+        response
+    } else {
+        let mut response = Response::new(Body::from(variant.body.clone()));
+        let headers = response.headers_mut();
+        // Room for these and the layers' (CORS, nosniff) at once, rather than growing the map twice.
+        headers.reserve(16);
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+        // Pre-built: axum and hyper would otherwise format it per request.
+        headers.insert(CONTENT_LENGTH, variant.content_length.clone());
+        if let Some(coding) = variant.encoding.header() {
+            response
+                .headers_mut()
+                .insert(CONTENT_ENCODING, HeaderValue::from_static(coding));
+        }
+        response
+    };
+    let headers = response.headers_mut();
+    headers.insert(VARY, HeaderValue::from_static(vary));
+    headers.insert(ETAG, variant.etag.clone());
+    if let Some(value) = cache_control {
+        headers.insert(CACHE_CONTROL, value);
+    }
+    headers.insert(
+        HeaderName::from_static(FEED_VERSION_HEADER),
+        doc.version_header.clone(),
+    );
+    response
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,6 +205,19 @@ mod tests {
         check(Some("GZIP ; Q=1"), Encoding::Gzip);
         check(Some("br;q=nonsense, gzip"), Encoding::Gzip);
         check(Some("deflate"), Encoding::Identity);
+    }
+
+    #[test]
+    fn without_brotli_the_next_choice_wins() {
+        for (header, expect) in [
+            (Some("gzip, deflate, br"), Encoding::Gzip),
+            (Some("br"), Encoding::Identity),
+            (Some("*"), Encoding::Gzip),
+            (Some("br;q=1, gzip;q=0.1"), Encoding::Gzip),
+            (None, Encoding::Identity),
+        ] {
+            assert_eq!(choose_encoding_without_br(header), expect, "{header:?}");
+        }
     }
 
     #[test]

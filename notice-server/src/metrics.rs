@@ -10,6 +10,12 @@
 //!   document built; the public read path adds to neither.
 //! - `notice_db_operations_total`: database uses; the public read path adds nothing either.
 //! - `notice_auth_failures_total`: rejected admin credentials.
+//! - `notice_page_renders_total`: status pages and Atom feeds rendered (once per page per change, not per
+//!   request).
+//! - `notice_mirror_polls_total{result}`: a mirror's polls of its upstream (`updated`, `unchanged`,
+//!   `failed`, `waiting` for a Retry-After); only on a mirror.
+//!
+//! Before a mirror has its first document, the feed gauges are absent rather than zero.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -32,6 +38,7 @@ pub struct Metrics {
     builds: AtomicU64,
     auth_failures: AtomicU64,
     latency: Mutex<Histogram>,
+    polls: Mutex<BTreeMap<&'static str, u64>>,
 }
 
 #[derive(Debug, Default)]
@@ -78,6 +85,12 @@ impl Metrics {
         histogram.sum += seconds;
     }
 
+    /// Counts one poll of a mirror's upstream by its result.
+    pub fn record_poll(&self, result: &'static str) {
+        let mut polls = self.polls.lock().unwrap_or_else(PoisonError::into_inner);
+        *polls.entry(result).or_default() += 1;
+    }
+
     /// Feeds signed since start.
     pub fn signatures(&self) -> u64 {
         self.signatures.load(Ordering::Relaxed)
@@ -88,8 +101,15 @@ impl Metrics {
         self.builds.load(Ordering::Relaxed)
     }
 
-    /// The exposition text.
-    pub fn render(&self, doc: &HotDocument, now: Timestamp, db_operations: u64) -> String {
+    /// The exposition text: `doc` is the served document (none yet on a new mirror), `db_operations` the
+    /// database use count (none on a mirror), `page_renders` how many pages were rendered.
+    pub fn render(
+        &self,
+        doc: Option<&HotDocument>,
+        now: Timestamp,
+        db_operations: Option<u64>,
+        page_renders: u64,
+    ) -> String {
         let mut out = String::new();
         let requests = self.requests.lock().unwrap_or_else(PoisonError::into_inner);
         header(
@@ -108,24 +128,26 @@ impl Metrics {
         }
         drop(requests);
 
-        gauge(
-            &mut out,
-            "notice_feed_version",
-            "Version of the feed document being served.",
-            doc.version as f64,
-        );
-        gauge(
-            &mut out,
-            "notice_feed_age_seconds",
-            "Seconds since the served feed was signed (issued_at).",
-            (now.unix() - doc.issued_at.unix()) as f64,
-        );
-        gauge(
-            &mut out,
-            "notice_feed_expires_in_seconds",
-            "Seconds until the served feed expires; alert well before zero.",
-            (doc.expires_at.unix() - now.unix()) as f64,
-        );
+        if let Some(doc) = doc {
+            gauge(
+                &mut out,
+                "notice_feed_version",
+                "Version of the feed document being served.",
+                doc.version as f64,
+            );
+            gauge(
+                &mut out,
+                "notice_feed_age_seconds",
+                "Seconds since the served feed was signed (issued_at).",
+                (now.unix() - doc.issued_at.unix()) as f64,
+            );
+            gauge(
+                &mut out,
+                "notice_feed_expires_in_seconds",
+                "Seconds until the served feed expires; alert well before zero.",
+                (doc.expires_at.unix() - now.unix()) as f64,
+            );
+        }
         counter(
             &mut out,
             "notice_feed_signatures_total",
@@ -138,12 +160,36 @@ impl Metrics {
             "Served documents built (hashed and compressed) since start.",
             self.builds(),
         );
+        if let Some(db_operations) = db_operations {
+            counter(
+                &mut out,
+                "notice_db_operations_total",
+                "Database operations since start.",
+                db_operations,
+            );
+        }
         counter(
             &mut out,
-            "notice_db_operations_total",
-            "Database operations since start.",
-            db_operations,
+            "notice_page_renders_total",
+            "Status pages and Atom feeds rendered since start.",
+            page_renders,
         );
+        let polls = self.polls.lock().unwrap_or_else(PoisonError::into_inner);
+        if !polls.is_empty() {
+            header(
+                &mut out,
+                "notice_mirror_polls_total",
+                "counter",
+                "Polls of the upstream by result.",
+            );
+            for (result, count) in polls.iter() {
+                let _ = writeln!(
+                    out,
+                    "notice_mirror_polls_total{{result=\"{result}\"}} {count}"
+                );
+            }
+        }
+        drop(polls);
         counter(
             &mut out,
             "notice_auth_failures_total",
@@ -220,7 +266,8 @@ mod tests {
             expires_at: Timestamp::from_unix(1000),
             refresh_at: None,
         });
-        let text = metrics.render(&doc, Timestamp::from_unix(130), 3);
+        metrics.record_poll("updated");
+        let text = metrics.render(Some(&doc), Timestamp::from_unix(130), Some(3), 4);
         for line in [
             "notice_http_requests_total{route=\"/v1/feed.json\",method=\"GET\",status=\"200\"} 2",
             "notice_http_requests_total{route=\"/v1/feed.json\",method=\"GET\",status=\"304\"} 1",
@@ -228,6 +275,8 @@ mod tests {
             "notice_feed_age_seconds 30",
             "notice_feed_expires_in_seconds 870",
             "notice_db_operations_total 3",
+            "notice_page_renders_total 4",
+            "notice_mirror_polls_total{result=\"updated\"} 1",
             "notice_publish_duration_seconds_bucket{le=\"0.01\"} 0",
             "notice_publish_duration_seconds_bucket{le=\"0.025\"} 1",
             "notice_publish_duration_seconds_count 1",
@@ -237,6 +286,14 @@ mod tests {
                 "missing `{line}` in\n{text}"
             );
         }
+    }
+
+    #[test]
+    fn a_mirror_without_a_document_has_no_feed_or_database_series() {
+        let text = Metrics::default().render(None, Timestamp::from_unix(1), None, 0);
+        assert!(!text.contains("notice_feed_version"));
+        assert!(!text.contains("notice_db_operations_total"));
+        assert!(text.contains("notice_page_renders_total 0"));
     }
 
     #[test]

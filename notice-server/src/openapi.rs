@@ -105,6 +105,45 @@ fn notice_fields(create: bool) -> Value {
     properties
 }
 
+/// A status page or Atom representation: same caching and conditional requests as the feed.
+fn page_get(summary: &str, content_type: &str, description: &str, parameters: Value) -> Value {
+    json!({
+        "summary": summary,
+        "tags": ["status page"],
+        "parameters": parameters,
+        "responses": {
+            "200": {
+                "description": description,
+                "headers": {
+                    "ETag": {"schema": {"type": "string"}, "description": "Strong: quoted hex SHA-256 of the uncompressed bytes (-br/-gzip for compressed variants)."},
+                    "Cache-Control": {"schema": {"type": "string"}},
+                    "Content-Language": {"schema": {"type": "string"}},
+                    "X-Notice-Feed-Version": {"schema": {"type": "integer"}}
+                },
+                "content": {content_type: {"schema": {"type": "string"}}}
+            },
+            "304": {"description": "Not modified (If-None-Match matched)."},
+            "503": error_response("A mirror that has no verified feed yet (`unavailable`, with Retry-After).")
+        }
+    })
+}
+
+fn conditional_headers() -> Value {
+    json!([
+        {"name": "If-None-Match", "in": "header", "schema": {"type": "string"}},
+        {"name": "Accept-Encoding", "in": "header", "schema": {"type": "string"}, "description": "br and gzip variants are available."}
+    ])
+}
+
+fn html_page(summary: &str) -> Value {
+    page_get(
+        summary,
+        "text/html",
+        "The status page: current incidents, maintenance, recently resolved; no scripts.",
+        conditional_headers(),
+    )
+}
+
 /// The document.
 pub fn document() -> Value {
     let write_ok = json_response(
@@ -137,7 +176,8 @@ pub fn document() -> Value {
                             },
                             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PublishedDocument"}}}
                         },
-                        "304": {"description": "Not modified (If-None-Match matched)."}
+                        "304": {"description": "Not modified (If-None-Match matched)."},
+                        "503": error_response("A mirror with no verified feed yet (`unavailable`, with Retry-After).")
                     }
                 },
                 "head": {
@@ -146,18 +186,53 @@ pub fn document() -> Value {
                     "responses": {"200": {"description": "As GET."}, "304": {"description": "Not modified."}}
                 }
             },
+            "/": {
+                "get": page_get(
+                    "The status page in the language of ?lang= or Accept-Language (nl, en, de), else the site's default.",
+                    "text/html",
+                    "The status page. Vary: Accept-Encoding, Accept-Language.",
+                    json!([
+                        {"name": "lang", "in": "query", "schema": {"enum": ["nl", "en", "de"]}, "description": "Wins over Accept-Language; another value falls back to negotiation."},
+                        {"name": "Accept-Language", "in": "header", "schema": {"type": "string"}},
+                        {"name": "If-None-Match", "in": "header", "schema": {"type": "string"}},
+                        {"name": "Accept-Encoding", "in": "header", "schema": {"type": "string"}}
+                    ])
+                )
+            },
+            "/index.html": {"get": html_page("The status page in the site's default language (as on a static host).")},
+            "/index.nl.html": {"get": html_page("The status page in Dutch.")},
+            "/index.en.html": {"get": html_page("The status page in English.")},
+            "/index.de.html": {"get": html_page("The status page in German.")},
+            "/feed.atom": {
+                "get": page_get(
+                    "Atom 1.0: one entry per notice and per update.",
+                    "application/atom+xml",
+                    "The Atom feed.",
+                    json!([
+                        {"name": "lang", "in": "query", "schema": {"enum": ["nl", "en", "de"]}, "description": "Default: the site's default language."},
+                        {"name": "If-None-Match", "in": "header", "schema": {"type": "string"}},
+                        {"name": "Accept-Encoding", "in": "header", "schema": {"type": "string"}}
+                    ])
+                )
+            },
             "/v1/root.json": {
                 "get": {
                     "summary": "Root v1 envelope, as written by `init` (what apps ship).",
                     "tags": ["public"],
-                    "responses": {"200": {"description": "DSSE envelope.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Envelope"}}}}}
+                    "responses": {
+                        "200": {"description": "DSSE envelope.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Envelope"}}}},
+                        "404": error_response("A mirror that was given a later root than v1 (`not_found`).")
+                    }
                 }
             },
             "/healthz": {
                 "get": {
                     "summary": "Liveness and feed freshness.",
                     "tags": ["public"],
-                    "responses": {"200": json_response("Health; `status` is ok, stale (heartbeat missed) or expired.", "Health")}
+                    "responses": {
+                        "200": json_response("Health; `status` is ok, stale (origin: heartbeat missed; mirror: upstream silent for four poll intervals) or expired.", "Health"),
+                        "503": error_response("A mirror with no verified feed yet (`unavailable`).")
+                    }
                 }
             },
             "/metrics": {
@@ -207,6 +282,20 @@ pub fn document() -> Value {
                 "post": with(admin_op("Remove from the feed at once (a mistake, not an event).", with(write_errors(), json!({"200": write_ok}))),
                     json!({"parameters": id_param(), "requestBody": body("Withdraw", false)}))
             },
+            "/v1/admin/ingest": {
+                "post": with(admin_op(
+                    "Break-glass: take in a document signed offline with the feed key as the newest published version.",
+                    json!({
+                        "200": json_response("Ingested: the document is served byte for byte until the next write, which publishes its version + 1.", "IngestReport"),
+                        "409": error_response("Its version is not above the server's latest, or it was signed under another root version (`conflict`, naming both)."),
+                        "413": error_response("Body over 512 KiB, the largest document any reader accepts (`payload_too_large`)."),
+                        "422": error_response("It does not verify under the server's root chain (`invalid_document`).")
+                    })
+                ), json!({"requestBody": {
+                    "required": true,
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PublishedDocument"}}}
+                }}))
+            },
             "/v1/admin/audit": {
                 "get": with(admin_op("The audit log, newest first.", json!({
                     "200": json_response("Entries.", "AuditList"),
@@ -230,7 +319,7 @@ pub fn document() -> Value {
                             "required": ["code", "message"],
                             "additionalProperties": false,
                             "properties": {
-                                "code": {"enum": ["unauthorized", "rate_limited", "invalid_field", "invalid_json", "payload_too_large", "not_found", "method_not_allowed", "timeout", "conflict", "internal"]},
+                                "code": {"enum": ["unauthorized", "rate_limited", "invalid_field", "invalid_json", "payload_too_large", "not_found", "method_not_allowed", "timeout", "conflict", "invalid_document", "unavailable", "internal"]},
                                 "message": {"type": "string"},
                                 "field": {"type": "string", "description": "Path of the one field at fault, e.g. title.en."}
                             }
@@ -314,7 +403,24 @@ pub fn document() -> Value {
                         "status": {"enum": ["ok", "stale", "expired"]},
                         "feed_version": {"type": "integer"},
                         "feed_age_seconds": {"type": "integer"},
-                        "expires_in_seconds": {"type": "integer"}
+                        "expires_in_seconds": {"type": "integer"},
+                        "upstream_age_seconds": {"type": "integer", "description": "Mirror only: seconds since the upstream last answered validly."}
+                    }
+                },
+                "IngestReport": {
+                    "type": "object",
+                    "required": ["feed_version", "previous_version", "issued_at", "expires_at", "expired", "notices"],
+                    "properties": {
+                        "feed_version": {"type": "integer"},
+                        "previous_version": {"type": "integer"},
+                        "issued_at": {"type": "string", "format": "date-time"},
+                        "expires_at": {"type": "string", "format": "date-time"},
+                        "expired": {"type": "boolean", "description": "Already expired when ingested; re-signed within seconds."},
+                        "notices": {
+                            "type": "object",
+                            "description": "Notice ids by what happened: added, updated, merged (timelines combined), withdrawn, unchanged.",
+                            "additionalProperties": {"type": "array", "items": {"type": "string"}}
+                        }
                     }
                 }
             }

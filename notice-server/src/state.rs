@@ -4,6 +4,7 @@ use std::ops::Deref;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use axum::body::Bytes;
+use notice_types::{FeedId, TrustedRoot};
 use rusqlite::Connection;
 
 use crate::auth::AuthLimiter;
@@ -12,9 +13,12 @@ use crate::config::{DataDir, Settings};
 use crate::error::Error;
 use crate::hot::{HotDocument, HotFeed};
 use crate::metrics::Metrics;
+use crate::pages::Pages;
 use crate::publish::{self, Signer};
+use crate::served::{PublicParts, PublicState, Staleness};
+use crate::status_page::{Lang, Site};
 use crate::store::feeds::{self, StoredFeed};
-use crate::store::{Db, write_tx};
+use crate::store::{Db, StoreError, write_tx};
 
 /// Cheap to clone; everything lives behind one `Arc`.
 #[derive(Clone)]
@@ -23,17 +27,17 @@ pub struct AppState(Arc<Shared>);
 /// What [`AppState`] holds.
 pub struct Shared {
     /// The database.
-    pub db: Db,
-    /// The document being served.
-    pub hot: HotFeed,
-    /// Root v1 envelope bytes, as written to `root.json` by `init`.
-    pub root_v1: Bytes,
+    pub db: Arc<Db>,
+    /// The document being served (the same one [`Shared::public`] serves).
+    pub hot: Arc<HotFeed>,
+    /// What the public endpoints see: the served document, pages, root v1; no database, no key.
+    pub public: PublicState,
     /// Settings.
     pub settings: Settings,
     /// The time source.
     pub clock: Arc<dyn Clock>,
     /// Metrics.
-    pub metrics: Metrics,
+    pub metrics: Arc<Metrics>,
     /// Failed-auth rate limiting.
     pub limiter: AuthLimiter,
     /// Files.
@@ -65,8 +69,8 @@ impl AppState {
         if !dir.is_initialized() {
             return Err(Error::NotInitialized(dir.path().to_owned()));
         }
-        let db = Db::open(&dir.db())?;
-        let metrics = Metrics::default();
+        let db = Arc::new(Db::open(&dir.db())?);
+        let metrics = Arc::new(Metrics::default());
         let (signer, latest, root_v1) = db.with(|conn| -> Result<_, Error> {
             let signer = Signer::load(conn, dir)?;
             let root_v1 = feeds::roots(conn)?
@@ -87,11 +91,28 @@ impl AppState {
             Ok((signer, latest, root_v1))
         })?;
         metrics.record_build();
+        let trusted = TrustedRoot::from_envelope_bytes(&root_v1)
+            .map_err(|e| StoreError::corrupt("root v1", e))?;
+        let site = match &settings.site {
+            Some(site) => site.clone(),
+            None => default_site(&trusted.payload().feed_id),
+        };
+        let hot = Arc::new(HotFeed::new(HotDocument::build(&latest)));
+        let public = PublicState::new(PublicParts {
+            feed: Some(hot.clone()),
+            root_v1: Some(Bytes::from(root_v1)),
+            pages: Pages::new(site, trusted),
+            clock: clock.clone(),
+            metrics: metrics.clone(),
+            cache_max_age_secs: settings.cache_max_age_secs,
+            staleness: Staleness::Heartbeat(settings.heartbeat_interval),
+            db: Some(db.clone()),
+        });
         let limiter = AuthLimiter::new(settings.auth_failures_per_minute);
         Ok(Self(Arc::new(Shared {
             db,
-            hot: HotFeed::new(HotDocument::build(&latest)),
-            root_v1: Bytes::from(root_v1),
+            hot,
+            public,
             settings,
             clock,
             metrics,
@@ -129,10 +150,23 @@ impl AppState {
 
     /// Serves a committed document from now on (if it is newer than the one served).
     pub fn install(&self, feed: &StoredFeed) {
-        let doc = HotDocument::build(feed);
-        self.metrics.record_build();
-        if self.hot.install(doc) {
+        if self.public.install(HotDocument::build(feed)) {
             tracing::info!(version = feed.version, expires_at = %feed.expires_at, "serving new feed version");
         }
     }
+}
+
+/// The status page's site when none is configured: named after the feed id's first part (`yivi-app` for
+/// `yivi-app/production`), in English, without a public URL.
+pub fn default_site(feed_id: &FeedId) -> Site {
+    let name = feed_id
+        .as_str()
+        .split('/')
+        .next()
+        .unwrap_or(feed_id.as_str());
+    Site::new(name, Lang::En, None).unwrap_or_else(|_| Site {
+        name: "Service".to_owned(),
+        default_lang: Lang::En,
+        base_url: None,
+    })
 }

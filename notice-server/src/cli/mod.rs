@@ -1,6 +1,8 @@
 //! Command-line interface: one module per subcommand, each with `run`.
 
+mod ingest;
 mod init;
+mod mirror;
 mod rotate;
 mod serve;
 mod token;
@@ -10,6 +12,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use notice_server::config::{DataDir, Settings};
+use notice_server::status_page::{Lang, Site};
 use notice_types::FeedId;
 
 const EXAMPLES: &str = "\
@@ -29,6 +32,12 @@ Examples:
 
   # The feed key leaked: new feed key under root v2, signed with the offline root key
   notice-server rotate-feed-key --root-key /media/offline/root-key.pem
+
+  # A read-only replica on another provider (no data directory, no keys: root.json is public)
+  notice-server mirror --upstream https://notices.example.org --root root.json --listen 0.0.0.0:8081
+
+  # Back after an outage: take in the document an operator signed offline (break-glass) before serving
+  notice-server ingest /media/usb/feed.json
 
 Every flag can also be set with the environment variable shown in its help.";
 
@@ -76,6 +85,10 @@ enum Command {
     Token(token::TokenCommand),
     /// New feed key and a new root version signed with the root key; publishes a feed signed with it.
     RotateFeedKey(rotate::RotateArgs),
+    /// Run a read-only replica of another server: poll, verify, serve the same bytes (no data directory).
+    Mirror(mirror::MirrorArgs),
+    /// Take in a document signed offline with the feed key (break-glass) as the newest published version.
+    Ingest(ingest::IngestArgs),
 }
 
 /// What a new feed is (used by `init`, and by `serve` when it initializes).
@@ -130,9 +143,45 @@ impl SettingsArgs {
             cache_max_age_secs: self.cache_max_age,
             auth_failures_per_minute: self.auth_failures_per_minute,
             request_timeout: self.request_timeout,
+            site: None,
         };
         settings.validate()?;
         Ok(settings)
+    }
+}
+
+/// How the public status page presents itself (used by `serve` and `mirror`).
+#[derive(Debug, Args)]
+struct SiteArgs {
+    /// The service's name on the status page ("Yivi" gives "Yivi status", "Status van Yivi"). Default: the
+    /// first part of the feed id.
+    #[arg(long, env = "NOTICE_SITE_NAME")]
+    site_name: Option<String>,
+
+    /// Language of index.html, feed.atom, and of / when neither ?lang= nor Accept-Language decides.
+    #[arg(long, env = "NOTICE_SITE_LANG", default_value = "en", value_parser = ["nl", "en", "de"])]
+    site_lang: String,
+
+    /// Public URL of the status page (https://status.example.org/), for absolute links in the Atom feed.
+    #[arg(long, env = "NOTICE_SITE_URL")]
+    site_url: Option<String>,
+}
+
+impl SiteArgs {
+    /// The site for feed `feed_id`, or `None` when no flag was given (the server's default then applies:
+    /// named after the feed id, English, no URL).
+    fn site(&self, feed_id: &FeedId) -> anyhow::Result<Option<Site>> {
+        let lang: Lang = self.site_lang.parse().map_err(anyhow::Error::msg)?;
+        if self.site_name.is_none() && self.site_url.is_none() && lang == Lang::En {
+            return Ok(None);
+        }
+        let name = match &self.site_name {
+            Some(name) => name.clone(),
+            None => notice_server::state::default_site(feed_id).name,
+        };
+        let site = Site::new(&name, lang, self.site_url.as_deref())
+            .map_err(|e| anyhow::anyhow!("--{}: {}", e.field.replace('_', "-"), e.reason))?;
+        Ok(Some(site))
     }
 }
 
@@ -162,6 +211,8 @@ impl Cli {
             Command::Serve(args) => args.run(&dir),
             Command::Token(command) => command.run(&dir),
             Command::RotateFeedKey(args) => args.run(&dir),
+            Command::Mirror(args) => args.run(),
+            Command::Ingest(args) => args.run(&dir),
         }
     }
 }

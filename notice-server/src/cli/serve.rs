@@ -12,7 +12,7 @@ use notice_server::config::DataDir;
 use notice_server::init::init;
 use notice_server::server::{serve, shutdown_signal};
 
-use super::{FeedArgs, SettingsArgs};
+use super::{FeedArgs, SettingsArgs, SiteArgs};
 
 /// Arguments of `serve`.
 #[derive(Debug, Args)]
@@ -25,15 +25,25 @@ pub struct ServeArgs {
     feed: FeedArgs,
     #[command(flatten)]
     settings: SettingsArgs,
+    #[command(flatten)]
+    site: SiteArgs,
 }
 
 impl ServeArgs {
     pub fn run(self, dir: &DataDir) -> anyhow::Result<()> {
-        let settings = self.settings.settings()?;
+        let mut settings = self.settings.settings()?;
         if !dir.is_initialized() {
             let report = init(dir, &self.feed.options()?, &settings, SystemClock.now())?;
             print!("{report}");
         }
+        let root = std::fs::read(dir.root_json())
+            .with_context(|| format!("cannot read {}", dir.root_json().display()))?;
+        let feed_id = notice_types::TrustedRoot::from_envelope_bytes(&root)
+            .with_context(|| format!("{} is not a root document", dir.root_json().display()))?
+            .payload()
+            .feed_id
+            .clone();
+        settings.site = self.site.site(&feed_id)?;
         let state = AppState::open(dir, settings, Arc::new(SystemClock))
             .with_context(|| format!("cannot open {}", dir.path().display()))?;
         self.feed.check_matches(&state.root())?;

@@ -6,15 +6,17 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::{Extension, response::IntoResponse, response::Response};
-use notice_types::{InvalidField, Notice, NoticeId, Timestamp};
+use notice_types::{Notice, NoticeId, Timestamp};
 use rand::Rng as _;
 use rusqlite::Transaction;
 use serde::Serialize;
 
 use super::AppError;
-use super::extract::{JsonBody, NoticePath, OptionalJsonBody, QueryParams};
+use super::extract::{DocumentBody, JsonBody, NoticePath, OptionalJsonBody, QueryParams};
 use crate::auth::Operator;
-use crate::drafts::{self, CreateNotice, EditNotice, PostUpdate, Resolve, Withdraw};
+use crate::change::{self, ChangeDraft};
+use crate::drafts::{CreateNotice, EditNotice, PostUpdate, Resolve, Withdraw};
+use crate::ingest::{self, IngestReport};
 use crate::publish::{self, AuditNote, Mode};
 use crate::state::AppState;
 use crate::store::audit::{self, Action, AuditEntry};
@@ -60,17 +62,6 @@ fn notice_id(text: &str) -> Result<NoticeId, AppError> {
 fn not_found(id: &str) -> AppError {
     let shown: String = id.chars().take(64).collect();
     AppError::NotFound(format!("no notice `{}`", shown.escape_debug()))
-}
-
-/// Loads a notice for a change; withdrawn notices cannot change.
-fn load_for_change(tx: &Transaction<'_>, id: &NoticeId) -> Result<NoticeRecord, AppError> {
-    let record = notices::get(tx, id)?.ok_or_else(|| not_found(id.as_str()))?;
-    if record.state == NoticeState::Withdrawn {
-        return Err(AppError::Conflict(format!(
-            "notice `{id}` was withdrawn and cannot change; post a new notice"
-        )));
-    }
-    Ok(record)
 }
 
 fn link_hosts(state: &AppState) -> Vec<String> {
@@ -129,29 +120,13 @@ pub async fn create(
         Mode::Commit
     };
     let response = write_notice(&state, operator, Action::Create, mode, |state, tx, now| {
-        let hosts = link_hosts(state);
-        let given_id = draft.id.is_some();
-        let notice = draft.into_notice(now, &hosts, |severity, components| {
-            // 16 random bits make a clash unlikely; try a few before giving up.
-            for _ in 0..8 {
-                let id =
-                    drafts::generate_id(now, severity, components, rand::thread_rng().r#gen())?;
-                if !notices::exists(tx, &id).unwrap_or(true) {
-                    return Ok(id);
-                }
-            }
-            Err(InvalidField::new(
-                "id",
-                "could not generate a free id; give one",
-            ))
-        })?;
-        if given_id && notices::exists(tx, &notice.id)? {
-            return Err(AppError::Conflict(format!(
-                "a notice with id `{}` exists; edit it, or pick another id",
-                notice.id
-            )));
-        }
-        let record = NoticeRecord::new(notice);
+        let record = change::create(
+            draft,
+            now,
+            &link_hosts(state),
+            |id| Ok(notices::exists(tx, id)?),
+            || rand::thread_rng().r#gen(),
+        )?;
         notices::insert(tx, &record, now)?;
         Ok(record)
     })
@@ -189,6 +164,31 @@ pub async fn get(
     record.map(Json).ok_or_else(|| not_found(id.as_str()))
 }
 
+/// Applies one change to notice `id` as a write.
+async fn change_notice(
+    state: &AppState,
+    operator: Operator,
+    id: &str,
+    draft: ChangeDraft,
+) -> Result<Json<WriteResponse>, AppError> {
+    let id = notice_id(id)?;
+    let action = draft.action();
+    let response = write_notice(
+        state,
+        operator,
+        action,
+        Mode::Commit,
+        move |state, tx, now| {
+            let record = notices::get(tx, &id)?.ok_or_else(|| not_found(id.as_str()))?;
+            let record = change::apply(record, draft, now, &link_hosts(state))?;
+            notices::save(tx, &record, now)?;
+            Ok(record)
+        },
+    )
+    .await?;
+    Ok(Json(response))
+}
+
 /// `PATCH /v1/admin/notices/{id}`.
 pub async fn edit(
     State(state): State<AppState>,
@@ -196,22 +196,7 @@ pub async fn edit(
     NoticePath(id): NoticePath,
     JsonBody(edit): JsonBody<EditNotice>,
 ) -> Result<Json<WriteResponse>, AppError> {
-    let id = notice_id(&id)?;
-    let response = write_notice(
-        &state,
-        operator,
-        Action::Edit,
-        Mode::Commit,
-        move |state, tx, now| {
-            let mut record = load_for_change(tx, &id)?;
-            record.notice = edit.apply(&record.notice, now, &link_hosts(state))?;
-            record.follow_status(now);
-            notices::save(tx, &record, now)?;
-            Ok(record)
-        },
-    )
-    .await?;
-    Ok(Json(response))
+    change_notice(&state, operator, &id, ChangeDraft::Edit(edit)).await
 }
 
 /// `POST /v1/admin/notices/{id}/updates`.
@@ -221,22 +206,7 @@ pub async fn post_update(
     NoticePath(id): NoticePath,
     JsonBody(update): JsonBody<PostUpdate>,
 ) -> Result<Json<WriteResponse>, AppError> {
-    let id = notice_id(&id)?;
-    let response = write_notice(
-        &state,
-        operator,
-        Action::Update,
-        Mode::Commit,
-        move |_, tx, now| {
-            let mut record = load_for_change(tx, &id)?;
-            record.notice = update.apply(&record.notice, now)?;
-            record.follow_status(now);
-            notices::save(tx, &record, now)?;
-            Ok(record)
-        },
-    )
-    .await?;
-    Ok(Json(response))
+    change_notice(&state, operator, &id, ChangeDraft::Update(update)).await
 }
 
 /// `POST /v1/admin/notices/{id}/resolve`.
@@ -246,22 +216,7 @@ pub async fn resolve(
     NoticePath(id): NoticePath,
     OptionalJsonBody(resolve): OptionalJsonBody<Resolve>,
 ) -> Result<Json<WriteResponse>, AppError> {
-    let id = notice_id(&id)?;
-    let response = write_notice(
-        &state,
-        operator,
-        Action::Resolve,
-        Mode::Commit,
-        move |_, tx, now| {
-            let mut record = load_for_change(tx, &id)?;
-            record.notice = resolve.apply(&record.notice, now)?;
-            record.follow_status(now);
-            notices::save(tx, &record, now)?;
-            Ok(record)
-        },
-    )
-    .await?;
-    Ok(Json(response))
+    change_notice(&state, operator, &id, ChangeDraft::Resolve(resolve)).await
 }
 
 /// `POST /v1/admin/notices/{id}/withdraw`.
@@ -271,21 +226,38 @@ pub async fn withdraw(
     NoticePath(id): NoticePath,
     OptionalJsonBody(Withdraw {}): OptionalJsonBody<Withdraw>,
 ) -> Result<Json<WriteResponse>, AppError> {
-    let id = notice_id(&id)?;
-    let response = write_notice(
-        &state,
-        operator,
-        Action::Withdraw,
-        Mode::Commit,
-        move |_, tx, now| {
-            let mut record = load_for_change(tx, &id)?;
-            record.state = NoticeState::Withdrawn;
-            notices::save(tx, &record, now)?;
-            Ok(record)
-        },
-    )
-    .await?;
-    Ok(Json(response))
+    change_notice(&state, operator, &id, ChangeDraft::Withdraw).await
+}
+
+/// `POST /v1/admin/ingest`: the body is a published document signed offline (break-glass); see
+/// [`crate::ingest`]. 200 with the [`IngestReport`]; 409 when its version is not above the server's latest
+/// (or it was signed under another root version); 422 `invalid_document` when it does not verify.
+pub async fn ingest(
+    State(state): State<AppState>,
+    Extension(operator): Extension<Operator>,
+    DocumentBody(bytes): DocumentBody,
+) -> Result<Json<IngestReport>, AppError> {
+    let actor = operator.name;
+    let ingested = state
+        .blocking(move |state, conn| {
+            ingest::ingest(
+                conn,
+                &state.data_dir,
+                &state.settings,
+                &bytes,
+                &actor,
+                state.clock.now(),
+            )
+        })
+        .await??;
+    state.install(&ingested.feed);
+    tracing::info!(
+        version = ingested.report.feed_version,
+        previous = ingested.report.previous_version,
+        expired = ingested.report.expired,
+        "break-glass document ingested"
+    );
+    Ok(Json(ingested.report))
 }
 
 /// `GET /v1/admin/audit[?limit=N]`.

@@ -8,7 +8,6 @@ use axum::response::{IntoResponse, Response};
 use notice_types::{InvalidField, SignError};
 use serde::Serialize;
 
-use crate::config::BODY_LIMIT_BYTES;
 use crate::error::Error;
 use crate::store::StoreError;
 
@@ -37,8 +36,8 @@ pub enum AppError {
         /// What is wrong.
         message: String,
     },
-    /// 413: body over the limit.
-    PayloadTooLarge,
+    /// 413: body over the limit of the route, in bytes.
+    PayloadTooLarge(usize),
     /// 404.
     NotFound(String),
     /// 405: the path exists, the method does not.
@@ -48,6 +47,15 @@ pub enum AppError {
     Timeout,
     /// 409: the request conflicts with the current state.
     Conflict(String),
+    /// 422: a published document (break-glass ingest) does not verify under the server's root chain.
+    InvalidDocument(String),
+    /// 503: nothing to serve yet (a mirror that has not fetched a verified feed since it first started).
+    Unavailable {
+        /// What is missing.
+        message: String,
+        /// Seconds after which asking again may help.
+        retry_after_secs: u64,
+    },
     /// 500: a bug or an operational failure; logged where it is created.
     Internal,
 }
@@ -81,11 +89,13 @@ impl AppError {
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::InvalidField { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::InvalidJson { status, .. } => *status,
-            AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Timeout => StatusCode::REQUEST_TIMEOUT,
+            AppError::InvalidDocument(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -97,11 +107,13 @@ impl AppError {
             AppError::RateLimited { .. } => "rate_limited",
             AppError::InvalidField { .. } => "invalid_field",
             AppError::InvalidJson { .. } => "invalid_json",
-            AppError::PayloadTooLarge => "payload_too_large",
+            AppError::PayloadTooLarge(_) => "payload_too_large",
             AppError::NotFound(_) => "not_found",
             AppError::MethodNotAllowed => "method_not_allowed",
             AppError::Conflict(_) => "conflict",
             AppError::Timeout => "timeout",
+            AppError::InvalidDocument(_) => "invalid_document",
+            AppError::Unavailable { .. } => "unavailable",
             AppError::Internal => "internal",
         }
     }
@@ -116,10 +128,13 @@ impl AppError {
             ),
             AppError::InvalidField { field, message } => format!("{field}: {message}"),
             AppError::InvalidJson { message, .. } => message.clone(),
-            AppError::PayloadTooLarge => {
-                format!("request body is larger than {BODY_LIMIT_BYTES} bytes")
+            AppError::PayloadTooLarge(limit) => {
+                format!("request body is larger than {limit} bytes")
             }
-            AppError::NotFound(message) | AppError::Conflict(message) => message.clone(),
+            AppError::NotFound(message)
+            | AppError::Conflict(message)
+            | AppError::InvalidDocument(message)
+            | AppError::Unavailable { message, .. } => message.clone(),
             AppError::MethodNotAllowed => "method not allowed on this path".to_owned(),
             AppError::Timeout => {
                 "the request took too long; if it was a write, check GET /v1/admin/audit before retrying"
@@ -132,6 +147,15 @@ impl AppError {
         }
     }
 }
+
+/// The same message the response body carries (so a command line can print what the API would answer).
+impl std::fmt::Display for AppError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message())
+    }
+}
+
+impl std::error::Error for AppError {}
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
@@ -153,7 +177,10 @@ impl IntoResponse for AppError {
             AppError::Unauthorized => {
                 headers.insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             }
-            AppError::RateLimited { retry_after_secs } => {
+            AppError::RateLimited { retry_after_secs }
+            | AppError::Unavailable {
+                retry_after_secs, ..
+            } => {
                 headers.insert(RETRY_AFTER, HeaderValue::from(retry_after_secs));
             }
             _ => {}

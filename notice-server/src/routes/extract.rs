@@ -41,19 +41,38 @@ impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for OptionalJ
     }
 }
 
-/// Reads the body, refusing more than the limit without reading it all.
+/// Reads the body, refusing more than [`BODY_LIMIT_BYTES`] without reading it all.
 async fn read_body(request: Request) -> Result<Bytes, AppError> {
+    read_limited(request, BODY_LIMIT_BYTES).await
+}
+
+/// Reads the body, refusing more than `limit` bytes without reading it all.
+pub(crate) async fn read_limited(request: Request, limit: usize) -> Result<Bytes, AppError> {
     let declared = request
         .headers()
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|len| len > BODY_LIMIT_BYTES as u64) {
-        return Err(AppError::PayloadTooLarge);
+    if declared.is_some_and(|len| len > limit as u64) {
+        return Err(AppError::PayloadTooLarge(limit));
     }
-    axum::body::to_bytes(request.into_body(), BODY_LIMIT_BYTES)
+    axum::body::to_bytes(request.into_body(), limit)
         .await
-        .map_err(|_| AppError::PayloadTooLarge)
+        .map_err(|_| AppError::PayloadTooLarge(limit))
+}
+
+/// The raw body of a published document (break-glass ingest): at most
+/// [`notice_types::limits::MAX_DOCUMENT_BYTES`], the size any reader accepts.
+#[derive(Debug)]
+pub struct DocumentBody(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for DocumentBody {
+    type Rejection = AppError;
+    async fn from_request(request: Request, _: &S) -> Result<Self, AppError> {
+        read_limited(request, notice_types::limits::MAX_DOCUMENT_BYTES)
+            .await
+            .map(DocumentBody)
+    }
 }
 
 /// Parses JSON into `T`, mapping errors to the contract: malformed JSON → 400 `invalid_json`; valid JSON of
@@ -205,6 +224,11 @@ impl QueryParams {
                 ),
             )),
         }
+    }
+
+    /// The value of parameter `name`, if given.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(String::as_str)
     }
 
     /// A boolean parameter (`true`/`false`, `1`/`0`; bare `?all` means true), default false.

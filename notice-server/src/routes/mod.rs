@@ -1,5 +1,7 @@
-//! The HTTP surface: [`app`] builds the router from one route table ([`routes`]), which the OpenAPI test
-//! also reads, so the served routes and the document cannot drift apart unnoticed.
+//! The HTTP surface: [`app`] builds the origin's router from one route table ([`routes`]), which the
+//! OpenAPI test also reads, so the served routes and the document cannot drift apart unnoticed.
+//! [`replica_app`] builds the mirror's router from the public part of the same table
+//! ([`replica_routes`]): the same handlers, headers and caching, without the admin API.
 
 mod admin;
 mod error;
@@ -9,7 +11,7 @@ mod public;
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{FromRef, MatchedPath, Request, State};
 use axum::handler::Handler;
 use axum::http::header::{
     CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH, X_CONTENT_TYPE_OPTIONS,
@@ -27,6 +29,8 @@ pub use extract::parse_json;
 pub use public::{FEED_VERSION_HEADER, Health};
 
 use crate::auth;
+use crate::config::BODY_LIMIT_BYTES;
+use crate::served::PublicState;
 use crate::state::AppState;
 
 /// Who may call a route.
@@ -38,20 +42,22 @@ pub enum Access {
     Admin,
 }
 
-/// One route: method, path (axum syntax, `{id}`) and who may call it.
-pub struct Route {
+/// One route: method, path (axum syntax, `{id}`) and who may call it. `S` is the router's state: the
+/// origin's [`AppState`] or, on a mirror, just the [`PublicState`].
+pub struct Route<S = AppState> {
     /// The method (GET routes also answer HEAD).
     pub method: Method,
     /// The path.
     pub path: &'static str,
     /// Public or admin.
     pub access: Access,
-    handler: MethodRouter<AppState>,
+    handler: MethodRouter<S>,
 }
 
-fn route<H, T>(method: Method, path: &'static str, access: Access, handler: H) -> Route
+fn route<S, H, T>(method: Method, path: &'static str, access: Access, handler: H) -> Route<S>
 where
-    H: Handler<T, AppState>,
+    S: Clone + Send + Sync + 'static,
+    H: Handler<T, S>,
     T: 'static,
 {
     let filter = match method.as_str() {
@@ -69,14 +75,33 @@ where
     }
 }
 
-/// Every route the server answers.
-pub fn routes() -> Vec<Route> {
-    use Access::{Admin, Public};
+/// The public routes a replica serves too: everything but the API description (which describes the admin
+/// API a replica does not have).
+pub fn replica_routes<S>() -> Vec<Route<S>>
+where
+    S: Clone + Send + Sync + 'static,
+    PublicState: FromRef<S>,
+{
+    use Access::Public;
     vec![
         route(Method::GET, "/v1/feed.json", Public, public::feed),
         route(Method::GET, "/v1/root.json", Public, public::root),
+        route(Method::GET, "/", Public, public::index),
+        route(Method::GET, "/index.html", Public, public::index_default),
+        route(Method::GET, "/index.nl.html", Public, public::index_nl),
+        route(Method::GET, "/index.en.html", Public, public::index_en),
+        route(Method::GET, "/index.de.html", Public, public::index_de),
+        route(Method::GET, "/feed.atom", Public, public::atom),
         route(Method::GET, "/healthz", Public, public::healthz),
         route(Method::GET, "/metrics", Public, public::metrics),
+    ]
+}
+
+/// Every route the origin server answers.
+pub fn routes() -> Vec<Route> {
+    use Access::{Admin, Public};
+    let mut routes = replica_routes::<AppState>();
+    routes.extend([
         route(Method::GET, "/v1/openapi.json", Public, public::openapi),
         route(Method::GET, "/v1/admin/notices", Admin, admin::list),
         route(Method::POST, "/v1/admin/notices", Admin, admin::create),
@@ -100,22 +125,17 @@ pub fn routes() -> Vec<Route> {
             Admin,
             admin::withdraw,
         ),
+        route(Method::POST, "/v1/admin/ingest", Admin, admin::ingest),
         route(Method::GET, "/v1/admin/audit", Admin, admin::audit_log),
         route(Method::GET, "/v1/admin/whoami", Admin, admin::whoami),
-    ]
+    ]);
+    routes
 }
 
-/// The whole application.
-pub fn app(state: AppState) -> Router {
-    let mut public = Router::new();
-    let mut admin = Router::new();
-    for route in routes() {
-        match route.access {
-            Access::Public => public = public.route(route.path, route.handler),
-            Access::Admin => admin = admin.route(route.path, route.handler),
-        }
-    }
-    let cors = CorsLayer::new()
+/// CORS for the public endpoints: any origin may read them (they are public, and apps on the web may
+/// fetch the feed).
+fn cors() -> CorsLayer {
+    CorsLayer::new()
         .allow_origin(Any)
         .allow_methods([Method::GET, Method::HEAD])
         .allow_headers([IF_NONE_MATCH])
@@ -125,8 +145,33 @@ pub fn app(state: AppState) -> Router {
         ])
         .max_age(Duration::from_secs(86_400))
         // The answer is `*` for every origin, so caches must not keep a copy per Origin.
-        .vary(Vec::<axum::http::HeaderName>::new());
-    let public = public.layer(cors);
+        .vary(Vec::<axum::http::HeaderName>::new())
+}
+
+/// The layers every router gets: a 404 in the error format for unknown paths, a request timeout, and
+/// [`observe`] (metrics, logs, JSON errors).
+fn finish(router: Router, public: PublicState, request_timeout: Duration) -> Router {
+    router
+        .fallback(not_found)
+        // Bounds slow clients (a body trickled in byte by byte) and stuck requests.
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            request_timeout,
+        ))
+        .layer(middleware::from_fn_with_state(public, observe))
+}
+
+/// The origin server's application.
+pub fn app(state: AppState) -> Router {
+    let mut public = Router::new();
+    let mut admin = Router::new();
+    for route in routes() {
+        match route.access {
+            Access::Public => public = public.route(route.path, route.handler),
+            Access::Admin => admin = admin.route(route.path, route.handler),
+        }
+    }
+    let public = public.layer(cors());
     // route_layer: unknown admin paths stay 404 instead of becoming 401.
     let admin = admin
         .route_layer(middleware::from_fn_with_state(
@@ -134,17 +179,22 @@ pub fn app(state: AppState) -> Router {
             auth::require_token,
         ))
         .layer(middleware::map_response(no_store));
-    Router::new()
+    let router = Router::new()
         .merge(public)
         .merge(admin)
-        .fallback(not_found)
-        // Bounds slow clients (a body trickled in byte by byte) and stuck requests.
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            state.settings.request_timeout,
-        ))
-        .layer(middleware::from_fn_with_state(state.clone(), observe))
-        .with_state(state)
+        .with_state(state.clone());
+    finish(router, state.public.clone(), state.settings.request_timeout)
+}
+
+/// A read-only replica's application: the public routes of [`replica_routes`] over `public`, with the same
+/// CORS, caching headers, errors and metrics as the origin, and no admin API.
+pub fn replica_app(public: PublicState, request_timeout: Duration) -> Router {
+    let mut router = Router::new();
+    for route in replica_routes::<PublicState>() {
+        router = router.route(route.path, route.handler);
+    }
+    let router = router.layer(cors()).with_state(public.clone());
+    finish(router, public, request_timeout)
 }
 
 async fn not_found() -> AppError {
@@ -161,7 +211,7 @@ async fn no_store(mut response: Response) -> Response {
 
 /// Counts and logs every request by matched route (never headers: they carry tokens), and turns any error
 /// response that is not already in the JSON error format (axum's own 405) into it.
-async fn observe(State(state): State<AppState>, request: Request, next: Next) -> Response {
+async fn observe(State(state): State<PublicState>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().clone();
     let route = request
@@ -178,7 +228,7 @@ async fn observe(State(state): State<AppState>, request: Request, next: Next) ->
         let replacement = match status {
             StatusCode::METHOD_NOT_ALLOWED => AppError::MethodNotAllowed,
             StatusCode::NOT_FOUND => AppError::NotFound("no such endpoint".to_owned()),
-            StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge,
+            StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge(BODY_LIMIT_BYTES),
             StatusCode::REQUEST_TIMEOUT => AppError::Timeout,
             s if s.is_client_error() => AppError::InvalidJson {
                 status: s,

@@ -31,6 +31,8 @@ pub enum Action {
     TokenRevoke,
     /// New feed key and root version.
     RotateFeedKey,
+    /// A document signed offline (break-glass) was taken in.
+    Ingest,
 }
 
 impl Action {
@@ -48,6 +50,7 @@ impl Action {
             Action::TokenCreate => "token_create",
             Action::TokenRevoke => "token_revoke",
             Action::RotateFeedKey => "rotate_feed_key",
+            Action::Ingest => "ingest",
         }
     }
 }

@@ -1,8 +1,10 @@
 //! End-to-end tests of the real `notice-server` binary on 127.0.0.1:0 in temp directories: durability
 //! across kill -9, verification against root.json, hashed tokens, audit rows, configuration errors,
-//! graceful shutdown, key rotation while serving.
+//! graceful shutdown, key rotation while serving; the mirror and break-glass ingest (`mirror.rs`).
 
+mod mirror;
 mod server;
+mod static_host;
 
 use std::time::{Duration, Instant};
 

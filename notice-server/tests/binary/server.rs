@@ -99,7 +99,32 @@ impl Server {
             .arg("--data-dir")
             .arg(dir)
             .args(["serve", "--listen", "127.0.0.1:0"])
-            .envs(env.iter().copied())
+            .envs(env.iter().copied());
+        Self::spawn(command)
+    }
+
+    /// Starts `mirror` of `upstream` on 127.0.0.1:0, polling every 200 ms, with its state in `state_dir`.
+    pub fn mirror(upstream: &str, root: &Path, state_dir: &Path) -> Server {
+        let mut command = notice_server();
+        command
+            .args([
+                "mirror",
+                "--listen",
+                "127.0.0.1:0",
+                "--poll-interval",
+                "200ms",
+            ])
+            .args(["--upstream", upstream])
+            .arg("--root")
+            .arg(root)
+            .arg("--state-dir")
+            .arg(state_dir);
+        Self::spawn(command)
+    }
+
+    /// Runs `command` and waits (with a deadline) for its `listening on` line.
+    fn spawn(mut command: Command) -> Server {
+        command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -207,6 +232,16 @@ impl Server {
     }
 
     pub fn post(&self, path: &str, token: &str, body: &str) -> Reply {
+        Self::reply(
+            self.agent
+                .post(format!("{}{path}", self.base))
+                .header("authorization", format!("Bearer {token}"))
+                .header("content-type", "application/json")
+                .send(body),
+        )
+    }
+
+    pub fn post_bytes(&self, path: &str, token: &str, body: &[u8]) -> Reply {
         Self::reply(
             self.agent
                 .post(format!("{}{path}", self.base))

@@ -116,7 +116,7 @@ async fn repeated_failures_from_one_peer_get_429_with_retry_after() {
     assert!(
         h.state
             .metrics
-            .render(&h.state.hot.current(), h.clock.now(), 0)
+            .render(Some(&h.state.hot.current()), h.clock.now(), None, 0)
             .contains("notice_auth_failures_total 10")
     );
 }

@@ -6,6 +6,8 @@ mod auth;
 mod errors;
 mod harness;
 mod heartbeat;
+mod ingest;
 mod openapi;
 mod public;
 mod restart;
+mod status_page;

@@ -240,7 +240,7 @@ async fn metrics_show_requests_by_route_feed_version_age_and_publish_latency() {
 }
 
 #[tokio::test]
-async fn feed_gets_use_neither_the_database_nor_the_signer() {
+async fn public_gets_use_neither_the_database_nor_the_signer() {
     let h = Harness::new();
     h.create(outage()).await;
     let db_before = h.state.db.uses();
@@ -256,6 +256,21 @@ async fn feed_gets_use_neither_the_database_nor_the_signer() {
     }
     h.get("/v1/root.json").await;
     h.get("/healthz").await;
+    for path in [
+        "/",
+        "/?lang=de",
+        "/index.html",
+        "/index.nl.html",
+        "/index.en.html",
+        "/index.de.html",
+        "/feed.atom",
+        "/metrics",
+    ] {
+        for accept in ["", "gzip", "br"] {
+            let reply = h.get_with(path, &[("accept-encoding", accept)]).await;
+            assert_eq!(reply.status, StatusCode::OK, "{path}");
+        }
+    }
     assert_eq!(
         h.state.db.uses(),
         db_before,

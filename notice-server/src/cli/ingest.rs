@@ -1,0 +1,68 @@
+//! `notice-server ingest FILE`: takes in a document signed offline (break-glass), on the data directory
+//! directly, also before `serve` starts or while it runs (it picks the new version up within seconds).
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use clap::Args;
+use notice_server::clock::{Clock as _, SystemClock};
+use notice_server::config::DataDir;
+use notice_server::ingest::ingest;
+use notice_server::init::LOCAL_ACTOR;
+use notice_server::store::schema;
+
+use super::SettingsArgs;
+
+/// Arguments of `ingest`.
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    /// The published document (feed.json) signed offline with this server's feed key.
+    file: PathBuf,
+    #[command(flatten)]
+    settings: SettingsArgs,
+}
+
+impl IngestArgs {
+    pub fn run(self, dir: &DataDir) -> anyhow::Result<()> {
+        if !dir.is_initialized() {
+            return Err(notice_server::Error::NotInitialized(dir.path().to_owned()).into());
+        }
+        let settings = self.settings.settings()?;
+        let bytes = std::fs::read(&self.file)
+            .with_context(|| format!("cannot read {}", self.file.display()))?;
+        if bytes.len() > notice_types::limits::MAX_DOCUMENT_BYTES {
+            anyhow::bail!(
+                "{} is {} bytes, more than any published document ({} bytes); is it the right file?",
+                self.file.display(),
+                bytes.len(),
+                notice_types::limits::MAX_DOCUMENT_BYTES
+            );
+        }
+        let mut conn = schema::open(&dir.db())?;
+        let ingested = ingest(
+            &mut conn,
+            dir,
+            &settings,
+            &bytes,
+            LOCAL_ACTOR,
+            SystemClock.now(),
+        )
+        .with_context(|| format!("{} was not ingested", self.file.display()))?;
+        let report = &ingested.report;
+        println!(
+            "ingested feed version {} (the server was at {})",
+            report.feed_version, report.previous_version
+        );
+        for (what, ids) in &report.notices {
+            println!("  {what:<10} {}", ids.join(", "));
+        }
+        if report.expired {
+            println!(
+                "it expired at {}: `serve` re-signs it as version {} when it starts (a running server within seconds)",
+                report.expires_at,
+                report.feed_version + 1
+            );
+        }
+        Ok(())
+    }
+}
