@@ -71,6 +71,16 @@ fn bench(c: &mut Criterion) {
             }
         })
     });
+    let half_state = verify(&half, &trusted, None, at(60)).unwrap().state;
+    group.bench_function(BenchmarkId::new("known_chain", 100), |b| {
+        b.iter(|| {
+            for _ in 0..2 {
+                let verified =
+                    verify(black_box(&half), &trusted, Some(&half_state), at(60)).unwrap();
+                black_box(select(&verified.feed, &context, at(60)));
+            }
+        })
+    });
     group.finish();
 }
 
