@@ -122,6 +122,24 @@ pub struct WriteResponse {
     pub feed_version: Option<u64>,
 }
 
+/// The answer to an ingest.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IngestReport {
+    /// The version the server serves now (the document's).
+    pub feed_version: u64,
+    /// The server's latest version before.
+    pub previous_version: u64,
+    /// The document's `issued_at`.
+    pub issued_at: Timestamp,
+    /// The document's `expires_at`.
+    pub expires_at: Timestamp,
+    /// Whether it had expired (the server re-signs it within seconds).
+    pub expired: bool,
+    /// Notice ids by what happened to them (`added`, `changed`, `withdrawn`, …).
+    #[serde(default)]
+    pub notices: std::collections::BTreeMap<String, Vec<String>>,
+}
+
 #[derive(Deserialize)]
 struct NoticeList {
     notices: Vec<NoticeRecord>,
@@ -225,6 +243,13 @@ impl Api {
         let path = format!("/v1/admin/notices/{id}/withdraw");
         let answer = self.admin("POST", &path, Some(b"{}".to_vec()))?;
         self.parse(&path, answer)
+    }
+
+    /// `POST /v1/admin/ingest` with a published document signed offline (break-glass).
+    pub fn ingest(&self, document: &[u8]) -> Result<IngestReport, CliError> {
+        let path = "/v1/admin/ingest";
+        let answer = self.admin("POST", path, Some(document.to_vec()))?;
+        self.parse(path, answer)
     }
 
     /// A public document (`/v1/feed.json`, `/v1/root.json`), read up to the size every app accepts.

@@ -6,7 +6,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::commands::{
-    edit::EditArgs, keygen::KeygenArgs, list::ListArgs, post::PostArgs, resolve::ResolveArgs,
+    edit::EditArgs, export::ExportArgs, ingest::IngestArgs, keygen::KeygenArgs, list::ListArgs, post::PostArgs, resolve::ResolveArgs,
     show::ShowArgs, status::StatusArgs, update::UpdateArgs, verify::VerifyArgs,
     withdraw::WithdrawArgs,
 };
@@ -27,8 +27,8 @@ Exit codes:
   2  usage: bad flags or input, nothing was sent
   3  server unreachable
   4  token missing or rejected (or too many failed attempts)
-  5  the server refused the request (invalid field, unknown notice, conflict);
-     nothing was changed
+  5  the server (or --offline) refused the change (invalid field, unknown notice,
+     conflict); nothing was changed
   6  a published document failed verification
   7  not confirmed (declined, or no terminal to ask on and no --yes);
      nothing was changed
@@ -40,7 +40,12 @@ Examples:
       --body \"You cannot log in with your PIN right now. We are working on it.\" \\
       --body nl=\"Inloggen met je pincode lukt nu niet. We werken eraan.\"
   notice list
-  notice status --lang nl --platform android";
+  notice status --lang nl --platform android
+  notice export --out ./export --root root.json      # static copy for other providers
+
+Server down? Every command that changes notices takes --offline: it signs with the feed
+key into an export directory (see `notice post --help`); `notice ingest` hands the
+result to the server when it is back.";
 
 /// Post, update and resolve in-app notices, and check what users see.
 #[derive(Debug, Parser)]
@@ -132,6 +137,10 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Make a new feed or root signing key
     Keygen(KeygenArgs),
+    /// Write the feed and status page as static files for other hosts
+    Export(ExportArgs),
+    /// Hand the server a document signed with --offline, once it is back
+    Ingest(IngestArgs),
 }
 
 #[cfg(test)]

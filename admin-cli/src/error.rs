@@ -14,7 +14,8 @@ pub mod exit {
     pub const UNREACHABLE: u8 = 3;
     /// No token, the server rejected it, or too many failed attempts.
     pub const TOKEN: u8 = 4;
-    /// The server refused the request: invalid field, unknown notice, conflict.
+    /// The server (or, with --offline, the command itself) refused the change: invalid field, unknown
+    /// notice, conflict.
     pub const REJECTED: u8 = 5;
     /// A published document failed verification.
     pub const VERIFICATION: u8 = 6;
@@ -103,6 +104,17 @@ pub enum CliError {
         code: String,
         /// The server's message.
         message: String,
+    },
+    /// A change refused without a server (break-glass): an unknown notice, a conflict, a feed apps would
+    /// reject. Nothing was written.
+    #[error("{message}")]
+    Refused {
+        /// A stable code, e.g. `not_found`, `conflict`, `sign_refused`.
+        code: &'static str,
+        /// What is wrong.
+        message: String,
+        /// What to do instead.
+        hint: Option<String>,
     },
     /// 5xx or another status this command does not expect.
     #[error("the server failed (HTTP {status}): {message}")]
@@ -216,7 +228,9 @@ impl CliError {
             CliError::NoToken | CliError::TokenRejected { .. } | CliError::RateLimited { .. } => {
                 exit::TOKEN
             }
-            CliError::InvalidField { .. } | CliError::Rejected { .. } => exit::REJECTED,
+            CliError::InvalidField { .. } | CliError::Rejected { .. } | CliError::Refused { .. } => {
+                exit::REJECTED
+            }
             CliError::Verification { .. } => exit::VERIFICATION,
             CliError::NotConfirmed { .. } => exit::NOT_CONFIRMED,
             CliError::Server { .. } | CliError::BadResponse { .. } | CliError::Io { .. } => {
@@ -229,6 +243,7 @@ impl CliError {
     pub fn hint(&self) -> Option<String> {
         match self {
             CliError::Usage { hint, .. }
+            | CliError::Refused { hint, .. }
             | CliError::Verification { hint, .. }
             | CliError::NotConfirmed { hint, .. } => hint.clone(),
             CliError::NoServer => Some(
@@ -242,7 +257,7 @@ impl CliError {
                 ..
             } => Some("check the URL, and that the host is up and reachable from here".to_owned()),
             CliError::Unreachable { .. } => Some(
-                "check --server / NOTICE_SERVER and that notice-server is running there; from a laptop, check VPN and network".to_owned(),
+                "check --server / NOTICE_SERVER and that notice-server is running there; from a laptop, check VPN and network. Server down? Changes can be signed without it: --offline (see `notice post --help`)".to_owned(),
             ),
             CliError::TokenRejected { .. } => Some(
                 "the token is wrong, revoked or for another server (NOTICE_TOKEN / --token / config file); ask for a new one with `notice-server token create`".to_owned(),

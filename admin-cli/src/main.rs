@@ -14,6 +14,10 @@
 //! - `input`: parsing of localized text flags and times.
 //! - `document`: reading a published document from a URL or file, capped like the app caps it.
 //! - `render`: previews, tables and colors.
+//! - `export`: the static export directory (document, status page, Atom), written atomically and never
+//!   backwards.
+//! - `offline`: break-glass, `--offline` on every command that changes notices: the server's own change code
+//!   on the last known document, signed with the feed key, into an export directory.
 //! - `prompt`: the confirmation question, and the refusal when there is no terminal to ask on.
 
 mod api;
@@ -22,8 +26,10 @@ mod commands;
 mod config;
 mod document;
 mod error;
+mod export;
 mod http;
 mod input;
+mod offline;
 mod prompt;
 mod render;
 

@@ -247,19 +247,20 @@ pub fn open_last_known(
     dangerous_verify_ignoring_freshness(document, trusted).map_err(OfflineError::Document)
 }
 
-/// Signs `feed` with `key` under the root chain of `previous_document` (the last known document, which
-/// must verify under `trusted`) and returns the bytes to publish: the same root chain, the new feed.
+/// Signs `feed` with `keys` (as many distinct feed keys as the root's threshold asks; one by default) under
+/// the root chain of `previous_document` (the last known document, which must verify under `trusted`) and
+/// returns the bytes to publish: the same root chain, the new feed.
 pub fn sign(
     previous_document: &[u8],
     trusted: &TrustedRoot,
     feed: &FeedPayload,
-    key: &SecretKey,
+    keys: &[&SecretKey],
 ) -> Result<Vec<u8>, OfflineError> {
     let (root, _) = open_last_known(previous_document, trusted)?;
     let roots = PublishedDocument::parse(previous_document)
         .map_err(OfflineError::Document)?
         .roots;
-    let envelope = sign_feed(feed, &root, &[key])?;
+    let envelope = sign_feed(feed, &root, keys)?;
     Ok(PublishedDocument::assemble(roots, envelope)?)
 }
 

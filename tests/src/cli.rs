@@ -89,6 +89,12 @@ impl NoticeCommand {
         self
     }
 
+    /// Removes an environment variable for this run.
+    pub fn env_remove(mut self, name: impl AsRef<OsStr>) -> Self {
+        self.command.env_remove(name);
+        self
+    }
+
     /// Points the command at a server through `NOTICE_SERVER` and `NOTICE_TOKEN` (the token is not put on
     /// the command line, as an operator would not).
     pub fn server(self, url: &str, token: &str) -> Self {

@@ -10,6 +10,7 @@ use serde_json::{Map, Value, json};
 use super::{Ctx, PlatformArg, SeverityArg, StatusArg, print_json};
 use crate::error::CliError;
 use crate::input::{self, LocalizedArg};
+use crate::offline::{self, OfflineArgs};
 use crate::prompt;
 use crate::render::{self, BOLD, OK, styled};
 
@@ -19,7 +20,9 @@ Users who dismissed the notice see the new revision again.
 Examples:
   notice edit 2026-12-01-maintenance-1a2b --ends 2026-12-01T05:00+01:00
   notice edit 2026-11-23-keyshare-3f9a --title nl=\"PIN-controle werkt niet\" --yes
-  notice edit 2026-11-23-keyshare-3f9a --clear link --platform android";
+  notice edit 2026-11-23-keyshare-3f9a --clear link --platform android
+  notice edit 2026-12-01-maintenance-1a2b --ends +1h --offline --feed-key feed-key.pem \\
+      --root root.json --out ./export                                  # break-glass";
 
 /// Change fields of a notice (a new revision).
 #[derive(Debug, Args)]
@@ -75,6 +78,8 @@ pub struct EditArgs {
     /// Print the server's answer as JSON on stdout (the preview goes to stderr)
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    offline: OfflineArgs,
 }
 
 /// Optional fields `--clear` can remove.
@@ -140,46 +145,14 @@ impl EditArgs {
     /// Runs `notice edit`.
     pub fn run(self, ctx: &Ctx<'_>) -> Result<(), CliError> {
         prompt::require_way_to_confirm(self.yes, "save the edit", "")?;
+        if self.offline.offline {
+            return self.run_offline(ctx);
+        }
         let api = ctx.api()?;
         let current = api.get(&self.id)?.notice;
         let changes = self.changes(&current)?;
-        if changes.is_empty() {
-            return Err(CliError::usage_hint(
-                "nothing to change: the edit gives no new value",
-                "give at least one field, e.g. --ends +1h or --title nl=\"…\" (see notice edit --help)",
-            ));
-        }
         let next = apply(&current, &changes)?;
-
-        let mut text = format!(
-            "{} of notice {} (revision {} → {}):\n",
-            styled(BOLD, "Changes"),
-            current.id,
-            current.revision,
-            current.revision + 1
-        );
-        let (before, after) = (fields(&current), fields(&next));
-        for field in FIELDS {
-            if before.get(field) != after.get(field) {
-                text.push_str(&format!(
-                    "  {field:<13}{} → {}\n",
-                    shown(before.get(field)),
-                    shown(after.get(field))
-                ));
-            }
-        }
-        text.push('\n');
-        let now = ctx.now();
-        text.push_str(&render::preview(
-            &next,
-            None,
-            next.show_from.map_or(now, |from| from.max(now)),
-        ));
-        if self.json {
-            render::eprint(&text);
-        } else {
-            render::print(&text);
-        }
+        self.show(&current, &next, ctx.now());
 
         prompt::confirm(
             &format!(
@@ -204,6 +177,59 @@ impl EditArgs {
                 .map_or_else(|| "?".to_owned(), |v| v.to_string()),
         ));
         Ok(())
+    }
+
+    /// Break-glass: the same edit, applied by the server's code to the last known feed and signed here.
+    fn run_offline(&self, ctx: &Ctx<'_>) -> Result<(), CliError> {
+        let glass = self.offline.open(ctx)?;
+        let current = glass.notice(&self.id)?.clone();
+        let changes = self.changes(&current)?;
+        let draft = offline::draft_of::<notice_server::drafts::EditNotice>(&changes)?;
+        glass.announce();
+        let now = ctx.now();
+        let write = glass.apply(
+            notice_server::offline::Draft::Change {
+                id: self.id.clone(),
+                draft: notice_server::change::ChangeDraft::Edit(draft),
+            },
+            now,
+        )?;
+        self.show(&current, &write.record.notice, now);
+        prompt::confirm(&glass.question(&write), self.yes, "save the edit")?;
+        let exported = glass.publish(&write, now)?;
+        glass.report("Edited:", &write, &exported, self.json)
+    }
+
+    /// Prints what changes and the preview of the result (on stderr with `--json`).
+    fn show(&self, current: &Notice, next: &Notice, now: Timestamp) {
+        let mut text = format!(
+            "{} of notice {} (revision {} → {}):\n",
+            styled(BOLD, "Changes"),
+            current.id,
+            current.revision,
+            next.revision
+        );
+        let (before, after) = (fields(current), fields(next));
+        for field in FIELDS {
+            if before.get(field) != after.get(field) {
+                text.push_str(&format!(
+                    "  {field:<13}{} → {}\n",
+                    shown(before.get(field)),
+                    shown(after.get(field))
+                ));
+            }
+        }
+        text.push('\n');
+        text.push_str(&render::preview(
+            next,
+            None,
+            next.show_from.map_or(now, |from| from.max(now)),
+        ));
+        if self.json {
+            render::eprint(&text);
+        } else {
+            render::print(&text);
+        }
     }
 
     /// The PATCH body: only fields that change; `null` clears.
@@ -260,6 +286,12 @@ impl EditArgs {
         }
         for clear in &self.clear {
             set(clear.field(), Value::Null)?;
+        }
+        if changes.is_empty() {
+            return Err(CliError::usage_hint(
+                "nothing to change: the edit gives no new value",
+                "give at least one field, e.g. --ends +1h or --title nl=\"…\" (see notice edit --help)",
+            ));
         }
         Ok(changes)
     }

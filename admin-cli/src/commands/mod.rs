@@ -1,6 +1,8 @@
 //! One module per subcommand. Each has an `…Args` struct (its flags and help) and a `run`.
 
 pub mod edit;
+pub mod export;
+pub mod ingest;
 pub mod keygen;
 pub mod list;
 pub mod post;
@@ -34,6 +36,8 @@ pub fn run(command: Command, global: &GlobalArgs) -> Result<(), CliError> {
         Command::Status(args) => args.run(&ctx),
         Command::Verify(args) => args.run(&ctx),
         Command::Keygen(args) => args.run(&ctx),
+        Command::Export(args) => args.run(&ctx),
+        Command::Ingest(args) => args.run(&ctx),
     }
 }
 

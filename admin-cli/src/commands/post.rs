@@ -10,6 +10,7 @@ use super::{Ctx, PlatformArg, SeverityArg, StatusArg, print_json};
 use crate::api::CreateNotice;
 use crate::error::CliError;
 use crate::input::{self, LocalizedArg};
+use crate::offline::{self, OfflineArgs};
 use crate::render::{self, BOLD, OK, styled};
 use crate::{document, prompt};
 
@@ -28,7 +29,13 @@ Examples:
       --show-from 2026-11-28T09:00+01:00 --title \"Maintenance on 1 December\" --body \"…\"
   notice post --severity info --platform ios --app-versions \"<7.4\" \\
       --title \"Update your app\" --body \"…\" --link https://yivi.app/update
-  notice post --from-file notice.json --yes";
+  notice post --from-file notice.json --yes
+
+  # Break-glass: the server is down. Sign with the feed key on top of the newest copy a mirror
+  # or the export directory holds, into the directory the static hosts serve:
+  notice post --offline --feed-key feed-key.pem --root root.json --out ./export \\
+      --last https://mirror.example.net/v1/feed.json \\
+      --severity outage --title \"PIN check is down\" --body \"…\"";
 
 /// Post a new notice.
 #[derive(Debug, Args)]
@@ -90,6 +97,8 @@ pub struct PostArgs {
     /// Print the server's answer as JSON on stdout (the preview goes to stderr)
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    offline: OfflineArgs,
 }
 
 fn time_arg(text: &str) -> Result<Timestamp, String> {
@@ -113,6 +122,9 @@ impl PostArgs {
                 "publish",
                 ", or --dry-run to only see the preview",
             )?;
+        }
+        if self.offline.offline {
+            return self.run_offline(ctx, &body);
         }
         let api = ctx.api()?;
 
@@ -157,6 +169,30 @@ impl PostArgs {
             styled(BOLD, id),
         ));
         Ok(())
+    }
+
+    /// Break-glass: the same notice, made and signed here from the last known document.
+    fn run_offline(&self, ctx: &Ctx<'_>, body: &CreateNotice) -> Result<(), CliError> {
+        let glass = self.offline.open(ctx)?;
+        let draft = offline::draft_of::<notice_server::drafts::CreateNotice>(body)?;
+        glass.announce();
+        let now = ctx.now();
+        let write = glass.apply(notice_server::offline::Draft::Create(draft), now)?;
+        let notice = &write.record.notice;
+        let at = notice.show_from.map_or(now, |from| from.max(now));
+        let preview = render::preview(notice, Some(write.feed.version), at);
+        if self.json {
+            render::eprint(&preview);
+        } else {
+            render::print(&preview);
+        }
+        if self.dry_run {
+            render::eprint("Dry run: nothing was signed or written.\n");
+            return Ok(());
+        }
+        prompt::confirm(&glass.question(&write), self.yes, "publish")?;
+        let exported = glass.publish(&write, now)?;
+        glass.report("Published", &write, &exported, self.json)
     }
 
     fn create_body(&self) -> Result<CreateNotice, CliError> {

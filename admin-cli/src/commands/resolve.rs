@@ -8,6 +8,7 @@ use super::{Ctx, print_json};
 use crate::api::Resolve;
 use crate::error::CliError;
 use crate::input::{self, LocalizedArg};
+use crate::offline::{self, OfflineArgs};
 use crate::render::{self, BOLD, OK, styled};
 
 const EXAMPLES: &str = "\
@@ -17,7 +18,9 @@ in English, Dutch and German.
 Examples:
   notice resolve 2026-11-23-keyshare-3f9a
   notice resolve 2026-11-23-keyshare-3f9a --message \"PIN checks work again.\" \\
-      --message nl=\"Pincodecontrole werkt weer.\"";
+      --message nl=\"Pincodecontrole werkt weer.\"
+  notice resolve 2026-11-23-keyshare-3f9a --offline --feed-key feed-key.pem \\
+      --root root.json --out ./export                                  # break-glass";
 
 /// Resolve an incident or complete maintenance.
 #[derive(Debug, Args)]
@@ -31,6 +34,8 @@ pub struct ResolveArgs {
     /// Print the server's answer as JSON
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    offline: OfflineArgs,
 }
 
 impl ResolveArgs {
@@ -39,6 +44,20 @@ impl ResolveArgs {
         let body = Resolve {
             message: input::collect_optional("--message", &self.message)?,
         };
+        if self.offline.offline {
+            let glass = self.offline.open(ctx)?;
+            let draft = offline::draft_of::<notice_server::drafts::Resolve>(&body)?;
+            glass.announce();
+            let write = glass.apply(
+                notice_server::offline::Draft::Change {
+                    id: self.id.clone(),
+                    draft: notice_server::change::ChangeDraft::Resolve(draft),
+                },
+                ctx.now(),
+            )?;
+            let exported = glass.publish(&write, ctx.now())?;
+            return glass.report("Resolved", &write, &exported, self.json);
+        }
         let written = ctx.api()?.resolve(&self.id, &body)?;
         if self.json {
             return print_json(&written);

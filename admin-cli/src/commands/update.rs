@@ -7,6 +7,7 @@ use super::{Ctx, StatusArg, print_json};
 use crate::api::PostUpdate;
 use crate::error::CliError;
 use crate::input::{self, LocalizedArg};
+use crate::offline::{self, OfflineArgs};
 use crate::render::{self, BOLD, OK, styled};
 
 const EXAMPLES: &str = "\
@@ -14,7 +15,9 @@ Examples:
   notice update 2026-11-23-keyshare-3f9a --status identified \\
       --message \"We found the cause and are fixing it.\" \\
       --message nl=\"We hebben de oorzaak gevonden.\"
-  notice update 2026-12-01-maintenance-1a2b --status in_progress --message \"It has started.\"";
+  notice update 2026-12-01-maintenance-1a2b --status in_progress --message \"It has started.\"
+  notice update 2026-11-23-keyshare-3f9a --offline --feed-key feed-key.pem --root root.json \\
+      --out ./export --status identified --message \"Cause found.\"     # break-glass";
 
 /// Add a timeline update to a notice and set its status.
 #[derive(Debug, Args)]
@@ -31,6 +34,8 @@ pub struct UpdateArgs {
     /// Print the server's answer as JSON
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    offline: OfflineArgs,
 }
 
 impl UpdateArgs {
@@ -40,6 +45,20 @@ impl UpdateArgs {
             status: self.status.into(),
             message: input::collect("--message", &self.message)?,
         };
+        if self.offline.offline {
+            let glass = self.offline.open(ctx)?;
+            let draft = offline::draft_of::<notice_server::drafts::PostUpdate>(&body)?;
+            glass.announce();
+            let write = glass.apply(
+                notice_server::offline::Draft::Change {
+                    id: self.id.clone(),
+                    draft: notice_server::change::ChangeDraft::Update(draft),
+                },
+                ctx.now(),
+            )?;
+            let exported = glass.publish(&write, ctx.now())?;
+            return glass.report("Updated", &write, &exported, self.json);
+        }
         let written = ctx.api()?.post_update(&self.id, &body)?;
         if self.json {
             return print_json(&written);

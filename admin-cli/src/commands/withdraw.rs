@@ -6,6 +6,7 @@ use notice_types::NoticeId;
 
 use super::{Ctx, print_json};
 use crate::error::CliError;
+use crate::offline::OfflineArgs;
 use crate::prompt;
 use crate::render::{self, BOLD, OK, styled};
 
@@ -15,7 +16,9 @@ users then see on the status page that it was resolved.
 
 Examples:
   notice withdraw 2026-11-23-keyshare-3f9a
-  notice withdraw 2026-11-23-keyshare-3f9a --yes";
+  notice withdraw 2026-11-23-keyshare-3f9a --yes
+  notice withdraw 2026-11-23-keyshare-3f9a --offline --feed-key feed-key.pem \\
+      --root root.json --out ./export                                  # break-glass";
 
 /// Take a notice out of the feed at once.
 #[derive(Debug, Args)]
@@ -29,12 +32,17 @@ pub struct WithdrawArgs {
     /// Print the server's answer as JSON
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    offline: OfflineArgs,
 }
 
 impl WithdrawArgs {
     /// Runs `notice withdraw`.
     pub fn run(self, ctx: &Ctx<'_>) -> Result<(), CliError> {
         prompt::require_way_to_confirm(self.yes, "withdraw", "")?;
+        if self.offline.offline {
+            return self.run_offline(ctx);
+        }
         let api = ctx.api()?;
         if !self.yes {
             let record = api.get(&self.id)?;
@@ -64,5 +72,31 @@ impl WithdrawArgs {
                 .map_or_else(|| "?".to_owned(), |v| v.to_string()),
         ));
         Ok(())
+    }
+
+    /// Break-glass: the notice leaves the feed in a document signed here.
+    fn run_offline(&self, ctx: &Ctx<'_>) -> Result<(), CliError> {
+        let glass = self.offline.open(ctx)?;
+        let notice = glass.notice(&self.id)?;
+        glass.announce();
+        let question = format!(
+            "Withdraw {} notice {} \"{}\" in a document signed offline? It disappears from every app that reads it.",
+            notice.severity,
+            notice.id,
+            notice.title.en(),
+        );
+        let now = ctx.now();
+        let write = glass.apply(
+            notice_server::offline::Draft::Change {
+                id: self.id.clone(),
+                draft: notice_server::change::ChangeDraft::Withdraw,
+            },
+            now,
+        )?;
+        if !self.yes {
+            prompt::confirm(&question, false, "withdraw")?;
+        }
+        let exported = glass.publish(&write, now)?;
+        glass.report("Withdrawn:", &write, &exported, self.json)
     }
 }

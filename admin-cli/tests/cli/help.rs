@@ -24,7 +24,8 @@ fn subcommands() -> Vec<String> {
 fn every_subcommand_help_has_an_example() {
     let names = subcommands();
     for expected in [
-        "post", "update", "resolve", "withdraw", "list", "show", "status", "verify", "keygen",
+        "post", "update", "edit", "resolve", "withdraw", "list", "show", "status", "verify",
+        "keygen", "export", "ingest",
     ] {
         assert!(
             names.iter().any(|n| n == expected),

@@ -7,9 +7,11 @@
 mod config;
 mod edit;
 mod errors;
+mod export;
 mod help;
 mod keygen;
 mod list;
+mod offline;
 mod output;
 mod post;
 mod resolve;

@@ -194,7 +194,7 @@ fn break_glass(dir: &Path, last: &[u8], draft: Draft) -> Vec<u8> {
     let write =
         offline::apply(&feed, &root, draft, now(), &OfflineOptions::default(), || 1).unwrap();
     let key = notice_server::keys::read(&dir.join("feed-key.pem")).unwrap();
-    offline::sign(last, &trusted, &write.feed, &key).unwrap()
+    offline::sign(last, &trusted, &write.feed, &[&key]).unwrap()
 }
 
 #[test]

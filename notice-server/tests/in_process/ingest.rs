@@ -23,7 +23,7 @@ fn break_glass(h: &Harness, last: &[u8], draft: Draft, options: &OfflineOptions)
     let (root, feed) = offline::open_last_known(last, &trusted).unwrap();
     let write = offline::apply(&feed, &root, draft, h.clock.now(), options, || 0x3f9a).unwrap();
     let key = keys::read(&h.data.feed_key()).unwrap();
-    offline::sign(last, &trusted, &write.feed, &key).unwrap()
+    offline::sign(last, &trusted, &write.feed, &[&key]).unwrap()
 }
 
 fn change(id: &str, draft: ChangeDraft) -> Draft {
@@ -204,7 +204,7 @@ async fn a_version_not_above_the_latest_is_refused_with_409_naming_both() {
     for version in [2, 3] {
         feed.version = version;
         feed.notices.pop();
-        let bytes = offline::sign(&last_known, &trusted, &feed, &key).unwrap();
+        let bytes = offline::sign(&last_known, &trusted, &feed, &[&key]).unwrap();
         let reply = ingest(&h, &bytes).await;
         let (code, _) = reply.error(StatusCode::CONFLICT);
         assert_eq!(code, "conflict");

@@ -1,0 +1,392 @@
+//! Break-glass: `notice post|update|edit|resolve|withdraw --offline`, for when the server cannot be reached.
+//!
+//! The operator holds the feed key. The command reads the last known published documents (a mirror's URL,
+//! the export directory, a saved copy), takes the newest that verifies under the root the apps ship, applies
+//! the change with the server's own code ([`notice_server::offline`], which runs the admin API's validation
+//! and [`notice_server::change`]), signs the next document with the feed key and writes it, with the status
+//! page, into an export directory ([`crate::export`]) for the static hosts. Apps accept it because its
+//! version is higher than anything they have seen (the version jumps ahead, see
+//! [`notice_server::offline::OFFLINE_VERSION_JUMP`]); when the server is back, `notice ingest DIR/feed.json`
+//! makes it the server's own, so versions keep going up and nothing is lost.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+use notice_server::offline::{self, Draft, OfflineError, OfflineOptions, OfflineWrite};
+use notice_server::routes::AppError;
+use notice_types::{
+    FeedPayload, Notice, NoticeId, RootPayload, SecretKey, Timestamp, TrustedRoot, verify,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use zeroize::Zeroizing;
+
+use crate::commands::Ctx;
+use crate::commands::verify::{load_root, verification_error};
+use crate::document::{self, Location};
+use crate::error::CliError;
+use crate::export::{self, Exported, SiteArgs};
+use crate::render::{self, BOLD, OK, WARN, styled};
+
+/// The help heading of these flags.
+const HEADING: &str = "Break-glass (the server is unreachable)";
+
+/// Flags of break-glass publishing, shared by every command that changes notices.
+#[derive(Debug, Args)]
+pub struct OfflineArgs {
+    /// Do not use the server: sign the change yourself with the feed key, on top of the newest last known
+    /// document, into the export directory --out
+    #[arg(long, help_heading = HEADING)]
+    pub offline: bool,
+    /// Feed signing key: feed-key.pem from the server's data directory (repeat when the root needs more
+    /// than one) [env: NOTICE_FEED_KEY]
+    #[arg(long = "feed-key", value_name = "PATH", help_heading = HEADING)]
+    feed_keys: Vec<PathBuf>,
+    /// The root the apps ship (root.json); the last known document must verify under it [env: NOTICE_ROOT]
+    #[arg(long, value_name = "PATH", help_heading = HEADING)]
+    root: Option<PathBuf>,
+    /// A last known document: a mirror's URL or a file (repeatable; the newest that verifies is used)
+    /// [default: OUT/feed.json]
+    #[arg(long = "last", value_name = "URL|FILE", requires = "offline", help_heading = HEADING)]
+    last: Vec<String>,
+    /// Export directory for the new document and status page; copy it to your static hosts afterwards
+    /// [env: NOTICE_EXPORT_DIR]
+    #[arg(long, value_name = "DIR", help_heading = HEADING)]
+    out: Option<PathBuf>,
+    /// How long the signed document is valid (as the server's --feed-validity)
+    #[arg(long, value_name = "DURATION", default_value = "72h", value_parser = humantime::parse_duration, help_heading = HEADING)]
+    feed_validity: Duration,
+    /// How long resolved notices stay in the feed (as the server's --retention)
+    #[arg(long, value_name = "DURATION", default_value = "72h", value_parser = humantime::parse_duration, help_heading = HEADING)]
+    retention: Duration,
+    #[command(flatten, next_help_heading = HEADING)]
+    site: SiteArgs,
+}
+
+/// Everything a break-glass write needs, checked before anything is changed.
+pub struct Breakglass {
+    trusted: TrustedRoot,
+    keys: Vec<SecretKey>,
+    last: LastKnown,
+    out: PathBuf,
+    site: notice_server::status_page::Site,
+    options: OfflineOptions,
+}
+
+/// The newest verified last known document.
+struct LastKnown {
+    bytes: Vec<u8>,
+    root: RootPayload,
+    feed: FeedPayload,
+    source: String,
+}
+
+/// What a break-glass write printed with `--json`.
+#[derive(Debug, Serialize)]
+pub struct OfflineWritten<'a> {
+    /// The notice after the change.
+    pub notice: &'a Notice,
+    /// Its state (`active`, `resolved`, `withdrawn`).
+    pub state: &'static str,
+    /// The version of the new document.
+    pub feed_version: u64,
+    /// The version it was made from, and where that came from.
+    pub previous_version: u64,
+    /// Where the previous version was read.
+    pub previous_source: &'a str,
+    /// Always true: signed without the server.
+    pub offline: bool,
+    /// What was written.
+    pub export: &'a Exported,
+}
+
+impl OfflineArgs {
+    /// Reads the root, the feed key(s) and the last known documents; fails before any change with what to
+    /// fix.
+    pub fn open(&self, ctx: &Ctx<'_>) -> Result<Breakglass, CliError> {
+        let root_path = self
+            .root
+            .clone()
+            .or_else(|| env_path("NOTICE_ROOT"))
+            .ok_or_else(|| {
+                CliError::usage_hint(
+                    "--offline needs the root the apps ship",
+                    "pass --root root.json (from the server's data directory) or set NOTICE_ROOT",
+                )
+            })?;
+        let trusted = load_root(&root_path)?;
+        let out = self.out.clone().or_else(|| env_path("NOTICE_EXPORT_DIR")).ok_or_else(|| {
+            CliError::usage_hint(
+                "--offline needs an export directory to write the new document into",
+                "pass --out DIR (the directory your static hosts serve) or set NOTICE_EXPORT_DIR",
+            )
+        })?;
+        let key_paths = if self.feed_keys.is_empty() {
+            env_path("NOTICE_FEED_KEY").into_iter().collect()
+        } else {
+            self.feed_keys.clone()
+        };
+        if key_paths.is_empty() {
+            return Err(CliError::usage_hint(
+                "--offline needs the feed signing key",
+                "pass --feed-key feed-key.pem (from the server's data directory or its backup) or set NOTICE_FEED_KEY",
+            ));
+        }
+        let keys = key_paths
+            .iter()
+            .map(|path| read_key(path))
+            .collect::<Result<Vec<_>, _>>()?;
+        let last = self.last_known(ctx, &trusted, &out)?;
+        for (key, path) in keys.iter().zip(&key_paths) {
+            if !last.root.feed_keys.contains(&key.public_key()) {
+                return Err(CliError::usage_hint(
+                    format!(
+                        "{} is not a feed key of root version {} (its public key {} is not listed); apps would reject what it signs",
+                        path.display(),
+                        last.root.version,
+                        key.public_key().key_id()
+                    ),
+                    "use the current feed-key.pem of the server's data directory; after a rotation the old key no longer works",
+                ));
+            }
+        }
+        let site = self.site.site(&trusted.payload().feed_id)?;
+        Ok(Breakglass {
+            trusted,
+            keys,
+            last,
+            out,
+            site,
+            options: OfflineOptions {
+                feed_validity: self.feed_validity,
+                retention: self.retention,
+            },
+        })
+    }
+
+    /// The newest document among `--last` (default `OUT/feed.json`) that verifies; the others are reported
+    /// on stderr.
+    fn last_known(
+        &self,
+        ctx: &Ctx<'_>,
+        trusted: &TrustedRoot,
+        out: &std::path::Path,
+    ) -> Result<LastKnown, CliError> {
+        let locations: Vec<Location> = if self.last.is_empty() {
+            let default = out.join(export::FEED_FILE);
+            if !default.exists() {
+                return Err(CliError::usage_hint(
+                    format!(
+                        "no last known document: {} does not exist",
+                        default.display()
+                    ),
+                    "pass --last with a mirror's URL (https://mirror.example/v1/feed.json) or a saved feed.json; the newest that verifies is used",
+                ));
+            }
+            vec![Location::File(default)]
+        } else {
+            self.last.iter().map(|l| Location::parse(l)).collect()
+        };
+        let http = ctx.http(5);
+        let now = ctx.now();
+        let mut best: Option<LastKnown> = None;
+        let mut failures = Vec::new();
+        for location in locations {
+            let opened = document::read(&location, &http).and_then(|bytes| {
+                offline::open_last_known(&bytes, trusted)
+                    .map(|(root, feed)| (bytes, root, feed))
+                    .map_err(|e| match e {
+                        OfflineError::Document(e) => {
+                            verification_error(location.to_string(), &e, &[], trusted, now)
+                        }
+                        other => refused(other),
+                    })
+            });
+            match opened {
+                Ok((bytes, root, feed)) => {
+                    if best.as_ref().is_none_or(|b| feed.version > b.feed.version) {
+                        best = Some(LastKnown {
+                            bytes,
+                            root,
+                            feed,
+                            source: location.to_string(),
+                        });
+                    }
+                }
+                Err(e) => failures.push(e),
+            }
+        }
+        match best {
+            Some(best) => {
+                for failure in &failures {
+                    render::eprint(&format!("{} skipped: {failure}\n", styled(WARN, "note:")));
+                }
+                Ok(best)
+            }
+            None => Err(failures.into_iter().next().unwrap_or_else(|| {
+                CliError::usage("no last known document could be read (see --last)")
+            })),
+        }
+    }
+}
+
+/// A path from an environment variable, if set and not empty.
+fn env_path(name: &str) -> Option<PathBuf> {
+    std::env::var_os(name)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+}
+
+/// Reads a PKCS#8 PEM feed key; the error names the file, never its contents.
+fn read_key(path: &std::path::Path) -> Result<SecretKey, CliError> {
+    let text = Zeroizing::new(
+        std::fs::read_to_string(path).map_err(|e| CliError::io("read the feed key", path, e))?,
+    );
+    SecretKey::from_pkcs8_pem(&text).map_err(|e| {
+        CliError::usage_hint(
+            format!("{} is not a feed signing key: {e}", path.display()),
+            "pass feed-key.pem from the server's data directory (a PKCS#8 PEM file), not a .pub or root.json",
+        )
+    })
+}
+
+/// The admin API's input type `T` from the body the online command would send, with the same field errors.
+pub fn draft_of<T: DeserializeOwned>(body: &impl Serialize) -> Result<T, CliError> {
+    let bytes = serde_json::to_vec(body)
+        .map_err(|e| CliError::usage(format!("cannot encode the change: {e}")))?;
+    notice_server::routes::parse_json(&bytes)
+        .map_err(|e| refused(OfflineError::Draft(e)))
+}
+
+/// A refused break-glass change as the CLI reports it (exit 5, nothing written).
+fn refused(error: OfflineError) -> CliError {
+    match error {
+        OfflineError::Draft(AppError::InvalidField { field, message }) => CliError::InvalidField {
+            field,
+            reason: message,
+        },
+        OfflineError::Document(e) => CliError::Refused {
+            code: e.code(),
+            message: format!("the last known document does not verify: {e}"),
+            hint: None,
+        },
+        other => CliError::Refused {
+            code: other.code(),
+            message: other.to_string(),
+            hint: Some("nothing was written".to_owned()),
+        },
+    }
+}
+
+impl Breakglass {
+    /// Notice `id` in the last known feed.
+    pub fn notice(&self, id: &NoticeId) -> Result<&Notice, CliError> {
+        self.last.feed.notice(id).ok_or_else(|| {
+            let ids: Vec<String> = self
+                .last
+                .feed
+                .notices
+                .iter()
+                .map(|n| n.id.to_string())
+                .collect();
+            CliError::Refused {
+                code: "not_found",
+                message: format!(
+                    "no notice `{id}` in the last known feed (version {}, {})",
+                    self.last.feed.version, self.last.source
+                ),
+                hint: Some(if ids.is_empty() {
+                    "that feed carries no notices; only notices in the feed can change offline".to_owned()
+                } else {
+                    format!("the feed carries: {}", ids.join(", "))
+                }),
+            }
+        })
+    }
+
+    /// One line on stderr saying what the change is made from, before the preview.
+    pub fn announce(&self) {
+        render::eprint(&format!(
+            "{} offline, from feed version {} ({}), signing with feed key {}\n",
+            styled(WARN, "Break-glass:"),
+            self.last.feed.version,
+            self.last.source,
+            self.keys
+                .iter()
+                .map(|k| k.public_key().key_id()[..16].to_owned())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+
+    /// Applies `draft` at `now` as the server would; nothing is written yet.
+    pub fn apply(&self, draft: Draft, now: Timestamp) -> Result<OfflineWrite, CliError> {
+        if let Draft::Change { id, .. } = &draft {
+            // Refused with the ids the feed does carry.
+            self.notice(id)?;
+        }
+        offline::apply(
+            &self.last.feed,
+            &self.last.root,
+            draft,
+            now,
+            &self.options,
+            rand::random::<u16>,
+        )
+        .map_err(refused)
+    }
+
+    /// What the confirmation question asks.
+    pub fn question(&self, write: &OfflineWrite) -> String {
+        format!(
+            "Sign feed version {} with the feed key and write it to {}?",
+            write.feed.version,
+            self.out.display()
+        )
+    }
+
+    /// Signs the new feed, checks it as a fresh app install would, and writes the export directory.
+    pub fn publish(&self, write: &OfflineWrite, now: Timestamp) -> Result<Exported, CliError> {
+        let keys: Vec<&SecretKey> = self.keys.iter().collect();
+        let bytes =
+            offline::sign(&self.last.bytes, &self.trusted, &write.feed, &keys).map_err(refused)?;
+        // Writers refuse what readers refuse, and this one checks anyway: never publish what apps reject.
+        verify(&bytes, &self.trusted, None, now).map_err(|e| {
+            verification_error("the signed document".to_owned(), &e, &bytes, &self.trusted, now)
+        })?;
+        export::write(&self.out, &self.trusted, &bytes, &write.feed, now, &self.site)
+    }
+
+    /// Prints the result: `--json`, or what happened and the next steps.
+    pub fn report(
+        &self,
+        verb: &str,
+        write: &OfflineWrite,
+        exported: &Exported,
+        json: bool,
+    ) -> Result<(), CliError> {
+        if json {
+            return crate::commands::print_json(&OfflineWritten {
+                notice: &write.record.notice,
+                state: write.record.state.as_str(),
+                feed_version: exported.version,
+                previous_version: self.last.feed.version,
+                previous_source: &self.last.source,
+                offline: true,
+                export: exported,
+            });
+        }
+        let dir = self.out.display();
+        render::print(&format!(
+            "{} notice {} in feed version {}, signed offline and written to {dir}\n  \
+             publish:  copy {dir} to every static host and bucket that apps read (it is ready as it is)\n  \
+             check:    notice verify --root ROOT {dir}/feed.json\n  \
+             later:    when the server is back, `notice ingest {dir}/feed.json` before any other change\n",
+            styled(OK, verb),
+            styled(BOLD, &write.record.notice.id),
+            styled(BOLD, exported.version),
+        ));
+        Ok(())
+    }
+}

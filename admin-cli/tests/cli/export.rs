@@ -1,0 +1,141 @@
+//! `notice export`: the static copy of the feed and the status page.
+
+use std::path::Path;
+
+use notice_tests::{OutputExt as _, TestServer, get};
+
+use super::json;
+
+/// Posts an outage in English, Dutch and German.
+fn post_in_three_languages(server: &TestServer, id: &str) {
+    server
+        .notice()
+        .args(["post", "--yes", "--severity", "outage", "--id", id])
+        .args(["--title", "PIN check is down", "--title", "nl=PIN-controle werkt niet"])
+        .args(["--title", "de=PIN-Prüfung gestört", "--body", "You cannot log in."])
+        .args(["--body", "nl=Inloggen lukt nu niet.", "--body", "de=Anmelden geht nicht."])
+        .output()
+        .assert_code(0);
+}
+
+fn export(server: &TestServer, out: &Path) -> std::process::Output {
+    server
+        .notice()
+        .args(["export", "--json", "--out"])
+        .arg(out)
+        .arg("--root")
+        .arg(server.root_path())
+        .output()
+}
+
+fn read(dir: &Path, name: &str) -> Vec<u8> {
+    std::fs::read(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+#[test]
+fn export_writes_the_servers_exact_bytes_and_the_status_page_in_each_language() {
+    let server = TestServer::start();
+    post_in_three_languages(&server, "export-languages");
+    let dir = tempfile::tempdir().unwrap();
+    let out = export(&server, dir.path());
+    out.assert_code(0);
+    assert_eq!(json(&out)["version"], 2, "{}", out.describe());
+
+    let served = get(&format!("{}/v1/feed.json", server.url())).body;
+    assert_eq!(read(dir.path(), "feed.json"), served);
+    assert_eq!(read(dir.path(), "v1/feed.json"), served);
+    for (page, title) in [
+        ("index.html", "PIN check is down"),
+        ("index.en.html", "PIN check is down"),
+        ("index.nl.html", "PIN-controle werkt niet"),
+        ("index.de.html", "PIN-Prüfung gestört"),
+        ("feed.atom", "PIN check is down"),
+    ] {
+        let text = String::from_utf8(read(dir.path(), page)).unwrap();
+        assert!(text.contains(title), "{page} lacks {title:?}:\n{text}");
+    }
+    // The copy verifies exactly as the app verifies it.
+    server
+        .notice()
+        .args(["verify", "--root"])
+        .arg(server.root_path())
+        .arg(dir.path().join("feed.json"))
+        .output()
+        .assert_code(0);
+}
+
+#[test]
+fn export_updates_the_directory_in_place_and_never_goes_back_to_a_lower_version() {
+    let server = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    export(&server, dir.path()).assert_code(0);
+    let old = read(dir.path(), "feed.json");
+
+    post_in_three_languages(&server, "export-in-place");
+    let out = export(&server, dir.path());
+    out.assert_code(0);
+    let report = json(&out);
+    assert_eq!(report["previous_version"], 1);
+    assert_eq!(report["version"], 2);
+    let new = read(dir.path(), "feed.json");
+    assert!(String::from_utf8_lossy(&read(dir.path(), "index.html")).contains("PIN check is down"));
+
+    // An older copy (a lagging mirror) never replaces a newer export: apps would refuse it anyway.
+    let older = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(older.path(), &old).unwrap();
+    let out = server
+        .notice()
+        .args(["export", "--out"])
+        .arg(dir.path())
+        .arg("--root")
+        .arg(server.root_path())
+        .arg("--from")
+        .arg(older.path())
+        .output();
+    out.assert_code(2);
+    assert!(
+        out.stderr_text().contains("holds feed version 2"),
+        "{}",
+        out.describe()
+    );
+    assert_eq!(read(dir.path(), "feed.json"), new);
+    let hidden: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with('.'))
+        .collect();
+    assert!(hidden.is_empty(), "temporary files left behind: {hidden:?}");
+}
+
+#[test]
+fn export_refuses_a_copy_that_does_not_verify_and_writes_nothing() {
+    let server = TestServer::start();
+    let mut bytes = get(&format!("{}/v1/feed.json", server.url())).body;
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x01;
+    let tampered = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(tampered.path(), &bytes).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = server
+        .notice()
+        .args(["export", "--out"])
+        .arg(dir.path().join("site"))
+        .arg("--root")
+        .arg(server.root_path())
+        .arg("--from")
+        .arg(tampered.path())
+        .output();
+    out.assert_code(6);
+    assert!(!dir.path().join("site").exists(), "{}", out.describe());
+}
+
+#[test]
+fn export_from_a_file_needs_the_root_and_an_export_needs_a_directory() {
+    let out = notice_tests::notice(["export", "--out", "x", "--from", "feed.json"]);
+    out.assert_code(2);
+    assert!(out.stderr_text().contains("--root"), "{}", out.describe());
+    let out = notice_tests::notice(["export", "--root", "root.json"]);
+    out.assert_code(2);
+    assert!(out.stderr_text().contains("--out"), "{}", out.describe());
+}
