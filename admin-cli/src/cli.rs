@@ -6,9 +6,9 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::commands::{
-    edit::EditArgs, export::ExportArgs, ingest::IngestArgs, keygen::KeygenArgs, list::ListArgs, post::PostArgs, resolve::ResolveArgs,
-    show::ShowArgs, status::StatusArgs, update::UpdateArgs, verify::VerifyArgs,
-    withdraw::WithdrawArgs,
+    edit::EditArgs, export::ExportArgs, ingest::IngestArgs, keygen::KeygenArgs, list::ListArgs,
+    post::PostArgs, resolve::ResolveArgs, show::ShowArgs, status::StatusArgs, update::UpdateArgs,
+    verify::VerifyArgs, withdraw::WithdrawArgs,
 };
 use crate::config::SecretArg;
 

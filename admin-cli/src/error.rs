@@ -228,9 +228,9 @@ impl CliError {
             CliError::NoToken | CliError::TokenRejected { .. } | CliError::RateLimited { .. } => {
                 exit::TOKEN
             }
-            CliError::InvalidField { .. } | CliError::Rejected { .. } | CliError::Refused { .. } => {
-                exit::REJECTED
-            }
+            CliError::InvalidField { .. }
+            | CliError::Rejected { .. }
+            | CliError::Refused { .. } => exit::REJECTED,
             CliError::Verification { .. } => exit::VERIFICATION,
             CliError::NotConfirmed { .. } => exit::NOT_CONFIRMED,
             CliError::Server { .. } | CliError::BadResponse { .. } | CliError::Io { .. } => {

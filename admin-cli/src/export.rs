@@ -27,7 +27,9 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use notice_server::status_page::{Lang, Site, render_all};
-use notice_types::{FeedId, FeedPayload, Timestamp, TrustedRoot, dangerous_verify_ignoring_freshness};
+use notice_types::{
+    FeedId, FeedPayload, Timestamp, TrustedRoot, dangerous_verify_ignoring_freshness,
+};
 
 use crate::document;
 use crate::error::CliError;
@@ -59,9 +61,8 @@ impl SiteArgs {
             Some(name) => name.clone(),
             None => notice_server::state::default_site(feed_id).name,
         };
-        Site::new(&name, lang, self.site_url.as_deref()).map_err(|e| {
-            CliError::usage(format!("--{}: {}", e.field.replace('_', "-"), e.reason))
-        })
+        Site::new(&name, lang, self.site_url.as_deref())
+            .map_err(|e| CliError::usage(format!("--{}: {}", e.field.replace('_', "-"), e.reason)))
     }
 }
 
@@ -210,8 +211,8 @@ mod tests {
             link_hosts: vec![],
         };
         let root_envelope = sign_root(&root, &root, &[&key]).unwrap();
-        let trusted = TrustedRoot::from_envelope_bytes(&serde_json::to_vec(&root_envelope).unwrap())
-            .unwrap();
+        let trusted =
+            TrustedRoot::from_envelope_bytes(&serde_json::to_vec(&root_envelope).unwrap()).unwrap();
         Kit {
             key,
             root,
@@ -248,8 +249,7 @@ mod tests {
             }],
         };
         let envelope = sign_feed(&feed, &kit.root, &[&kit.key]).unwrap();
-        let bytes =
-            PublishedDocument::assemble(vec![kit.root_envelope.clone()], envelope).unwrap();
+        let bytes = PublishedDocument::assemble(vec![kit.root_envelope.clone()], envelope).unwrap();
         (bytes, feed)
     }
 
@@ -262,13 +262,28 @@ mod tests {
         let kit = kit();
         let dir = tempfile::tempdir().unwrap();
         let (bytes, feed) = document(&kit, 3, "PIN check is down");
-        let exported = write(dir.path(), &kit.trusted, &bytes, &feed, feed.issued_at, &site())
-            .unwrap();
+        let exported = write(
+            dir.path(),
+            &kit.trusted,
+            &bytes,
+            &feed,
+            feed.issued_at,
+            &site(),
+        )
+        .unwrap();
         assert_eq!(exported.version, 3);
         assert_eq!(exported.previous_version, None);
         assert_eq!(std::fs::read(dir.path().join("feed.json")).unwrap(), bytes);
-        assert_eq!(std::fs::read(dir.path().join("v1/feed.json")).unwrap(), bytes);
-        for page in ["index.html", "index.nl.html", "index.en.html", "index.de.html"] {
+        assert_eq!(
+            std::fs::read(dir.path().join("v1/feed.json")).unwrap(),
+            bytes
+        );
+        for page in [
+            "index.html",
+            "index.nl.html",
+            "index.en.html",
+            "index.de.html",
+        ] {
             let html = std::fs::read_to_string(dir.path().join(page)).unwrap();
             assert!(html.contains("PIN check is down"), "{page}");
         }
@@ -290,19 +305,59 @@ mod tests {
         let kit = kit();
         let dir = tempfile::tempdir().unwrap();
         let (v5, feed5) = document(&kit, 5, "five");
-        write(dir.path(), &kit.trusted, &v5, &feed5, feed5.issued_at, &site()).unwrap();
+        write(
+            dir.path(),
+            &kit.trusted,
+            &v5,
+            &feed5,
+            feed5.issued_at,
+            &site(),
+        )
+        .unwrap();
 
         let (v4, feed4) = document(&kit, 4, "four");
-        let err = write(dir.path(), &kit.trusted, &v4, &feed4, feed4.issued_at, &site()).unwrap_err();
+        let err = write(
+            dir.path(),
+            &kit.trusted,
+            &v4,
+            &feed4,
+            feed4.issued_at,
+            &site(),
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("holds feed version 5"), "{err}");
         let (other5, other_feed5) = document(&kit, 5, "another five");
-        write(dir.path(), &kit.trusted, &other5, &other_feed5, feed5.issued_at, &site()).unwrap_err();
+        write(
+            dir.path(),
+            &kit.trusted,
+            &other5,
+            &other_feed5,
+            feed5.issued_at,
+            &site(),
+        )
+        .unwrap_err();
         assert_eq!(std::fs::read(dir.path().join("feed.json")).unwrap(), v5);
 
         // The same bytes again refresh the pages; a higher version replaces.
-        write(dir.path(), &kit.trusted, &v5, &feed5, feed5.issued_at, &site()).unwrap();
+        write(
+            dir.path(),
+            &kit.trusted,
+            &v5,
+            &feed5,
+            feed5.issued_at,
+            &site(),
+        )
+        .unwrap();
         let (v6, feed6) = document(&kit, 6, "six");
-        let exported = write(dir.path(), &kit.trusted, &v6, &feed6, feed6.issued_at, &site()).unwrap();
+        let exported = write(
+            dir.path(),
+            &kit.trusted,
+            &v6,
+            &feed6,
+            feed6.issued_at,
+            &site(),
+        )
+        .unwrap();
         assert_eq!(exported.previous_version, Some(5));
         assert_eq!(std::fs::read(dir.path().join("feed.json")).unwrap(), v6);
     }
@@ -313,7 +368,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("feed.json"), b"{\"not\": \"ours\"}").unwrap();
         let (bytes, feed) = document(&kit, 1, "x");
-        let err = write(dir.path(), &kit.trusted, &bytes, &feed, feed.issued_at, &site()).unwrap_err();
+        let err = write(
+            dir.path(),
+            &kit.trusted,
+            &bytes,
+            &feed,
+            feed.issued_at,
+            &site(),
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("refusing to overwrite"), "{err}");
         assert_eq!(
             std::fs::read(dir.path().join("feed.json")).unwrap(),

@@ -255,8 +255,7 @@ fn read_key(path: &std::path::Path) -> Result<SecretKey, CliError> {
 pub fn draft_of<T: DeserializeOwned>(body: &impl Serialize) -> Result<T, CliError> {
     let bytes = serde_json::to_vec(body)
         .map_err(|e| CliError::usage(format!("cannot encode the change: {e}")))?;
-    notice_server::routes::parse_json(&bytes)
-        .map_err(|e| refused(OfflineError::Draft(e)))
+    notice_server::routes::parse_json(&bytes).map_err(|e| refused(OfflineError::Draft(e)))
 }
 
 /// A refused break-glass change as the CLI reports it (exit 5, nothing written).
@@ -297,7 +296,8 @@ impl Breakglass {
                     self.last.feed.version, self.last.source
                 ),
                 hint: Some(if ids.is_empty() {
-                    "that feed carries no notices; only notices in the feed can change offline".to_owned()
+                    "that feed carries no notices; only notices in the feed can change offline"
+                        .to_owned()
                 } else {
                     format!("the feed carries: {}", ids.join(", "))
                 }),
@@ -353,9 +353,22 @@ impl Breakglass {
             offline::sign(&self.last.bytes, &self.trusted, &write.feed, &keys).map_err(refused)?;
         // Writers refuse what readers refuse, and this one checks anyway: never publish what apps reject.
         verify(&bytes, &self.trusted, None, now).map_err(|e| {
-            verification_error("the signed document".to_owned(), &e, &bytes, &self.trusted, now)
+            verification_error(
+                "the signed document".to_owned(),
+                &e,
+                &bytes,
+                &self.trusted,
+                now,
+            )
         })?;
-        export::write(&self.out, &self.trusted, &bytes, &write.feed, now, &self.site)
+        export::write(
+            &self.out,
+            &self.trusted,
+            &bytes,
+            &write.feed,
+            now,
+            &self.site,
+        )
     }
 
     /// Prints the result: `--json`, or what happened and the next steps.

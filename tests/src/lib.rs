@@ -22,17 +22,25 @@
 //! - `poll`: [`poll_until`], waiting for a condition with a deadline instead of sleeping.
 //! - `fixtures`: [`SigningKit`], keys and roots for signing test documents; [`now`], [`sample_notice`].
 //! - `http`: [`get`] and [`request`] for loopback servers; [`closed_port_url`], [`is_listening`].
+//! - `mirror`: [`TestMirror`], a `notice-server mirror` process (the replica on "another provider").
+//! - `static_site`: [`StaticSite`], a plain static file server (Python's) for an export directory.
+//! - `process`: starting a process and waiting for the line that says where it listens.
 
 mod bins;
 mod cli;
 mod fixtures;
 mod http;
+mod mirror;
 mod poll;
+mod process;
 mod server;
+mod static_site;
 
 pub use bins::bin_path;
 pub use cli::{NoticeCommand, OutputExt, RUN_TIMEOUT, notice};
 pub use fixtures::{SigningKit, now, sample_notice};
 pub use http::{Fetched, closed_port_url, get, is_listening, request};
+pub use mirror::TestMirror;
 pub use poll::{poll_until, try_poll_until};
 pub use server::{FEED_ID, LINK_HOST, ServerBuilder, TestServer};
+pub use static_site::StaticSite;

@@ -6,29 +6,23 @@
 //! stderr, which the test harness shows when a test fails.
 
 use std::ffi::{OsStr, OsString};
-use std::io::{BufRead as _, BufReader, Read};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::mpsc;
 use std::sync::{Arc, Mutex, Weak};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tempfile::TempDir;
 
 use crate::bins::bin_path;
 use crate::cli::NoticeCommand;
+use crate::process::{START_TIMEOUT, kill, notice_server_address, spawn_listening};
 
 /// The feed id test servers are initialized with.
 pub const FEED_ID: &str = "notice-tests/e2e";
 /// The host notice links may point to on test servers.
 pub const LINK_HOST: &str = "example.org";
-
-/// How long a server may take to initialize or to start listening (debug builds on a busy machine).
-const START_TIMEOUT: Duration = Duration::from_secs(60);
-
-/// The line `serve` prints once it is bound.
-const LISTENING_PREFIX: &str = "listening on http://";
 
 /// Options for a [`TestServer`]; from [`TestServer::builder`].
 #[derive(Debug, Clone)]
@@ -243,11 +237,7 @@ impl TestServer {
 
     /// Kills the server with SIGKILL (no graceful shutdown) and waits until it is gone.
     pub fn kill9(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            // Fails only if it already exited; either way it is gone after wait.
-            let _ = child.kill();
-            let _ = child.wait();
-        }
+        kill(&mut self.child);
     }
 
     /// Whether the process is still running.
@@ -268,66 +258,13 @@ impl TestServer {
     }
 
     fn serve(&mut self, listen: &str) {
-        let deadline = Instant::now() + START_TIMEOUT;
         let mut command = base_command(self.data_dir.path(), &self.builder.env);
         command
             .arg("serve")
             .arg("--listen")
             .arg(listen)
-            .args(&self.builder.serve_args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = command.spawn().unwrap_or_else(|e| {
-            panic!("cannot start {}: {e}", bin_path("notice-server").display())
-        });
-        let stderr = child.stderr.take().expect("piped stderr");
-        forward_lines(stderr, "notice-server");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let (lines_tx, lines_rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut listening = false;
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if listening {
-                    eprintln!("[notice-server stdout] {line}");
-                } else {
-                    listening = line.starts_with(LISTENING_PREFIX);
-                    if lines_tx.send(line).is_err() {
-                        break;
-                    }
-                }
-            }
-        });
-        let mut seen = Vec::new();
-        let addr = loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match lines_rx.recv_timeout(left) {
-                Ok(line) => {
-                    if let Some(addr) = line.strip_prefix(LISTENING_PREFIX) {
-                        break addr
-                            .trim()
-                            .parse::<SocketAddr>()
-                            .unwrap_or_else(|e| panic!("bad address in `{line}`: {e}"));
-                    }
-                    seen.push(line);
-                }
-                Err(RecvTimeoutError::Timeout) => {
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    panic!(
-                        "notice-server did not print `{LISTENING_PREFIX}…` within {START_TIMEOUT:?}; stdout so far:\n{}",
-                        seen.join("\n")
-                    );
-                }
-                Err(RecvTimeoutError::Disconnected) => {
-                    let status = child.wait();
-                    panic!(
-                        "notice-server exited before listening ({status:?}); its log is above. stdout:\n{}",
-                        seen.join("\n")
-                    );
-                }
-            }
-        };
+            .args(&self.builder.serve_args);
+        let (child, addr) = spawn_listening(command, "notice-server", notice_server_address);
         self.addr = Some(addr);
         self.child = Some(child);
     }
@@ -380,16 +317,6 @@ fn token_in(output: &str) -> Option<String> {
         let plausible = word.len() >= 16 && word.chars().all(|c| c.is_ascii_graphic());
         ((mentions || alone) && plausible && !word.ends_with(':')).then(|| word.to_owned())
     })
-}
-
-/// Copies lines from `stream` to the test's stderr, labelled.
-fn forward_lines(stream: impl Read + Send + 'static, label: &'static str) {
-    std::thread::spawn(move || {
-        for line in BufReader::new(stream).lines() {
-            let Ok(line) = line else { break };
-            eprintln!("[{label}] {line}");
-        }
-    });
 }
 
 #[cfg(test)]

@@ -58,7 +58,9 @@ impl IngestArgs {
                 styled(WARN, "note:")
             ));
         }
-        text.push_str("  next:     notice export --out DIR, so the static copies follow the server again\n");
+        text.push_str(
+            "  next:     notice export --out DIR, so the static copies follow the server again\n",
+        );
         render::print(&text);
         Ok(())
     }

@@ -11,9 +11,24 @@ fn post_in_three_languages(server: &TestServer, id: &str) {
     server
         .notice()
         .args(["post", "--yes", "--severity", "outage", "--id", id])
-        .args(["--title", "PIN check is down", "--title", "nl=PIN-controle werkt niet"])
-        .args(["--title", "de=PIN-Prüfung gestört", "--body", "You cannot log in."])
-        .args(["--body", "nl=Inloggen lukt nu niet.", "--body", "de=Anmelden geht nicht."])
+        .args([
+            "--title",
+            "PIN check is down",
+            "--title",
+            "nl=PIN-controle werkt niet",
+        ])
+        .args([
+            "--title",
+            "de=PIN-Prüfung gestört",
+            "--body",
+            "You cannot log in.",
+        ])
+        .args([
+            "--body",
+            "nl=Inloggen lukt nu niet.",
+            "--body",
+            "de=Anmelden geht nicht.",
+        ])
         .output()
         .assert_code(0);
 }

@@ -77,15 +77,32 @@ fn an_offline_post_signs_a_higher_version_without_the_server_and_exports_it() {
     let setup = Setup::new("offline-base");
     let out = setup
         .offline()
-        .args(["post", "--offline", "--yes", "--json", "--severity", "outage"])
-        .args(["--id", "offline-new", "--title", "Login is down", "--title", "nl=Inloggen werkt niet"])
+        .args([
+            "post",
+            "--offline",
+            "--yes",
+            "--json",
+            "--severity",
+            "outage",
+        ])
+        .args([
+            "--id",
+            "offline-new",
+            "--title",
+            "Login is down",
+            "--title",
+            "nl=Inloggen werkt niet",
+        ])
         .args(["--body", "We are on it.", "--body", "nl=We werken eraan."])
         .output();
     out.assert_code(0);
     let report = json(&out);
     assert_eq!(report["offline"], true);
     assert_eq!(report["previous_version"], 2);
-    assert_eq!(report["feed_version"], 1002, "versions jump ahead: {report}");
+    assert_eq!(
+        report["feed_version"], 1002,
+        "versions jump ahead: {report}"
+    );
     assert_eq!(report["notice"]["id"], "offline-new");
     assert!(
         out.stderr_text().contains("Break-glass"),
@@ -115,7 +132,14 @@ fn the_newest_of_several_last_known_documents_is_the_base() {
     post_outage(&setup.server, "offline-newest-2");
     let out = setup
         .offline()
-        .args(["update", "offline-newest-2", "--offline", "--json", "--status", "identified"])
+        .args([
+            "update",
+            "offline-newest-2",
+            "--offline",
+            "--json",
+            "--status",
+            "identified",
+        ])
         .args(["--message", "Found it."])
         .arg("--last")
         .arg(setup.dir().join("feed.json"))
@@ -145,13 +169,31 @@ fn offline_update_edit_resolve_and_withdraw_change_the_last_known_feed() {
 
     setup
         .offline()
-        .args(["update", "offline-life", "--offline", "--status", "identified"])
-        .args(["--message", "Cause found.", "--message", "nl=Oorzaak gevonden."])
+        .args([
+            "update",
+            "offline-life",
+            "--offline",
+            "--status",
+            "identified",
+        ])
+        .args([
+            "--message",
+            "Cause found.",
+            "--message",
+            "nl=Oorzaak gevonden.",
+        ])
         .output()
         .assert_code(0);
     setup
         .offline()
-        .args(["edit", "offline-life", "--offline", "--yes", "--title", "nl=Storing"])
+        .args([
+            "edit",
+            "offline-life",
+            "--offline",
+            "--yes",
+            "--title",
+            "nl=Storing",
+        ])
         .output()
         .assert_code(0);
     setup
@@ -168,12 +210,19 @@ fn offline_update_edit_resolve_and_withdraw_change_the_last_known_feed() {
     // Every offline document jumps ahead again: the server may have ingested the previous one.
     assert_eq!(setup.exported_version(), 3 + 4 * 1000);
     let notices = setup.exported_notices();
-    assert_eq!(notices.len(), 1, "the withdrawn notice left the feed: {notices:?}");
+    assert_eq!(
+        notices.len(),
+        1,
+        "the withdrawn notice left the feed: {notices:?}"
+    );
     let notice = &notices[0];
     assert_eq!(notice["id"], "offline-life");
     assert_eq!(notice["status"], "resolved");
     assert_eq!(notice["title"]["nl"], "Storing");
-    assert_eq!(notice["revision"], 4, "update, edit and resolve are revisions");
+    assert_eq!(
+        notice["revision"], 4,
+        "update, edit and resolve are revisions"
+    );
     let statuses: Vec<_> = notice["updates"]
         .as_array()
         .unwrap()
@@ -189,21 +238,55 @@ fn offline_changes_are_refused_as_the_server_refuses_them_and_nothing_is_written
     let before = std::fs::read(setup.dir().join("feed.json")).unwrap();
     let cases: Vec<(Vec<&str>, i32, &str)> = vec![
         (
-            vec!["post", "--severity", "maintenance", "--title", "Work", "--body", "Soon."],
+            vec![
+                "post",
+                "--severity",
+                "maintenance",
+                "--title",
+                "Work",
+                "--body",
+                "Soon.",
+            ],
             5,
             "--starts",
         ),
         (
-            vec!["update", "no-such-notice", "--status", "identified", "--message", "x"],
+            vec![
+                "update",
+                "no-such-notice",
+                "--status",
+                "identified",
+                "--message",
+                "x",
+            ],
             5,
             "the feed carries: offline-refused",
         ),
         (
-            vec!["update", "offline-refused", "--status", "scheduled", "--message", "x"],
+            vec![
+                "update",
+                "offline-refused",
+                "--status",
+                "scheduled",
+                "--message",
+                "x",
+            ],
             5,
             "status",
         ),
-        (vec!["post", "--severity", "info", "--title", "nl=Alleen", "--body", "x"], 2, "--title"),
+        (
+            vec![
+                "post",
+                "--severity",
+                "info",
+                "--title",
+                "nl=Alleen",
+                "--body",
+                "x",
+            ],
+            2,
+            "--title",
+        ),
     ];
     for (args, code, says) in cases {
         let mut command = setup.offline().args(&args).arg("--offline");
@@ -212,26 +295,60 @@ fn offline_changes_are_refused_as_the_server_refuses_them_and_nothing_is_written
         }
         let out = command.output();
         out.assert_code(code);
-        assert!(out.stderr_text().contains(says), "{args:?}: {}", out.describe());
+        assert!(
+            out.stderr_text().contains(says),
+            "{args:?}: {}",
+            out.describe()
+        );
     }
-    assert_eq!(std::fs::read(setup.dir().join("feed.json")).unwrap(), before);
+    assert_eq!(
+        std::fs::read(setup.dir().join("feed.json")).unwrap(),
+        before
+    );
 }
 
 #[test]
 fn offline_needs_the_right_key_root_and_directory_and_says_which_is_missing() {
     let setup = Setup::new("offline-setup");
-    let post = ["post", "--offline", "--yes", "--severity", "info", "--title", "t", "--body", "b"];
+    let post = [
+        "post",
+        "--offline",
+        "--yes",
+        "--severity",
+        "info",
+        "--title",
+        "t",
+        "--body",
+        "b",
+    ];
 
-    let out = setup.offline().env_remove("NOTICE_FEED_KEY").args(post).output();
+    let out = setup
+        .offline()
+        .env_remove("NOTICE_FEED_KEY")
+        .args(post)
+        .output();
     out.assert_code(2);
-    assert!(out.stderr_text().contains("--feed-key"), "{}", out.describe());
+    assert!(
+        out.stderr_text().contains("--feed-key"),
+        "{}",
+        out.describe()
+    );
 
-    let out = setup.offline().env_remove("NOTICE_ROOT").args(post).output();
+    let out = setup
+        .offline()
+        .env_remove("NOTICE_ROOT")
+        .args(post)
+        .output();
     out.assert_code(2);
     assert!(out.stderr_text().contains("--root"), "{}", out.describe());
 
     let empty = tempfile::tempdir().unwrap();
-    let out = setup.offline().args(post).arg("--out").arg(empty.path()).output();
+    let out = setup
+        .offline()
+        .args(post)
+        .arg("--out")
+        .arg(empty.path())
+        .output();
     out.assert_code(2);
     assert!(out.stderr_text().contains("--last"), "{}", out.describe());
 
@@ -250,7 +367,10 @@ fn offline_needs_the_right_key_root_and_directory_and_says_which_is_missing() {
     );
     let secret = std::fs::read_to_string(setup.server.data_dir().join("root-key.pem")).unwrap();
     let body = secret.lines().nth(1).unwrap();
-    assert!(!out.stderr_text().contains(body), "a key leaked into the error");
+    assert!(
+        !out.stderr_text().contains(body),
+        "a key leaked into the error"
+    );
 }
 
 #[test]
@@ -259,10 +379,22 @@ fn an_offline_post_without_a_terminal_and_without_yes_refuses_before_signing() {
     let before = std::fs::read(setup.dir().join("feed.json")).unwrap();
     let out = setup
         .offline()
-        .args(["post", "--offline", "--severity", "info", "--title", "t", "--body", "b"])
+        .args([
+            "post",
+            "--offline",
+            "--severity",
+            "info",
+            "--title",
+            "t",
+            "--body",
+            "b",
+        ])
         .output();
     out.assert_code(7);
-    assert_eq!(std::fs::read(setup.dir().join("feed.json")).unwrap(), before);
+    assert_eq!(
+        std::fs::read(setup.dir().join("feed.json")).unwrap(),
+        before
+    );
 }
 
 #[test]
@@ -270,7 +402,13 @@ fn ingest_makes_the_server_continue_above_the_offline_document_with_its_changes(
     let setup = Setup::new("offline-ingest");
     setup
         .offline()
-        .args(["update", "offline-ingest", "--offline", "--status", "identified"])
+        .args([
+            "update",
+            "offline-ingest",
+            "--offline",
+            "--status",
+            "identified",
+        ])
         .args(["--message", "Signed while the server was down."])
         .output()
         .assert_code(0);
@@ -289,13 +427,22 @@ fn ingest_makes_the_server_continue_above_the_offline_document_with_its_changes(
         out.describe()
     );
     // Served byte for byte until the next change, then the server continues above it.
-    assert_eq!(get(&format!("{}/v1/feed.json", setup.server.url())).body, document);
+    assert_eq!(
+        get(&format!("{}/v1/feed.json", setup.server.url())).body,
+        document
+    );
     let record = show(&setup.server, "offline-ingest");
     assert_eq!(record["notice"]["status"], "identified");
     let out = setup
         .server
         .notice()
-        .args(["update", "offline-ingest", "--json", "--status", "monitoring"])
+        .args([
+            "update",
+            "offline-ingest",
+            "--json",
+            "--status",
+            "monitoring",
+        ])
         .args(["--message", "Back online."])
         .output();
     out.assert_code(0);
