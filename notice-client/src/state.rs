@@ -186,14 +186,27 @@ fn parse_file<T: for<'de> Deserialize<'de>>(
 }
 
 /// Keeps the higher of two floors, field by field: the newer root, the higher feed mark, the later
-/// `issued_at`. Both are floors the client verified at some point, so the result is one too.
+/// `issued_at`. Both are floors the client verified at some point, so the result is one too. A floor set
+/// under other feed signers than the newer root's is left out, as the verifier leaves it out
+/// ([`notice_types::RootPayload::same_feed_signers`]): a revoked feed key's floor binds nothing.
 pub(crate) fn merge_floors(a: TrustState, b: TrustState) -> TrustState {
-    // The chain digest belongs to the root it was computed for; keep them together.
-    let (root, root_chain_sha256) = if b.root.version > a.root.version {
-        (b.root, b.root_chain_sha256)
+    let (newer, older) = if b.root.version > a.root.version {
+        (b, a)
     } else {
-        (a.root, a.root_chain_sha256)
+        (a, b)
     };
+    let older = if older.root.same_feed_signers(&newer.root) {
+        older
+    } else {
+        TrustState {
+            feed: None,
+            last_issued_at: None,
+            ..older
+        }
+    };
+    let (a, b) = (newer, older);
+    // The chain digest belongs to the root it was computed for; keep them together.
+    let (root, root_chain_sha256) = (a.root, a.root_chain_sha256);
     let feed = match (a.feed, b.feed) {
         (Some(x), Some(y)) => Some(if y.version > x.version { y } else { x }),
         (x, y) => x.or(y),
@@ -296,6 +309,49 @@ fn sync_dir(_dir: &Path) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use notice_types::{FeedId, FeedMark, RootPayload, SecretKey, Timestamp};
+
+    fn trust(root_version: u64, feed_key: u8, floor: u64, issued: i64) -> TrustState {
+        TrustState {
+            root: RootPayload {
+                feed_id: FeedId::parse("yivi-app/production").unwrap(),
+                version: root_version,
+                root_keys: vec![SecretKey::from_seed(&[1; 32]).public_key()],
+                root_threshold: 1,
+                feed_keys: vec![SecretKey::from_seed(&[feed_key; 32]).public_key()],
+                feed_threshold: 1,
+                link_hosts: vec![],
+            },
+            root_chain_sha256: None,
+            feed: Some(FeedMark {
+                version: floor,
+                sha256: "00".repeat(32),
+            }),
+            last_issued_at: Some(Timestamp::from_unix(issued)),
+        }
+    }
+
+    #[test]
+    fn merging_keeps_the_higher_floor_under_the_same_feed_keys() {
+        let merged = merge_floors(trust(1, 2, 9, 500), trust(2, 2, 5, 100));
+        assert_eq!(merged.root.version, 2);
+        assert_eq!(merged.feed.map(|f| f.version), Some(9));
+        assert_eq!(merged.last_issued_at, Some(Timestamp::from_unix(500)));
+    }
+
+    #[test]
+    fn merging_leaves_a_floor_of_revoked_feed_keys_behind() {
+        // A copy from before the rotation that revoked feed key 2 must not bring its floor back.
+        for (a, b) in [
+            (trust(1, 2, u64::MAX, 999_999), trust(2, 4, 5, 100)),
+            (trust(2, 4, 5, 100), trust(1, 2, u64::MAX, 999_999)),
+        ] {
+            let merged = merge_floors(a, b);
+            assert_eq!(merged.root.version, 2);
+            assert_eq!(merged.feed.map(|f| f.version), Some(5));
+            assert_eq!(merged.last_issued_at, Some(Timestamp::from_unix(100)));
+        }
+    }
 
     #[test]
     fn a_flipped_byte_in_a_checked_file_is_detected() {

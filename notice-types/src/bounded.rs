@@ -6,6 +6,23 @@ use std::marker::PhantomData;
 use serde::Deserializer;
 use serde::de::{Deserialize, SeqAccess, Visitor};
 
+/// Like [`vec`], and refuses an empty list: for lists the format requires at least one entry of (the
+/// roots of a document, the signatures of an envelope), so that an empty one is a shape error like any
+/// other rather than a signature failure.
+pub fn non_empty_vec<'de, D, T, const MAX: usize>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    let items = vec::<D, T, MAX>(deserializer)?;
+    if items.is_empty() {
+        return Err(serde::de::Error::custom(
+            "an empty list; at least one entry is required",
+        ));
+    }
+    Ok(items)
+}
+
 /// Deserializes a sequence of at most `MAX` elements; an extra element is an error and is
 /// skipped, never built.
 pub fn vec<'de, D, T, const MAX: usize>(deserializer: D) -> Result<Vec<T>, D::Error>

@@ -15,7 +15,7 @@ use crate::{FeedPayload, InvalidField, RootPayload};
 #[serde(deny_unknown_fields)]
 pub struct PublishedDocument {
     /// Every root version from 1, in order.
-    #[serde(deserialize_with = "crate::bounded::vec::<_, _, MAX_ROOTS>")]
+    #[serde(deserialize_with = "crate::bounded::non_empty_vec::<_, _, MAX_ROOTS>")]
     pub roots: Vec<Envelope>,
     /// The current feed.
     pub feed: Envelope,

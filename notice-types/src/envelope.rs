@@ -31,7 +31,7 @@ pub struct Envelope {
     /// Standard base64 (with padding) of the exact payload bytes.
     pub payload: String,
     /// One or more signatures.
-    #[serde(deserialize_with = "crate::bounded::vec::<_, _, MAX_SIGNATURES>")]
+    #[serde(deserialize_with = "crate::bounded::non_empty_vec::<_, _, MAX_SIGNATURES>")]
     pub signatures: Vec<EnvelopeSignature>,
 }
 

@@ -69,6 +69,21 @@ impl TryFrom<RootFields> for RootPayload {
 }
 
 impl RootPayload {
+    /// Whether `other` trusts exactly the same feed signers: the same set of feed keys and the same
+    /// threshold. When a root rotation changes them, everything verified under the old ones (the rollback
+    /// floor, the latest `issued_at`) is left behind: a revoked key must not keep its power through the floor
+    /// it set (a stolen key could otherwise sign version `u64::MAX` or a feed issued in the year 9999 and
+    /// lock every app out for good, rotation or not).
+    pub fn same_feed_signers(&self, other: &RootPayload) -> bool {
+        let keys = |root: &RootPayload| {
+            root.feed_keys
+                .iter()
+                .map(PublicKey::to_bytes)
+                .collect::<BTreeSet<_>>()
+        };
+        self.feed_threshold == other.feed_threshold && keys(self) == keys(other)
+    }
+
     /// Checks version, key sets, thresholds and link hosts.
     pub fn validate(&self) -> Result<(), InvalidField> {
         if self.version == 0 {

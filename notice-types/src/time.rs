@@ -1,5 +1,11 @@
 //! Timestamps on the wire: RFC 3339, UTC, written with a `Z`.
 //!
+//! Readers accept exactly the RFC 3339 `date-time` grammar with four-digit years, an upper-case `T` and `Z`,
+//! and seconds `00`–`59`: `YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)`. chrono alone would also take
+//! a space or lower-case `t`/`z` and a leap second, which other languages' parsers (Go's `time.RFC3339`)
+//! refuse; two verifiers must never disagree on whether a document is valid. Times are kept within the
+//! years 0000–9999, the range the format can write, so nothing a writer produces is unreadable.
+//!
 //! notice-types never reads a clock. Callers pass `now` in, which keeps verification and selection
 //! deterministic and lets tests step time forwards and backwards.
 
@@ -16,13 +22,15 @@ use crate::InvalidField;
 pub struct Timestamp(DateTime<Utc>);
 
 impl Timestamp {
-    /// Seconds since the Unix epoch. Values beyond what chrono represents (±262,000 years) saturate at its
-    /// limits, so arithmetic on times never wraps around to 1970.
+    /// The earliest time: 0000-01-01T00:00:00Z.
+    pub const MIN_UNIX: i64 = -62_167_219_200;
+    /// The latest time: 9999-12-31T23:59:59Z.
+    pub const MAX_UNIX: i64 = 253_402_300_799;
+
+    /// Seconds since the Unix epoch. Values outside the years 0000–9999 saturate at those limits, so
+    /// arithmetic on times never wraps around and every time can be written as RFC 3339.
     pub fn from_unix(seconds: i64) -> Self {
-        let clamped = seconds.clamp(
-            DateTime::<Utc>::MIN_UTC.timestamp(),
-            DateTime::<Utc>::MAX_UTC.timestamp(),
-        );
+        let clamped = seconds.clamp(Self::MIN_UNIX, Self::MAX_UNIX);
         Self(DateTime::from_timestamp(clamped, 0).unwrap_or_default())
     }
 
@@ -39,18 +47,66 @@ impl Timestamp {
     /// Parses RFC 3339 with any offset (`2026-12-01T02:00:00+01:00`) and converts it to UTC. Fractions of a
     /// second are dropped so that what is signed is exactly what is shown.
     pub fn parse(text: &str) -> Result<Self, InvalidField> {
-        let parsed = DateTime::parse_from_rfc3339(text).map_err(|e| {
+        let invalid = |detail: &str| {
+            // Never echo more than a line of what may be hostile input.
+            let shown: String = text.chars().take(40).collect();
             InvalidField::new(
                 "",
-                format!("`{text}` is not an RFC 3339 time ({e}); example: 2026-12-01T02:00:00Z"),
+                format!(
+                    "`{shown}` is not an RFC 3339 time ({detail}); example: 2026-12-01T02:00:00Z"
+                ),
             )
-        })?;
+        };
+        check_grammar(text.as_bytes()).map_err(invalid)?;
+        let parsed = DateTime::parse_from_rfc3339(text).map_err(|e| invalid(&e.to_string()))?;
         Ok(Self::from_unix(parsed.timestamp()))
     }
 
     /// This time plus `seconds` (negative goes back), saturating.
     pub fn plus_seconds(self, seconds: i64) -> Self {
         Self::from_unix(self.unix().saturating_add(seconds))
+    }
+}
+
+/// `YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)`, upper case, seconds below 60. Ranges of the fields
+/// (month 13, 31 February) are left to chrono.
+fn check_grammar(text: &[u8]) -> Result<(), &'static str> {
+    let digits = |range: std::ops::Range<usize>| {
+        text.get(range)
+            .is_some_and(|part| part.iter().all(u8::is_ascii_digit))
+    };
+    let at = |i: usize, c: u8| text.get(i) == Some(&c);
+    if !(digits(0..4) && at(4, b'-') && digits(5..7) && at(7, b'-') && digits(8..10)) {
+        return Err("the date must be YYYY-MM-DD");
+    }
+    if !at(10, b'T') {
+        return Err("date and time must be separated by an upper-case T");
+    }
+    if !(digits(11..13) && at(13, b':') && digits(14..16) && at(16, b':') && digits(17..19)) {
+        return Err("the time must be HH:MM:SS");
+    }
+    if text[17] > b'5' {
+        return Err("seconds must be 00 to 59");
+    }
+    let mut rest = &text[19..];
+    if let Some(fraction) = rest.strip_prefix(b".") {
+        let len = fraction.iter().take_while(|c| c.is_ascii_digit()).count();
+        if len == 0 {
+            return Err("a fraction of a second needs digits");
+        }
+        rest = &fraction[len..];
+    }
+    let offset_ok = match rest {
+        b"Z" => true,
+        [sign, h1, h2, b':', m1, m2] if matches!(sign, b'+' | b'-') => {
+            [h1, h2, m1, m2].iter().all(|c| c.is_ascii_digit())
+        }
+        _ => false,
+    };
+    if offset_ok {
+        Ok(())
+    } else {
+        Err("it must end in an upper-case Z or an offset such as +01:00")
     }
 }
 
@@ -97,10 +153,41 @@ mod tests {
     }
 
     #[test]
-    fn arithmetic_saturates_instead_of_wrapping_to_1970() {
+    fn arithmetic_saturates_within_the_years_the_format_can_write() {
         let far = Timestamp::from_unix(0).plus_seconds(i64::MAX);
-        assert!(far > Timestamp::parse("9999-12-31T23:59:59Z").unwrap());
-        assert!(Timestamp::from_unix(i64::MIN) < Timestamp::from_unix(0));
+        assert_eq!(far.to_string(), "9999-12-31T23:59:59Z");
+        assert_eq!(Timestamp::parse(&far.to_string()).unwrap(), far);
+        let early = Timestamp::from_unix(i64::MIN);
+        assert_eq!(early.to_string(), "0000-01-01T00:00:00Z");
+        assert_eq!(Timestamp::parse(&early.to_string()).unwrap(), early);
+        assert!(early < Timestamp::from_unix(0));
+    }
+
+    #[test]
+    fn only_the_strict_rfc3339_grammar_is_accepted() {
+        for good in [
+            "2026-12-01T02:00:00Z",
+            "2026-12-01T02:00:00+01:00",
+            "2026-12-01T02:00:00-05:30",
+            "2026-12-01T02:00:00.250Z",
+        ] {
+            assert!(Timestamp::parse(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "2026-12-01 02:00:00Z",
+            "2026-12-01t02:00:00Z",
+            "2026-12-01T02:00:00z",
+            "2026-12-31T23:59:60Z",
+            "2026-12-01T02:00Z",
+            "2026-12-01T02:00:00",
+            "2026-12-01T02:00:00.Z",
+            "2026-12-01T02:00:00+0100",
+            "+10000-01-01T00:00:00Z",
+            "2026-13-01T02:00:00Z",
+            "",
+        ] {
+            assert!(Timestamp::parse(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -256,7 +256,8 @@ impl TrustState {
 /// Whether a verified document moved the feed forward.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Change {
-    /// A higher version: store the bytes and the new state.
+    /// A higher version (or the same feed under a newer root chain, or the first feed under new feed keys):
+    /// store the bytes and the new state.
     NewVersion,
     /// The version already stored, same bytes: keep the stored copy (it is identical), store the state.
     SameVersion,
@@ -316,8 +317,17 @@ pub fn verify(
     };
     let (feed, payload) = open_feed(&document, &root)?;
 
+    // What was verified under other feed signers does not bind this feed: after a rotation that revoked a
+    // feed key, neither the floor nor the latest issued_at it left behind may lock the new key out (see
+    // `RootPayload::same_feed_signers`). Only a root rotation, signed by the offline root keys, gets here.
+    let (floor, last_issued_at) = if root.same_feed_signers(&state.root) {
+        (state.feed.as_ref(), state.last_issued_at)
+    } else {
+        (None, None)
+    };
     let digest = hex::encode(Sha256::digest(&payload));
-    let change = match &state.feed {
+    let same_chain = state.root_chain_sha256.as_deref() == Some(chain_sha256.as_str());
+    let change = match floor {
         Some(mark) if feed.version < mark.version => {
             return Err(VerifyError::RolledBack {
                 floor: mark.version,
@@ -330,11 +340,17 @@ pub fn verify(
                     version: feed.version,
                 });
             }
-            Change::SameVersion
+            // The same feed under a newer root chain is a new document: the stored copy must be replaced,
+            // or it would no longer verify against the state that moved on to the new chain.
+            if same_chain {
+                Change::SameVersion
+            } else {
+                Change::NewVersion
+            }
         }
         _ => Change::NewVersion,
     };
-    let as_of = state.last_issued_at.map_or(now, |seen| now.max(seen));
+    let as_of = last_issued_at.map_or(now, |seen| now.max(seen));
     if as_of >= feed.expires_at {
         return Err(VerifyError::Expired {
             expires_at: feed.expires_at,
@@ -349,9 +365,7 @@ pub fn verify(
             sha256: digest,
         }),
         last_issued_at: Some(
-            state
-                .last_issued_at
-                .map_or(feed.issued_at, |seen| seen.max(feed.issued_at)),
+            last_issued_at.map_or(feed.issued_at, |seen| seen.max(feed.issued_at)),
         ),
     };
     Ok(Verified {

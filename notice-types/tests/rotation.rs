@@ -162,3 +162,103 @@ fn a_client_that_cached_a_chain_still_follows_a_longer_one() {
         first.state.root_chain_sha256
     );
 }
+
+#[test]
+fn a_stolen_feed_keys_floor_and_future_issue_time_are_left_behind_by_the_rotation_that_revokes_it()
+{
+    let mut owner = Owner::new();
+    let trusted = owner.trusted();
+    let genuine = verify(
+        &owner.publish(&owner.feed(5, 0, vec![])),
+        &trusted,
+        None,
+        at(1),
+    )
+    .unwrap();
+    // The thief holds feed key 2 and signs the highest version there is, issued at the end of time.
+    let end = notice_types::Timestamp::from_unix(notice_types::Timestamp::MAX_UNIX);
+    let poisoned = notice_types::FeedPayload {
+        version: u64::MAX,
+        issued_at: end.plus_seconds(-60),
+        expires_at: end,
+        ..owner.feed(0, 0, vec![outage("phish")])
+    };
+    let seen = verify(
+        &owner.publish(&poisoned),
+        &trusted,
+        Some(&genuine.state),
+        at(2),
+    )
+    .unwrap();
+    // Without a rotation every genuine feed is now refused: a rollback, and expired "as of" year 9999.
+    let locked_out = verify(
+        &owner.publish(&owner.feed(6, 3, vec![])),
+        &trusted,
+        Some(&seen.state),
+        at(3),
+    )
+    .unwrap_err();
+    assert_eq!(locked_out.code(), "rolled_back", "{locked_out}");
+
+    // The owner revokes key 2 with the offline root key: root v2 with feed key 4.
+    owner.rotate(&[1], &[4]);
+    let recovered = verify(
+        &owner.publish(&owner.feed(7, 4, vec![])),
+        &trusted,
+        Some(&seen.state),
+        at(4),
+    )
+    .unwrap();
+    assert_eq!(recovered.feed.version, 7);
+    assert_eq!(recovered.state.last_issued_at, Some(at(4)));
+    // From then on the floor is the new key's: replays below it are refused again.
+    let replay = verify(
+        &owner.publish(&owner.feed(6, 4, vec![])),
+        &trusted,
+        Some(&recovered.state),
+        at(5),
+    )
+    .unwrap_err();
+    assert_eq!(replay.code(), "rolled_back", "{replay}");
+}
+
+#[test]
+fn a_rotation_that_keeps_the_feed_keys_keeps_the_floor() {
+    let mut owner = Owner::new();
+    let trusted = owner.trusted();
+    let seen = verify(
+        &owner.publish(&owner.feed(5, 0, vec![])),
+        &trusted,
+        None,
+        at(1),
+    )
+    .unwrap();
+    owner.rotate(&[3], &[2]); // a new root key, the same feed key
+    let err = verify(
+        &owner.publish(&owner.feed(4, 0, vec![])),
+        &trusted,
+        Some(&seen.state),
+        at(2),
+    )
+    .unwrap_err();
+    assert_eq!(err.code(), "rolled_back", "{err}");
+}
+
+#[test]
+fn the_same_feed_under_a_newer_root_chain_is_a_new_document_to_store() {
+    let mut owner = Owner::new();
+    let trusted = owner.trusted();
+    let feed = owner.feed(5, 0, vec![]);
+    let first = verify(&owner.publish(&feed), &trusted, None, at(1)).unwrap();
+    owner.rotate(&[3], &[2]); // same feed key, so the very same feed still verifies
+    let longer = owner.publish(&feed);
+    let second = verify(&longer, &trusted, Some(&first.state), at(2)).unwrap();
+    assert_eq!(
+        second.change,
+        notice_types::Change::NewVersion,
+        "the stored copy carries the old chain and must be replaced"
+    );
+    assert_eq!(second.state.root.version, 2);
+    let again = verify(&longer, &trusted, Some(&second.state), at(3)).unwrap();
+    assert_eq!(again.change, notice_types::Change::SameVersion);
+}
