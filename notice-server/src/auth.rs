@@ -14,6 +14,7 @@ use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 use axum::middleware::Next;
 use axum::response::Response;
+use ipnet::IpNet;
 use notice_types::{InvalidField, Timestamp};
 use rand::RngCore as _;
 use rusqlite::Connection;
@@ -120,8 +121,9 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
-/// The peer address (in tests: the mocked one); without connection info, all requests share one bucket.
-fn peer_ip(request: &Request) -> IpAddr {
+/// The socket's peer address (in tests: the mocked one); without connection info, all requests share one
+/// bucket.
+fn socket_peer(request: &Request) -> IpAddr {
     let extensions = request.extensions();
     extensions
         .get::<ConnectInfo<SocketAddr>>()
@@ -134,6 +136,33 @@ fn peer_ip(request: &Request) -> IpAddr {
         .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |addr| addr.ip())
 }
 
+/// The client a request counts against: the socket's peer, unless that is a trusted proxy; then the
+/// nearest address in `X-Forwarded-For` (read from the right, as each proxy appends the address it saw)
+/// that is not a trusted proxy itself. A hop that is not an address ends the walk: what lies beyond it
+/// cannot be trusted, so the last trusted proxy's bucket is used.
+fn client_ip(request: &Request, trusted_proxies: &[IpNet]) -> IpAddr {
+    let trusted = |ip: &IpAddr| trusted_proxies.iter().any(|net| net.contains(ip));
+    let mut client = socket_peer(request);
+    if !trusted(&client) {
+        return client;
+    }
+    let hops: Vec<&str> = request
+        .headers()
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .collect();
+    for hop in hops.into_iter().rev() {
+        match hop.trim().parse::<IpAddr>() {
+            Ok(ip) if trusted(&ip) => client = ip,
+            Ok(ip) => return ip,
+            Err(_) => return client,
+        }
+    }
+    client
+}
+
 /// Middleware of the admin routes: 429 for peers over their failure budget, 401 without a valid token,
 /// otherwise the request continues with an [`Operator`] extension.
 pub async fn require_token(
@@ -141,7 +170,7 @@ pub async fn require_token(
     mut request: Request,
     next: Next,
 ) -> Result<Response, AppError> {
-    let peer = peer_ip(&request);
+    let peer = client_ip(&request, &state.settings.trusted_proxies);
     let now = state.clock.now();
     if let Err(retry_after_secs) = state.limiter.check(peer, now) {
         return Err(AppError::RateLimited { retry_after_secs });
@@ -243,6 +272,67 @@ impl AuthLimiter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn from(peer: &str, forwarded: &[&str]) -> Request {
+        let mut request = Request::new(axum::body::Body::empty());
+        let addr: SocketAddr = format!("{peer}:4000").parse().unwrap();
+        request.extensions_mut().insert(ConnectInfo(addr));
+        for value in forwarded {
+            request
+                .headers_mut()
+                .append("x-forwarded-for", value.parse().unwrap());
+        }
+        request
+    }
+
+    fn nets(list: &[&str]) -> Vec<IpNet> {
+        list.iter().map(|n| n.parse().unwrap()).collect()
+    }
+
+    #[test]
+    fn the_client_behind_a_trusted_proxy_is_the_nearest_untrusted_forwarded_address() {
+        let proxies = nets(&["10.0.0.0/8"]);
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        // Not behind a proxy: the header is the client's own claim and ignored.
+        assert_eq!(
+            client_ip(&from("203.0.113.9", &["1.2.3.4"]), &proxies),
+            ip("203.0.113.9")
+        );
+        assert_eq!(
+            client_ip(&from("10.0.0.2", &["1.2.3.4"]), &[]),
+            ip("10.0.0.2")
+        );
+        // Behind one proxy, and behind two (the left part is whatever the client claimed).
+        assert_eq!(
+            client_ip(&from("10.0.0.2", &["198.51.100.7"]), &proxies),
+            ip("198.51.100.7")
+        );
+        assert_eq!(
+            client_ip(
+                &from("10.0.0.2", &["6.6.6.6, 198.51.100.7, 10.1.1.1"]),
+                &proxies
+            ),
+            ip("198.51.100.7")
+        );
+        assert_eq!(
+            client_ip(&from("10.0.0.2", &["6.6.6.6", "198.51.100.7"]), &proxies),
+            ip("198.51.100.7"),
+            "several header lines read as one list"
+        );
+        // Garbage or nothing: the proxy's own bucket.
+        assert_eq!(
+            client_ip(&from("10.0.0.2", &["bogus"]), &proxies),
+            ip("10.0.0.2")
+        );
+        assert_eq!(client_ip(&from("10.0.0.2", &[]), &proxies), ip("10.0.0.2"));
+        assert_eq!(
+            client_ip(
+                &from("10.0.0.2", &["198.51.100.7, bogus, 10.9.9.9"]),
+                &proxies
+            ),
+            ip("10.9.9.9")
+        );
+    }
 
     #[test]
     fn tokens_are_long_random_and_prefixed() {

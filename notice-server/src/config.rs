@@ -31,6 +31,10 @@ pub struct Settings {
     pub request_timeout: Duration,
     /// The status page's name, language and URL; `None`: named after the feed id, English, no URL.
     pub site: Option<Site>,
+    /// Reverse proxies (address ranges) in front of the server. A request from one of them is counted
+    /// against the client address its `X-Forwarded-For` names, so that failed logins of one client behind a
+    /// shared proxy do not lock every operator out. Empty: the socket's peer address is the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Default for Settings {
@@ -43,6 +47,7 @@ impl Default for Settings {
             auth_failures_per_minute: 10,
             request_timeout: Duration::from_secs(30),
             site: None,
+            trusted_proxies: Vec::new(),
         }
     }
 }

@@ -2,8 +2,10 @@
 //! metrics framework).
 //!
 //! Series:
-//! - `notice_http_requests_total{route,method,status}`: requests by matched route (never the raw path, so
-//!   scanners cannot blow up the label set).
+//! - `notice_http_requests_total{route,method,status}`: requests by matched route (never the raw path) and
+//!   method (the standard ones, anything else as `other`), so scanners cannot blow up the label set. Feed
+//!   GETs and HEADs answered 200 or 304, nearly all traffic, are counted with plain atomics: no lock and no
+//!   allocation on the hot path.
 //! - `notice_feed_version`, `notice_feed_age_seconds`, `notice_feed_expires_in_seconds`: the served feed.
 //! - `notice_publish_duration_seconds`: histogram of write + sign + commit + swap.
 //! - `notice_feed_signatures_total`, `notice_feed_builds_total`: how often a feed was signed and a served
@@ -23,6 +25,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
+use axum::http::Method;
 use notice_types::Timestamp;
 
 use crate::hot::HotDocument;
@@ -30,15 +33,36 @@ use crate::hot::HotDocument;
 /// Upper bounds of the publish latency histogram, in seconds.
 const LATENCY_BUCKETS: [f64; 10] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0];
 
+/// The route whose common answers have their own counters.
+const FEED_ROUTE: &str = "/v1/feed.json";
+
 /// Counters and histograms of one server.
 #[derive(Debug, Default)]
 pub struct Metrics {
-    requests: Mutex<BTreeMap<(String, String, u16), u64>>,
+    /// `[GET, HEAD] × [200, 304]` of the feed route.
+    feed: [[AtomicU64; 2]; 2],
+    requests: Mutex<BTreeMap<(String, &'static str, u16), u64>>,
     signatures: AtomicU64,
     builds: AtomicU64,
     auth_failures: AtomicU64,
     latency: Mutex<Histogram>,
     polls: Mutex<BTreeMap<&'static str, u64>>,
+}
+
+/// The method as a label: the standard methods by name, anything else (hyper accepts any token) as `other`.
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        Method::TRACE => "TRACE",
+        Method::CONNECT => "CONNECT",
+        _ => "other",
+    }
 }
 
 #[derive(Debug, Default)]
@@ -50,11 +74,25 @@ struct Histogram {
 
 impl Metrics {
     /// Counts one answered request.
-    pub fn record_request(&self, route: &str, method: &str, status: u16) {
+    pub fn record_request(&self, route: &str, method: &Method, status: u16) {
+        if route == FEED_ROUTE {
+            let head = *method == Method::HEAD;
+            if (head || *method == Method::GET) && matches!(status, 200 | 304) {
+                return self.record_feed(head, status == 304);
+            }
+        }
         let mut requests = self.requests.lock().unwrap_or_else(PoisonError::into_inner);
-        *requests
-            .entry((route.to_owned(), method.to_owned(), status))
-            .or_default() += 1;
+        match requests.get_mut(&(route.to_owned(), method_label(method), status)) {
+            Some(count) => *count += 1,
+            None => {
+                requests.insert((route.to_owned(), method_label(method), status), 1);
+            }
+        }
+    }
+
+    /// Counts one feed GET (or HEAD) answered 200 (or 304 Not Modified).
+    pub fn record_feed(&self, head: bool, not_modified: bool) {
+        self.feed[usize::from(head)][usize::from(not_modified)].fetch_add(1, Ordering::Relaxed);
     }
 
     /// Counts one feed signature.
@@ -111,7 +149,20 @@ impl Metrics {
         page_renders: u64,
     ) -> String {
         let mut out = String::new();
-        let requests = self.requests.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut requests = self
+            .requests
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        for (head, method) in [(false, "GET"), (true, "HEAD")] {
+            for (not_modified, status) in [(false, 200), (true, 304)] {
+                let count =
+                    self.feed[usize::from(head)][usize::from(not_modified)].load(Ordering::Relaxed);
+                if count > 0 {
+                    requests.insert((FEED_ROUTE.to_owned(), method, status), count);
+                }
+            }
+        }
         header(
             &mut out,
             "notice_http_requests_total",
@@ -126,7 +177,6 @@ impl Metrics {
                 escape(method)
             );
         }
-        drop(requests);
 
         if let Some(doc) = doc {
             gauge(
@@ -255,9 +305,13 @@ mod tests {
     #[test]
     fn exposition_lists_requests_feed_state_and_latency() {
         let metrics = Metrics::default();
-        metrics.record_request("/v1/feed.json", "GET", 200);
-        metrics.record_request("/v1/feed.json", "GET", 200);
-        metrics.record_request("/v1/feed.json", "GET", 304);
+        metrics.record_request("/v1/feed.json", &Method::GET, 200);
+        metrics.record_request("/v1/feed.json", &Method::GET, 200);
+        metrics.record_request("/v1/feed.json", &Method::GET, 304);
+        metrics.record_request("/v1/feed.json", &Method::POST, 405);
+        let invented = Method::from_bytes(b"BREW").unwrap();
+        metrics.record_request("unmatched", &invented, 404);
+        metrics.record_request("unmatched", &Method::from_bytes(b"STEEP").unwrap(), 404);
         metrics.record_publish(Duration::from_millis(20));
         let doc = HotDocument::build(&StoredFeed {
             version: 7,
@@ -271,6 +325,8 @@ mod tests {
         for line in [
             "notice_http_requests_total{route=\"/v1/feed.json\",method=\"GET\",status=\"200\"} 2",
             "notice_http_requests_total{route=\"/v1/feed.json\",method=\"GET\",status=\"304\"} 1",
+            "notice_http_requests_total{route=\"/v1/feed.json\",method=\"POST\",status=\"405\"} 1",
+            "notice_http_requests_total{route=\"unmatched\",method=\"other\",status=\"404\"} 2",
             "notice_feed_version 7",
             "notice_feed_age_seconds 30",
             "notice_feed_expires_in_seconds 870",

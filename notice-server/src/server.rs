@@ -141,7 +141,7 @@ impl<S> FeedFastPath<S> {
         let status = response.status().as_u16();
         self.public
             .metrics
-            .record_request(FEED_PATH, method.as_str(), status);
+            .record_request(FEED_PATH, method, status);
         tracing::debug!(
             method = %method,
             route = FEED_PATH,

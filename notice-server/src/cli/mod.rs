@@ -74,20 +74,56 @@ enum LogFormat {
     Json,
 }
 
+const INIT_EXAMPLES: &str = "\
+Examples:
+  notice-server init --data-dir /var/lib/notice --feed-id yivi-app/production --link-host yivi.app
+  notice-server init --data-dir ./staging --feed-id yivi-app/staging --feed-validity 24h";
+
+const SERVE_EXAMPLES: &str = "\
+Examples:
+  notice-server serve
+  NOTICE_DATA_DIR=/var/lib/notice notice-server serve --listen 0.0.0.0:8080 \\
+      --trusted-proxy 10.0.0.0/8 --site-name Yivi --site-url https://status.yivi.app/";
+
+const ROTATE_EXAMPLES: &str = "\
+Run it when the feed key may have leaked. Apps follow the new root version from the next
+feed they fetch; what the old key signed stops verifying.
+
+Examples:
+  notice-server rotate-feed-key --root-key /media/offline/root-key.pem";
+
+const MIRROR_EXAMPLES: &str = "\
+Examples:
+  notice-server mirror --upstream https://notices.example.org --root root.json
+  notice-server mirror --upstream https://notices.example.org --root root.json \\
+      --listen 0.0.0.0:8081 --state-dir /var/lib/notice-mirror --poll-interval 10s";
+
+const INGEST_EXAMPLES: &str = "\
+While the server runs, `notice ingest FILE` does the same through the admin API.
+
+Examples:
+  notice-server ingest /media/usb/feed.json
+  notice-server ingest --data-dir /var/lib/notice ./export/feed.json";
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Create a data directory: database, feed key, root key, root v1 (root.json), first admin token.
+    #[command(after_help = INIT_EXAMPLES)]
     Init(init::InitArgs),
     /// Run the server (initializes the data directory first if it does not exist).
+    #[command(after_help = SERVE_EXAMPLES)]
     Serve(serve::ServeArgs),
     /// Manage admin tokens (one per operator; the name appears in the audit log).
-    #[command(subcommand)]
+    #[command(subcommand, after_help = token::EXAMPLES)]
     Token(token::TokenCommand),
     /// New feed key and a new root version signed with the root key; publishes a feed signed with it.
+    #[command(after_help = ROTATE_EXAMPLES)]
     RotateFeedKey(rotate::RotateArgs),
     /// Run a read-only replica of another server: poll, verify, serve the same bytes (no data directory).
+    #[command(after_help = MIRROR_EXAMPLES)]
     Mirror(mirror::MirrorArgs),
     /// Take in a document signed offline with the feed key (break-glass) as the newest published version.
+    #[command(after_help = INGEST_EXAMPLES)]
     Ingest(ingest::IngestArgs),
 }
 
@@ -132,6 +168,23 @@ struct SettingsArgs {
     /// How long one request may take, body included, before the answer is 408 (bounds slow clients).
     #[arg(long, env = "NOTICE_REQUEST_TIMEOUT", default_value = "30s", value_parser = humantime::parse_duration)]
     request_timeout: Duration,
+
+    /// A reverse proxy in front of the server, as an address or range (10.0.0.0/8; repeatable; env:
+    /// comma-separated). Requests from it are rate limited by the client address in its X-Forwarded-For,
+    /// so one client's failed logins do not lock out everyone behind the proxy. Never list an address
+    /// clients can reach directly: they could then name any address.
+    #[arg(long = "trusted-proxy", env = "NOTICE_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_net)]
+    trusted_proxies: Vec<ipnet::IpNet>,
+}
+
+/// An address range, or a single address as a range of one.
+fn parse_net(text: &str) -> Result<ipnet::IpNet, String> {
+    let text = text.trim();
+    text.parse::<ipnet::IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| {
+            format!("`{text}` is not an address or range; examples: 10.0.0.5, 10.0.0.0/8, fd00::/8")
+        })
 }
 
 impl SettingsArgs {
@@ -144,6 +197,7 @@ impl SettingsArgs {
             auth_failures_per_minute: self.auth_failures_per_minute,
             request_timeout: self.request_timeout,
             site: None,
+            trusted_proxies: self.trusted_proxies.clone(),
         };
         settings.validate()?;
         Ok(settings)
@@ -225,5 +279,27 @@ mod tests {
     #[test]
     fn the_command_line_is_well_formed() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn every_subcommand_help_has_an_example_of_itself() {
+        fn check(command: &clap::Command, path: &str) {
+            for sub in command.get_subcommands().filter(|s| s.get_name() != "help") {
+                let path = format!("{path} {}", sub.get_name());
+                let help = sub
+                    .get_after_help()
+                    .map(|h| h.to_string())
+                    .unwrap_or_default();
+                let examples = help.split("Examples:\n").nth(1).unwrap_or_default();
+                assert!(
+                    examples.lines().any(|l| l.contains(&path)),
+                    "`{path} --help` has no example of `{path}`:\n{help}"
+                );
+                check(sub, &path);
+            }
+        }
+        let mut command = Cli::command();
+        command.build();
+        check(&command, "notice-server");
     }
 }

@@ -7,17 +7,30 @@ use notice_server::config::DataDir;
 use notice_server::init::LOCAL_ACTOR;
 use notice_server::store::{schema, tokens};
 
+/// Examples of every token subcommand (each shows all three: they are used together).
+pub const EXAMPLES: &str = "\
+Tokens live in the database; these work while the server runs, and a revoked token stops
+working at once.
+
+Examples:
+  notice-server token create alice
+  notice-server token list
+  notice-server token revoke alice";
+
 /// Token subcommands.
 #[derive(Debug, Subcommand)]
 pub enum TokenCommand {
     /// Create a token for an operator and print it once (only its hash is stored).
+    #[command(after_help = EXAMPLES)]
     Create {
         /// Operator name, e.g. alice; shown in the audit log as the actor.
         name: String,
     },
     /// List tokens (names, dates, status; never the tokens).
+    #[command(after_help = EXAMPLES)]
     List,
     /// Revoke the active token with this name; it stops working at once.
+    #[command(after_help = EXAMPLES)]
     Revoke {
         /// Operator name.
         name: String,

@@ -250,7 +250,7 @@ async fn observe(State(state): State<PublicState>, request: Request, next: Next)
     let status = response.status();
     state
         .metrics
-        .record_request(&route, method.as_str(), status.as_u16());
+        .record_request(&route, &method, status.as_u16());
     // Debug level: feed GETs are many; admin writes log at info in their handlers.
     tracing::debug!(
         method = %method,

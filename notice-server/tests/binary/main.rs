@@ -345,6 +345,47 @@ fn a_token_revoked_on_the_command_line_stops_working_on_the_running_server() {
 }
 
 #[test]
+fn token_list_shows_names_use_and_revocation_but_never_a_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let admin = init(dir.path());
+    let created = server::cli(dir.path(), &["token", "create", "alice"]);
+    assert!(created.status.success());
+    let alice = String::from_utf8(created.stdout).unwrap().trim().to_owned();
+    let server = Server::start(dir.path(), &[]);
+    assert_eq!(server.get_auth("/v1/admin/whoami", &alice).status, 200);
+    assert!(
+        server::cli(dir.path(), &["token", "revoke", "alice"])
+            .status
+            .success()
+    );
+    let listed = server::cli(dir.path(), &["token", "list"]);
+    assert!(listed.status.success());
+    let text = String::from_utf8(listed.stdout).unwrap();
+    let line = |name: &str| {
+        text.lines()
+            .find(|l| l.split_whitespace().next() == Some(name))
+            .unwrap_or_else(|| panic!("no line for {name}:\n{text}"))
+            .to_owned()
+    };
+    assert!(line("admin").ends_with("active"), "{text}");
+    assert!(
+        line("admin").contains("never"),
+        "admin never used it: {text}"
+    );
+    assert!(line("alice").contains("revoked"), "{text}");
+    assert!(
+        !line("alice").contains("never"),
+        "alice used hers once: {text}"
+    );
+    for token in [&admin, &alice] {
+        assert!(
+            !text.contains(token.as_str()),
+            "a token was printed: {text}"
+        );
+    }
+}
+
+#[test]
 fn the_real_server_refuses_large_bodies_and_never_logs_tokens() {
     let dir = tempfile::tempdir().unwrap();
     let token = init(dir.path());

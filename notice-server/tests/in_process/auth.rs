@@ -45,6 +45,8 @@ async fn missing_wrong_and_malformed_tokens_are_401() {
         (Method::POST, "/v1/admin/notices/x/resolve"),
         (Method::POST, "/v1/admin/notices/x/withdraw"),
         (Method::GET, "/v1/admin/audit"),
+        (Method::POST, "/v1/admin/ingest"),
+        (Method::GET, "/v1/admin/whoami"),
     ] {
         let reply = h
             .send_from(
@@ -119,4 +121,44 @@ async fn repeated_failures_from_one_peer_get_429_with_retry_after() {
             .render(Some(&h.state.hot.current()), h.clock.now(), None, 0)
             .contains("notice_auth_failures_total 10")
     );
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_the_limit_applies_per_forwarded_client() {
+    let h = Harness::with_settings(notice_server::config::Settings {
+        trusted_proxies: vec!["10.0.0.0/8".parse().unwrap()],
+        ..Default::default()
+    });
+    let proxy = SocketAddr::from(([10, 0, 0, 2], 40000));
+    let via_proxy = |client: &str, token: &str| {
+        Harness::request(Method::GET, "/v1/admin/whoami")
+            .header("authorization", token)
+            .header("x-forwarded-for", client)
+            .body(Body::empty())
+            .unwrap()
+    };
+    for _ in 0..11 {
+        h.send_from(via_proxy("198.51.100.7", "Bearer guess"), Some(proxy))
+            .await;
+    }
+    let valid = format!("Bearer {}", h.token);
+    let reply = h
+        .send_from(via_proxy("198.51.100.7", &valid), Some(proxy))
+        .await;
+    assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS);
+    // The operator behind the same proxy is not locked out by someone else's guesses.
+    let reply = h
+        .send_from(via_proxy("203.0.113.5", &valid), Some(proxy))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    // A client that is not a trusted proxy cannot pick its bucket with the header.
+    let direct = SocketAddr::from(([192, 0, 2, 50], 40000));
+    for _ in 0..11 {
+        h.send_from(via_proxy("192.0.2.1", "Bearer guess"), Some(direct))
+            .await;
+    }
+    let reply = h
+        .send_from(via_proxy("192.0.2.2", &valid), Some(direct))
+        .await;
+    assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS);
 }
