@@ -10,81 +10,46 @@ fn the_token_never_appears_in_any_output() {
     post_outage(&server, "secrecy-notice");
     let good = server.token().to_owned();
     let bad = "ntk_distinctive_wrong_token_value_0123456789";
-    let runs: Vec<(String, Vec<&str>)> = vec![
-        (good.clone(), vec!["list", "--verbose"]),
-        (good.clone(), vec!["list", "--json", "--verbose"]),
-        (good.clone(), vec!["show", "secrecy-notice", "--verbose"]),
-        (good.clone(), vec!["show", "secrecy-missing", "--verbose"]),
+    // Each run with the exit code it must end with, so that none passes by failing before it gets anywhere.
+    let post = ["post", "--verbose", "--severity", "info", "--title", "T", "--body", "B"];
+    let runs: Vec<(&str, Vec<&str>, i32)> = vec![
+        (&good, vec!["list", "--verbose"], 0),
+        (&good, vec!["list", "--json", "--verbose"], 0),
+        (&good, vec!["show", "secrecy-notice", "--verbose"], 0),
+        (&good, vec!["show", "secrecy-missing", "--verbose"], 5),
         (
-            good.clone(),
-            vec![
-                "update",
-                "secrecy-notice",
-                "--status",
-                "identified",
-                "--message",
-                "x",
-                "--verbose",
-            ],
+            &good,
+            vec!["update", "secrecy-notice", "--status", "identified", "--message", "x", "--verbose"],
+            0,
         ),
-        (
-            good.clone(),
-            vec![
-                "post",
-                "--dry-run",
-                "--verbose",
-                "--severity",
-                "info",
-                "--title",
-                "T",
-                "--body",
-                "B",
-            ],
-        ),
-        (
-            good.clone(),
-            vec![
-                "post",
-                "--verbose",
-                "--severity",
-                "info",
-                "--title",
-                "T",
-                "--body",
-                "B",
-            ],
-        ),
-        (
-            good.clone(),
-            vec![
-                "post",
-                "--yes",
-                "--verbose",
-                "--severity",
-                "info",
-                "--link",
-                "https://evil.example/",
-                "--title",
-                "T",
-                "--body",
-                "B",
-            ],
-        ),
-        (good.clone(), vec!["status", "--verbose", "--json"]),
-        (
-            good.clone(),
-            vec!["withdraw", "secrecy-notice", "--verbose"],
-        ),
-        (bad.to_owned(), vec!["list", "--verbose"]),
+        (&good, [&post[..], &["--dry-run"]].concat(), 0),
+        // Refused before sending (no terminal to ask on), and sent.
+        (&good, post.to_vec(), 7),
+        (&good, [&post[..], &["--yes"]].concat(), 0),
+        (&good, [&post[..], &["--yes", "--link", "https://evil.example/"]].concat(), 5),
+        (&good, vec!["status", "--verbose", "--json"], 0),
+        (&good, vec!["export", "--verbose", "--out", "secrecy-export"], 0),
+        (&good, vec!["withdraw", "secrecy-notice", "--verbose"], 7),
+        (&good, vec!["withdraw", "secrecy-notice", "--verbose", "--yes"], 0),
+        (bad, vec!["list", "--verbose"], 4),
+        (bad, [&post[..], &["--yes"]].concat(), 4),
     ];
-    for (token, args) in runs {
+    let export_home = tempfile::tempdir().unwrap();
+    for (token, args, code) in runs {
         let out = NoticeCommand::new()
-            .server(&server.url(), &token)
-            .args(&args)
+            .server(&server.url(), token)
+            .args(args.iter().map(|a| {
+                if *a == "secrecy-export" {
+                    export_home.path().join("export").into_os_string()
+                } else {
+                    (*a).into()
+                }
+            }))
             .output();
+        assert_eq!(out.code(), Some(code), "{args:?}\n{}", out.describe());
         for (stream, text) in [("stdout", out.stdout_text()), ("stderr", out.stderr_text())] {
             assert!(
-                !text.contains(&token),
+                !text.contains(token),
                 "{args:?} printed the token on {stream}:\n{text}"
             );
         }
