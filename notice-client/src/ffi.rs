@@ -130,12 +130,13 @@ fn set_last_error(failure: &Failure) {
     .unwrap_or_else(|_| format!("{{\"code\":\"{}\",\"message\":\"\"}}", failure.code));
     // JSON escapes NUL, so this cannot fail; fall back to nothing rather than panic.
     let text = CString::new(json).ok();
-    LAST_ERROR.with(|slot| *slot.borrow_mut() = text);
+    // `try_with`: during thread teardown the slot may be gone; losing the message beats aborting.
+    let _ = LAST_ERROR.try_with(|slot| *slot.borrow_mut() = text);
 }
 
 /// Runs `body` behind the panic boundary, maintaining the thread's last error.
 fn guard(body: impl FnOnce() -> Result<(), Failure>) -> NoticeResult {
-    LAST_ERROR.with(|slot| *slot.borrow_mut() = None);
+    let _ = LAST_ERROR.try_with(|slot| *slot.borrow_mut() = None);
     let failure = match catch_unwind(AssertUnwindSafe(body)) {
         Ok(Ok(())) => return NoticeResult::Ok,
         Ok(Err(failure)) => failure,
@@ -450,10 +451,15 @@ pub unsafe extern "C" fn notice_client_status(
 /// thread (`runtime.LockOSThread`), since goroutines move between threads.
 #[unsafe(no_mangle)]
 pub extern "C" fn notice_last_error() -> *mut c_char {
-    catch_unwind(|| LAST_ERROR.with(|slot| slot.borrow().clone()))
-        .ok()
-        .flatten()
-        .map_or(std::ptr::null_mut(), CString::into_raw)
+    catch_unwind(|| {
+        LAST_ERROR
+            .try_with(|slot| slot.borrow().clone())
+            .ok()
+            .flatten()
+    })
+    .ok()
+    .flatten()
+    .map_or(std::ptr::null_mut(), CString::into_raw)
 }
 
 /// Frees a string returned by this library. NULL is ignored.

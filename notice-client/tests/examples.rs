@@ -5,15 +5,21 @@
 
 mod support;
 
-use support::examples::{build_c_example, build_go_example, json_line, run};
+use std::path::Path;
+use std::process::Command;
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-use serde_json::Value;
-#[cfg(feature = "https")]
-use support::{Mirror, refusing};
+use support::examples::{build_c_example, json_line, run};
 use support::{Publisher, outage};
+
+// Refreshing (and so the Go example, which refreshes) needs the built-in HTTPS fetching.
+#[cfg(feature = "https")]
+use {
+    serde_json::Value,
+    std::path::PathBuf,
+    std::process::Output,
+    support::examples::build_go_example,
+    support::{Mirror, refusing},
+};
 
 #[cfg(feature = "https")]
 struct Scenario {

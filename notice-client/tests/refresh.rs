@@ -36,10 +36,11 @@ fn refused_then_black_holed_then_serving_mirror_shows_notices_within_the_deadlin
     let elapsed = started.elapsed();
 
     assert_eq!(outcome, RefreshOutcome::Updated { version: 1 });
-    // Generous margin for a loaded CI machine; without the deadline the black hole would hang forever.
+    // The refresh returns by its deadline; the second is slack for a loaded 2-cpu CI machine, not a
+    // performance goal. Without the deadline the black hole would hang it forever.
     assert!(
-        elapsed < deadline + Duration::from_secs(5),
-        "refresh took {elapsed:?}"
+        elapsed <= deadline + Duration::from_secs(1),
+        "refresh took {elapsed:?}, the deadline is {deadline:?}"
     );
     support::wait_for("the black hole to have been asked", || {
         *accepted.lock().unwrap() == 1

@@ -98,9 +98,7 @@ fn check_grammar(text: &[u8]) -> Result<(), &'static str> {
     }
     let offset_ok = match rest {
         b"Z" => true,
-        [sign, h1, h2, b':', m1, m2] if matches!(sign, b'+' | b'-') => {
-            [h1, h2, m1, m2].iter().all(|c| c.is_ascii_digit())
-        }
+        [b'+' | b'-', h1, h2, b':', m1, m2] => [h1, h2, m1, m2].iter().all(|c| c.is_ascii_digit()),
         _ => false,
     };
     if offset_ok {

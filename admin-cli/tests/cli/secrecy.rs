@@ -11,7 +11,16 @@ fn the_token_never_appears_in_any_output() {
     let good = server.token().to_owned();
     let bad = "ntk_distinctive_wrong_token_value_0123456789";
     // Each run with the exit code it must end with, so that none passes by failing before it gets anywhere.
-    let post = ["post", "--verbose", "--severity", "info", "--title", "T", "--body", "B"];
+    let post = [
+        "post",
+        "--verbose",
+        "--severity",
+        "info",
+        "--title",
+        "T",
+        "--body",
+        "B",
+    ];
     let runs: Vec<(&str, Vec<&str>, i32)> = vec![
         (&good, vec!["list", "--verbose"], 0),
         (&good, vec!["list", "--json", "--verbose"], 0),
@@ -19,18 +28,38 @@ fn the_token_never_appears_in_any_output() {
         (&good, vec!["show", "secrecy-missing", "--verbose"], 5),
         (
             &good,
-            vec!["update", "secrecy-notice", "--status", "identified", "--message", "x", "--verbose"],
+            vec![
+                "update",
+                "secrecy-notice",
+                "--status",
+                "identified",
+                "--message",
+                "x",
+                "--verbose",
+            ],
             0,
         ),
         (&good, [&post[..], &["--dry-run"]].concat(), 0),
         // Refused before sending (no terminal to ask on), and sent.
         (&good, post.to_vec(), 7),
         (&good, [&post[..], &["--yes"]].concat(), 0),
-        (&good, [&post[..], &["--yes", "--link", "https://evil.example/"]].concat(), 5),
+        (
+            &good,
+            [&post[..], &["--yes", "--link", "https://evil.example/"]].concat(),
+            5,
+        ),
         (&good, vec!["status", "--verbose", "--json"], 0),
-        (&good, vec!["export", "--verbose", "--out", "secrecy-export"], 0),
+        (
+            &good,
+            vec!["export", "--verbose", "--out", "secrecy-export"],
+            0,
+        ),
         (&good, vec!["withdraw", "secrecy-notice", "--verbose"], 7),
-        (&good, vec!["withdraw", "secrecy-notice", "--verbose", "--yes"], 0),
+        (
+            &good,
+            vec!["withdraw", "secrecy-notice", "--verbose", "--yes"],
+            0,
+        ),
         (bad, vec!["list", "--verbose"], 4),
         (bad, [&post[..], &["--yes"]].concat(), 4),
     ];

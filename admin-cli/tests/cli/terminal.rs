@@ -90,13 +90,25 @@ fn no_color_turns_colors_off_even_on_a_terminal() {
     post_outage(&server, "terminal-no-color");
     let colored = server.notice().arg("list").output_in_terminal("");
     colored.assert_code(0);
-    assert!(colored.stdout_text().contains("\u{1b}["), "{}", colored.describe());
+    assert!(
+        colored.stdout_text().contains("\u{1b}["),
+        "{}",
+        colored.describe()
+    );
     let plain = server
         .notice()
         .env("NO_COLOR", "1")
         .arg("list")
         .output_in_terminal("");
     plain.assert_code(0);
-    assert!(plain.stdout_text().contains("terminal-no-color"), "{}", plain.describe());
-    assert!(!plain.stdout_text().contains("\u{1b}["), "{}", plain.describe());
+    assert!(
+        plain.stdout_text().contains("terminal-no-color"),
+        "{}",
+        plain.describe()
+    );
+    assert!(
+        !plain.stdout_text().contains("\u{1b}["),
+        "{}",
+        plain.describe()
+    );
 }
