@@ -151,9 +151,8 @@ pub fn fallback_chain(locales: &[LanguageTag]) -> Vec<LanguageTag> {
             }
         }
     }
-    let en = LanguageTag::en();
-    if !chain.contains(&en) {
-        chain.push(en);
+    if !chain.iter().any(|tag| tag.as_str() == "en") {
+        chain.push(LanguageTag::en());
     }
     chain
 }

@@ -12,6 +12,9 @@ use serde::{Deserialize, Deserializer, Serialize};
 use crate::InvalidField;
 use crate::limits::MAX_LANGUAGES;
 
+/// The tag of English, the fallback every text has.
+const EN: &str = "en";
+
 /// A BCP 47 language tag in canonical lowercase form, e.g. `en`, `nl`, `de-de`, `pt-br`.
 ///
 /// The wire format only carries the lowercase form, so two spellings of one language can never be two keys.
@@ -24,6 +27,15 @@ impl LanguageTag {
     /// Parses a canonical tag: a 2–3 letter primary language, then `-` subtags of 1–8 letters or digits, all
     /// lowercase, at most 35 bytes.
     pub fn parse(text: &str) -> Result<Self, InvalidField> {
+        Self::check(text).map(|()| Self(text.to_owned()))
+    }
+
+    /// [`LanguageTag::parse`] of a string the caller owns already (no copy).
+    fn parse_owned(text: String) -> Result<Self, InvalidField> {
+        Self::check(&text).map(|()| Self(text))
+    }
+
+    fn check(text: &str) -> Result<(), InvalidField> {
         let mut parts = text.split('-');
         let primary_ok = parts.next().is_some_and(|p| {
             (2..=3).contains(&p.len()) && p.chars().all(|c| c.is_ascii_lowercase())
@@ -34,7 +46,7 @@ impl LanguageTag {
                     .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
         });
         if primary_ok && rest_ok && text.len() <= 35 {
-            Ok(Self(text.to_owned()))
+            Ok(())
         } else {
             Err(InvalidField::new(
                 "",
@@ -56,7 +68,7 @@ impl LanguageTag {
 
     /// English, the language every text must have.
     pub fn en() -> Self {
-        Self("en".to_owned())
+        Self(EN.to_owned())
     }
 
     /// The tag with its last subtag removed: `de-de` → `de`; `None` for a bare language.
@@ -72,6 +84,14 @@ impl LanguageTag {
     }
 }
 
+/// Lets maps keyed by tags be searched with a plain `&str` (`"en"`) without building a tag. Consistent with
+/// `Ord`, `Eq` and `Hash`, which are those of the string.
+impl std::borrow::Borrow<str> for LanguageTag {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
 impl fmt::Display for LanguageTag {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -81,7 +101,7 @@ impl fmt::Display for LanguageTag {
 impl<'de> Deserialize<'de> for LanguageTag {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;
-        Self::parse(&text).map_err(serde::de::Error::custom)
+        Self::parse_owned(text).map_err(serde::de::Error::custom)
     }
 }
 
@@ -125,7 +145,7 @@ impl LocalizedText {
                 format!("at most {MAX_LANGUAGES} languages"),
             ));
         }
-        if !map.contains_key(&LanguageTag::en()) {
+        if !map.contains_key(EN) {
             return Err(InvalidField::new(
                 "en",
                 "English text is required: it is the fallback for every user",
@@ -141,10 +161,7 @@ impl LocalizedText {
 
     /// The English text (always present).
     pub fn en(&self) -> &str {
-        self.0
-            .get(&LanguageTag::en())
-            .map(String::as_str)
-            .unwrap_or_default()
+        self.0.get(EN).map(String::as_str).unwrap_or_default()
     }
 
     /// Languages and texts, in tag order.
@@ -170,33 +187,60 @@ impl LocalizedText {
 /// The plain-text rule: not blank, at most `max_chars` characters, no control characters (except line breaks
 /// where `multiline`), no bidirectional overrides or invisible formatting that could disguise a link.
 pub fn check_plain_text(text: &str, max_chars: usize, multiline: bool) -> Result<(), InvalidField> {
-    if text.trim().is_empty() {
+    // One pass that counts, looks for a non-blank character and remembers the first forbidden one, with a
+    // byte loop for ASCII (most notices are): this runs for every text of every notice on every refresh.
+    let mut count = 0usize;
+    let mut blank = true;
+    let mut forbidden = None;
+    if text.is_ascii() {
+        count = text.len();
+        let bytes = text.as_bytes();
+        blank = bytes.iter().all(|&b| (b as char).is_whitespace());
+        let is_forbidden = |b: u8| ((b < 0x20) & !(multiline & (b == b'\n'))) | (b == 0x7f);
+        // Without early exit or branches, so that the common case (nothing found) is vectorized.
+        if bytes
+            .iter()
+            .fold(false, |found, &b| found | is_forbidden(b))
+        {
+            forbidden = bytes
+                .iter()
+                .copied()
+                .find(|&b| is_forbidden(b))
+                .map(char::from);
+        }
+    } else {
+        for c in text.chars() {
+            count += 1;
+            blank &= c.is_whitespace();
+            let allowed_break = multiline && c == '\n';
+            if forbidden.is_none() && ((c.is_control() && !allowed_break) || is_format_trick(c)) {
+                forbidden = Some(c);
+            }
+        }
+    }
+    if blank {
         return Err(InvalidField::new("", "must not be empty"));
     }
-    let count = text.chars().count();
     if count > max_chars {
         return Err(InvalidField::new(
             "",
             format!("too long: {count} characters, at most {max_chars}"),
         ));
     }
-    for c in text.chars() {
-        let allowed_break = multiline && c == '\n';
-        if (c.is_control() && !allowed_break) || is_format_trick(c) {
-            return Err(InvalidField::new(
-                "",
-                format!(
-                    "contains {} (U+{:04X}); notices are plain text{}",
-                    if c.is_control() {
-                        "a control character"
-                    } else {
-                        "an invisible formatting character"
-                    },
-                    c as u32,
-                    if multiline { "" } else { " on one line" }
-                ),
-            ));
-        }
+    if let Some(c) = forbidden {
+        return Err(InvalidField::new(
+            "",
+            format!(
+                "contains {} (U+{:04X}); notices are plain text{}",
+                if c.is_control() {
+                    "a control character"
+                } else {
+                    "an invisible formatting character"
+                },
+                c as u32,
+                if multiline { "" } else { " on one line" }
+            ),
+        ));
     }
     Ok(())
 }

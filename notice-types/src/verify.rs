@@ -419,11 +419,25 @@ fn open_feed(
     Ok((feed, payload))
 }
 
-/// Lowercase hex SHA-256 of the chain as this crate serializes it: equal for equal envelopes, whatever
-/// whitespace the document used.
+/// Lowercase hex SHA-256 over the chain's envelopes, field by field with length prefixes: equal for equal
+/// envelopes, whatever whitespace the document used, and computed without serializing anything.
 fn chain_digest(roots: &[Envelope]) -> String {
-    let canonical = serde_json::to_vec(roots).unwrap_or_default();
-    hex::encode(Sha256::digest(canonical))
+    fn field(hasher: &mut Sha256, bytes: &[u8]) {
+        hasher.update((bytes.len() as u64).to_le_bytes());
+        hasher.update(bytes);
+    }
+    let mut hasher = Sha256::new();
+    hasher.update(b"notice root chain v2");
+    for envelope in roots {
+        field(&mut hasher, envelope.payload_type.as_bytes());
+        field(&mut hasher, envelope.payload.as_bytes());
+        hasher.update((envelope.signatures.len() as u64).to_le_bytes());
+        for signature in &envelope.signatures {
+            field(&mut hasher, signature.keyid.as_bytes());
+            field(&mut hasher, signature.sig.as_bytes());
+        }
+    }
+    hex::encode(hasher.finalize())
 }
 
 /// Verifies the whole chain `roots[0..]` and returns its newest root.
@@ -507,7 +521,7 @@ fn follow_chain(roots: &[Envelope], start: &RootPayload) -> Result<RootPayload, 
 pub(crate) fn check_links(feed: &FeedPayload, root: &RootPayload) -> Result<(), InvalidField> {
     for (i, notice) in feed.notices.iter().enumerate() {
         if let Some(link) = &notice.link {
-            crate::notice::check_link(link, &root.link_hosts)
+            crate::notice::check_checked_link(link, &root.link_hosts)
                 .map_err(|e| e.within(&format!("notices[{i}].link")))?;
         }
     }
