@@ -293,9 +293,13 @@ impl Mirror {
             let mirror = self.clone();
             tokio::spawn(async move { mirror.run_polls(stopped(stop_rx)).await })
         };
-        let result = axum::serve(listener, self.app())
-            .with_graceful_shutdown(shutdown)
-            .await;
+        // The origin's way of serving, fast path included: a mirror takes the same load when the origin is
+        // down.
+        let fast = crate::server::FeedFastPath::new(self.public.clone());
+        let header_timeout = self.request_timeout;
+        let result =
+            crate::server::serve_connections(listener, self.app(), fast, header_timeout, shutdown)
+                .await;
         let _ = stop_tx.send(true);
         if let Err(e) = poller.await {
             tracing::error!(error = %e, "poll task ended abnormally");

@@ -6,21 +6,26 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
+use axum::Router;
 use axum::body::Body;
-use axum::extract::Request;
+use axum::extract::ConnectInfo;
+use axum::http::Request;
 use axum::http::header::{
     ACCESS_CONTROL_ALLOW_ORIGIN, ACCESS_CONTROL_EXPOSE_HEADERS, CONTENT_LENGTH,
     X_CONTENT_TYPE_OPTIONS,
 };
 use axum::http::{HeaderValue, Method};
 use axum::response::Response;
-use axum::serve::ListenerExt as _;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tower::Service;
-use tower::util::MapResponse;
+use tower::ServiceExt as _;
 
 use crate::heartbeat;
 use crate::http_cache;
@@ -42,22 +47,107 @@ pub async fn serve(
     let (stop_tx, stop_rx) = watch::channel(false);
     let beat = tokio::spawn(heartbeat::run(state.clone(), stopped(stop_rx)));
     let fast = FeedFastPath::new(state.public.clone());
-    let make_service = MapResponse::new(
-        app(state).into_make_service_with_connect_info::<SocketAddr>(),
-        move |router| fast.wrap(router),
-    );
-    // No Nagle delay on the rare response written in several pieces (nginx does the same).
-    let listener = listener.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
-    let result = axum::serve(listener, make_service)
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let header_timeout = state.settings.request_timeout;
+    let result = serve_connections(listener, app(state), fast, header_timeout, shutdown).await;
     let _ = stop_tx.send(true);
     if let Err(e) = beat.await {
         tracing::error!(error = %e, "heartbeat task ended abnormally");
     }
     result
+}
+
+/// Accepts connections on `listener` and serves HTTP/1.1 and HTTP/2 on each: feed GETs by `fast`, everything
+/// else by `router` (with the peer's address as [`ConnectInfo`], which the admin rate limiter reads). When
+/// `shutdown` resolves it stops accepting, lets requests in flight finish and closes idle connections.
+///
+/// This is what `axum::serve` does, written out with hyper so that a feed GET costs only its answer: the
+/// router is cloned and the request body boxed only for requests that go to it. Unlike `axum::serve`, a
+/// client gets `header_timeout` to send a request's head before its connection is closed, so a crowd of
+/// connections that trickle headers (slowloris) cannot hold the server's sockets forever.
+pub async fn serve_connections(
+    listener: TcpListener,
+    router: Router,
+    fast: FeedFastPath<()>,
+    header_timeout: Duration,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_timeout);
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, remote) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    accept_failed(e).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        // No Nagle delay on the rare response written in several pieces (nginx does the same).
+        let _ = stream.set_nodelay(true);
+        let service = ConnectionService {
+            fast: fast.clone(),
+            router: router.clone(),
+            remote,
+        };
+        let connection = builder
+            .serve_connection_with_upgrades(TokioIo::new(stream), service)
+            .into_owned();
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                // A client that goes away mid-request is routine, not an error of the server.
+                tracing::debug!(%remote, error = %e, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+    Ok(())
+}
+
+/// After a failed `accept`: a connection that died before it was accepted is nothing; anything else (out
+/// of file descriptors) is logged and waited out for a second, as `axum::serve` does, rather than spinning.
+async fn accept_failed(error: std::io::Error) {
+    use std::io::ErrorKind::{ConnectionAborted, ConnectionRefused, ConnectionReset};
+    if matches!(
+        error.kind(),
+        ConnectionAborted | ConnectionRefused | ConnectionReset
+    ) {
+        return;
+    }
+    tracing::error!(%error, "cannot accept connections; retrying in a second");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+}
+
+/// One connection's service: the fast path, then the router.
+#[derive(Clone)]
+struct ConnectionService {
+    fast: FeedFastPath<()>,
+    router: Router,
+    remote: SocketAddr,
+}
+
+impl hyper::service::Service<Request<Incoming>> for ConnectionService {
+    type Response = Response;
+    type Error = Infallible;
+    type Future = FastPathFuture;
+
+    fn call(&self, request: Request<Incoming>) -> FastPathFuture {
+        if let Some(response) = self.fast.answer(&request) {
+            return FastPathFuture::Ready(Some(response));
+        }
+        let mut request = request.map(Body::new);
+        request.extensions_mut().insert(ConnectInfo(self.remote));
+        let router = self.router.clone();
+        FastPathFuture::Inner(Box::pin(router.oneshot(request)))
+    }
 }
 
 /// The path [`FeedFastPath`] answers.
@@ -106,7 +196,7 @@ impl FeedFastPath<()> {
 
 impl<S> FeedFastPath<S> {
     /// The answer to `request` if it is a feed GET or HEAD and there is a document.
-    fn answer(&self, request: &Request) -> Option<Response> {
+    fn answer<B>(&self, request: &Request<B>) -> Option<Response> {
         let method = request.method();
         let head = method == Method::HEAD;
         if (method != Method::GET && !head) || request.uri().path() != FEED_PATH {
@@ -153,9 +243,9 @@ impl<S> FeedFastPath<S> {
     }
 }
 
-impl<S> Service<Request> for FeedFastPath<S>
+impl<S> Service<Request<Body>> for FeedFastPath<S>
 where
-    S: Service<Request, Response = Response, Error = Infallible>,
+    S: Service<Request<Body>, Response = Response, Error = Infallible>,
     S::Future: Send + 'static,
 {
     type Response = Response;
@@ -166,7 +256,7 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, request: Request) -> FastPathFuture {
+    fn call(&mut self, request: Request<Body>) -> FastPathFuture {
         match self.answer(&request) {
             Some(response) => FastPathFuture::Ready(Some(response)),
             // Only requests that are not feed GETs pay for the box.
@@ -259,7 +349,7 @@ mod tests {
     /// Status, headers (sorted) and body of an answer.
     async fn answer<S>(service: S, request: HttpRequest<Body>) -> (StatusCode, Vec<String>, Vec<u8>)
     where
-        S: Service<Request, Response = Response, Error = Infallible>,
+        S: Service<Request<Body>, Response = Response, Error = Infallible>,
     {
         let response = service.oneshot(request).await.unwrap();
         let status = response.status();

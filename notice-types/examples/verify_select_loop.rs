@@ -9,7 +9,6 @@
 //! `bench/verify-select.sh` runs it with 0 and with N iterations and reports the difference per iteration.
 
 #[path = "../tests/support/mod.rs"]
-#[allow(dead_code, missing_docs)]
 mod support;
 
 use std::hint::black_box;

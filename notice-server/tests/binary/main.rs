@@ -449,3 +449,27 @@ fn a_client_that_stalls_mid_body_gets_408_in_json() {
     assert!(text.starts_with("HTTP/1.1 408"), "{text}");
     assert!(text.contains(r#""code":"timeout""#), "{text}");
 }
+
+#[test]
+fn a_client_that_never_finishes_its_request_head_is_disconnected() {
+    use std::io::{Read as _, Write as _};
+    let dir = tempfile::tempdir().unwrap();
+    init(dir.path());
+    let server = Server::start(dir.path(), &[("NOTICE_REQUEST_TIMEOUT", "1s")]);
+    let address = server.base().trim_start_matches("http://").to_owned();
+    let mut slow = std::net::TcpStream::connect(&address).unwrap();
+    // Half a request head, and then nothing (slowloris).
+    slow.write_all(b"GET /v1/feed.json HTTP/1.1\r\nHost: notice\r\n")
+        .unwrap();
+    // The server closes it after the 1 s header timeout; the read deadline only bounds a broken server.
+    slow.set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .unwrap();
+    let mut answer = Vec::new();
+    let read = slow.read_to_end(&mut answer);
+    assert!(
+        read.is_ok(),
+        "the connection was not closed by the server: {read:?}"
+    );
+    // Meanwhile everyone else is served.
+    assert_eq!(server.get("/v1/feed.json").status, 200);
+}
