@@ -37,4 +37,20 @@ for n in 1 10 100; do
     [ "$n" = 100 ] && what="100 notices (2 × 50, the cap)"
     row "verify + select, $what: fresh install / known chain" "$fresh / $known µs" "" "" "$goal" "$met"
 done
+# Instructions per verify + select of 10 notices (known chain), counted by callgrind: unlike times, the same
+# for the same binary whatever else the machine does, so changes to the code can be compared across runs.
+# (Under valgrind SHA-256 runs its portable code, not the CPU's SHA extensions: the count overstates that
+# part, equally before and after.)
+if command -v valgrind >/dev/null 2>&1 || need valgrind:valgrind; then
+    (cd "$REPO_DIR" && cargo build --release --locked -q -p notice-types --example verify_select_loop) >&2
+    loop="$CARGO_TARGET_DIR/release/examples/verify_select_loop"
+    count_refs() {
+        valgrind --tool=callgrind --callgrind-out-file="$BENCH_TMP/callgrind.$1" "$loop" "$1" 10 2>&1 >/dev/null |
+            sed -n 's/.*I *refs: *//p' | tr -d ','
+    }
+    base="$(count_refs 0)" with="$(count_refs 100)"
+    per="$(( (with - base) / 100 ))"
+    log "callgrind: $base instructions without the loop, $with with 100 iterations"
+    row "verify + select, 10 notices, known chain: instructions (callgrind)" "$per" "" "" "" ""
+fi
 print_own_table
