@@ -41,10 +41,10 @@ pub struct OfflineArgs {
     pub offline: bool,
     /// Feed signing key: feed-key.pem from the server's data directory (repeat when the root needs more
     /// than one) [env: NOTICE_FEED_KEY]
-    #[arg(long = "feed-key", value_name = "PATH", help_heading = HEADING)]
+    #[arg(long = "feed-key", value_name = "PATH", requires = "offline", help_heading = HEADING)]
     feed_keys: Vec<PathBuf>,
     /// The root the apps ship (root.json); the last known document must verify under it [env: NOTICE_ROOT]
-    #[arg(long, value_name = "PATH", help_heading = HEADING)]
+    #[arg(long, value_name = "PATH", requires = "offline", help_heading = HEADING)]
     root: Option<PathBuf>,
     /// A last known document: a mirror's URL or a file (repeatable; the newest that verifies is used)
     /// [default: OUT/feed.json]
@@ -52,7 +52,7 @@ pub struct OfflineArgs {
     last: Vec<String>,
     /// Export directory for the new document and status page; copy it to your static hosts afterwards
     /// [env: NOTICE_EXPORT_DIR]
-    #[arg(long, value_name = "DIR", help_heading = HEADING)]
+    #[arg(long, value_name = "DIR", requires = "offline", help_heading = HEADING)]
     out: Option<PathBuf>,
     /// How long the signed document is valid (as the server's --feed-validity)
     #[arg(long, value_name = "DURATION", default_value = "72h", value_parser = humantime::parse_duration, help_heading = HEADING)]

@@ -226,6 +226,66 @@ impl From<StoreError> for AppError {
 mod tests {
     use super::*;
 
+    /// One of every variant; the `match` makes adding a variant without listing it here a compile error.
+    fn one_of_each() -> Vec<AppError> {
+        let all = vec![
+            AppError::Unauthorized,
+            AppError::RateLimited {
+                retry_after_secs: 1,
+            },
+            AppError::field("title.en", "x"),
+            AppError::InvalidJson {
+                status: StatusCode::BAD_REQUEST,
+                message: "x".into(),
+            },
+            AppError::PayloadTooLarge(1),
+            AppError::NotFound("x".into()),
+            AppError::MethodNotAllowed,
+            AppError::Timeout,
+            AppError::Conflict("x".into()),
+            AppError::InvalidDocument("x".into()),
+            AppError::Unavailable {
+                message: "x".into(),
+                retry_after_secs: 1,
+            },
+            AppError::Internal,
+        ];
+        for error in &all {
+            match error {
+                AppError::Unauthorized
+                | AppError::RateLimited { .. }
+                | AppError::InvalidField { .. }
+                | AppError::InvalidJson { .. }
+                | AppError::PayloadTooLarge(_)
+                | AppError::NotFound(_)
+                | AppError::MethodNotAllowed
+                | AppError::Timeout
+                | AppError::Conflict(_)
+                | AppError::InvalidDocument(_)
+                | AppError::Unavailable { .. }
+                | AppError::Internal => {}
+            }
+        }
+        all
+    }
+
+    #[test]
+    fn every_error_code_is_in_the_openapi_documents_enum() {
+        let doc = crate::openapi::document();
+        let codes = &doc["components"]["schemas"]["Error"]["properties"]["error"]["properties"]["code"]
+            ["enum"];
+        for error in one_of_each() {
+            assert!(
+                codes
+                    .as_array()
+                    .unwrap()
+                    .contains(&serde_json::Value::from(error.code())),
+                "{} is not documented",
+                error.code()
+            );
+        }
+    }
+
     async fn body_of(error: AppError) -> (StatusCode, serde_json::Value, Response) {
         let response = error.into_response();
         let status = response.status();

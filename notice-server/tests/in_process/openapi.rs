@@ -160,3 +160,184 @@ async fn the_document_is_served_with_a_head_for_the_feed() {
         .await;
     assert_eq!(head.status, StatusCode::OK);
 }
+
+/// Checks `value` against `schema` for what the document uses: `$ref`, `enum`, `type`, `required`,
+/// `properties`, `additionalProperties` (false or a schema), `items`, `minimum`. Returns the first mismatch.
+fn conforms(value: &Value, schema: &Value, doc: &Value, at: &str) -> Result<(), String> {
+    if let Some(Value::String(target)) = schema.get("$ref") {
+        let name = target.trim_start_matches("#/components/schemas/");
+        return conforms(value, &doc["components"]["schemas"][name], doc, at);
+    }
+    if let Some(Value::Array(allowed)) = schema.get("enum") {
+        if !allowed.contains(value) {
+            return Err(format!("{at}: {value} is not one of {allowed:?}"));
+        }
+    }
+    let type_ok = match schema.get("type").and_then(Value::as_str) {
+        Some("object") => value.is_object(),
+        Some("array") => value.is_array(),
+        Some("string") => value.is_string(),
+        Some("integer") => value.is_i64() || value.is_u64(),
+        Some("boolean") => value.is_boolean(),
+        _ => true,
+    };
+    if !type_ok {
+        return Err(format!("{at}: {value} is not of type {}", schema["type"]));
+    }
+    if let (Some(minimum), Some(number)) = (
+        schema.get("minimum").and_then(Value::as_i64),
+        value.as_i64(),
+    ) {
+        if number < minimum {
+            return Err(format!("{at}: {number} is below {minimum}"));
+        }
+    }
+    if let Value::Object(object) = value {
+        for required in schema["required"].as_array().into_iter().flatten() {
+            let name = required.as_str().unwrap_or_default();
+            if !object.contains_key(name) {
+                return Err(format!("{at}: required `{name}` is missing"));
+            }
+        }
+        for (key, field) in object {
+            let path = format!("{at}.{key}");
+            match (
+                schema["properties"].get(key),
+                schema.get("additionalProperties"),
+            ) {
+                (Some(property), _) => conforms(field, property, doc, &path)?,
+                (None, Some(Value::Bool(false))) => {
+                    return Err(format!(
+                        "{path}: not in the schema, which allows no other fields"
+                    ));
+                }
+                (None, Some(extra @ Value::Object(_))) => conforms(field, extra, doc, &path)?,
+                (None, _) if schema.get("properties").is_some() => {
+                    return Err(format!("{path}: served but not documented"));
+                }
+                (None, _) => {}
+            }
+        }
+    }
+    if let (Value::Array(items), Some(item_schema)) = (value, schema.get("items")) {
+        for (i, item) in items.iter().enumerate() {
+            conforms(item, item_schema, doc, &format!("{at}[{i}]"))?;
+        }
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn every_json_answer_conforms_to_its_documented_schema() {
+    let h = Harness::new();
+    let doc = notice_server::openapi::document();
+    let schema_of = |path: &str, method: &str, status: &str| {
+        doc["paths"][path][method]["responses"][status]["content"]["application/json"]["schema"]
+            .clone()
+    };
+    let check = |reply: &crate::harness::Reply, path: &str, method: &str| {
+        let status = reply.status.as_str().to_owned();
+        let schema = schema_of(path, method, &status);
+        assert!(
+            !schema.is_null(),
+            "{method} {path} answered {status}, which is not documented"
+        );
+        if let Err(mismatch) = conforms(&reply.json(), &schema, &doc, "$") {
+            panic!("{method} {path} {status}: {mismatch}\n{}", reply.json());
+        }
+    };
+
+    let id = h.create(crate::harness::outage()).await;
+    let notice = format!("/v1/admin/notices/{id}");
+    let documented = |path: &str| path.replace(&id, "{id}");
+    let writes = [
+        (
+            Method::POST,
+            "/v1/admin/notices".to_owned(),
+            Some(crate::harness::outage().to_string()),
+        ),
+        (
+            Method::PATCH,
+            notice.clone(),
+            Some(r#"{"title": {"en": "Edited"}}"#.to_owned()),
+        ),
+        (
+            Method::POST,
+            format!("{notice}/updates"),
+            Some(r#"{"status": "identified", "message": {"en": "Found it."}}"#.to_owned()),
+        ),
+        (Method::POST, format!("{notice}/resolve"), None),
+        (Method::POST, format!("{notice}/withdraw"), None),
+    ];
+    for (method, path, body) in writes {
+        let reply = h.admin(method.clone(), &path, body.as_deref()).await;
+        check(
+            &reply,
+            &documented(&path),
+            &method.as_str().to_ascii_lowercase(),
+        );
+    }
+    for path in [
+        "/v1/admin/notices".to_owned(),
+        "/v1/admin/notices?all=true".to_owned(),
+        notice.clone(),
+        "/v1/admin/audit".to_owned(),
+        "/v1/admin/whoami".to_owned(),
+    ] {
+        let reply = h.admin(Method::GET, &path, None).await;
+        let bare = path.split('?').next().unwrap();
+        check(&reply, &documented(bare), "get");
+    }
+    for path in ["/healthz", "/v1/feed.json", "/v1/root.json"] {
+        let reply = h.get(path).await;
+        check(&reply, path, "get");
+    }
+    // Errors: each documented as the one error schema, with a code from its enum.
+    let errors = [
+        h.admin(Method::GET, "/v1/admin/notices/no-such-notice", None)
+            .await,
+        h.admin(
+            Method::POST,
+            "/v1/admin/notices",
+            Some(r#"{"severity": "bad"}"#),
+        )
+        .await,
+        h.admin(Method::POST, "/v1/admin/notices", Some("{not json"))
+            .await,
+        h.admin(Method::POST, &format!("{notice}/resolve"), None)
+            .await,
+        h.send(
+            Harness::request(Method::GET, "/v1/admin/whoami")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await,
+    ];
+    let error_schema = serde_json::json!({"$ref": "#/components/schemas/Error"});
+    for reply in errors {
+        assert!(reply.status.is_client_error(), "{}", reply.status);
+        if let Err(mismatch) = conforms(&reply.json(), &error_schema, &doc, "$") {
+            panic!("{} error: {mismatch}\n{}", reply.status, reply.json());
+        }
+    }
+}
+
+#[test]
+fn the_schema_check_itself_catches_what_it_is_for() {
+    let doc = notice_server::openapi::document();
+    let error = serde_json::json!({"$ref": "#/components/schemas/Error"});
+    let good = serde_json::json!({"error": {"code": "not_found", "message": "no"}});
+    assert!(conforms(&good, &error, &doc, "$").is_ok());
+    for bad in [
+        serde_json::json!({"error": {"code": "made_up", "message": "no"}}),
+        serde_json::json!({"error": {"code": "not_found"}}),
+        serde_json::json!({"error": {"code": "not_found", "message": "no", "extra": 1}}),
+        serde_json::json!({"error": {"code": "not_found", "message": 7}}),
+    ] {
+        assert!(conforms(&bad, &error, &doc, "$").is_err(), "{bad}");
+    }
+    let health = serde_json::json!({"$ref": "#/components/schemas/Health"});
+    let undocumented = serde_json::json!({"status": "ok", "feed_version": 1, "feed_age_seconds": 0,
+        "expires_in_seconds": 9, "uptime": 3});
+    assert!(conforms(&undocumented, &health, &doc, "$").is_err());
+}

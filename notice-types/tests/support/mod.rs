@@ -6,8 +6,8 @@
 
 use notice_types::{
     Envelope, FEED_PAYLOAD_TYPE, FeedId, FeedPayload, LanguageTag, LocalizedText, Notice, NoticeId,
-    PublishedDocument, RootPayload, SecretKey, Severity, Status, Timestamp, TrustedRoot, Update,
-    sign_feed, sign_root,
+    PublishedDocument, ROOT_PAYLOAD_TYPE, RootPayload, SecretKey, Severity, Status, Timestamp,
+    TrustedRoot, Update, sign_feed, sign_root,
 };
 
 /// 2026-07-01T14:45:00Z, when the post-mortem's outage began.
@@ -88,13 +88,23 @@ impl Owner {
 
     /// Publishes root N+1 with new root and feed keys, signed by the old and the new root keys.
     pub fn rotate(&mut self, root_seeds: &[u8], feed_seeds: &[u8]) {
+        self.rotate_with_threshold(root_seeds, feed_seeds, 1);
+    }
+
+    /// [`Owner::rotate`] with a feed threshold other than 1.
+    pub fn rotate_with_threshold(
+        &mut self,
+        root_seeds: &[u8],
+        feed_seeds: &[u8],
+        feed_threshold: u32,
+    ) {
         let previous = self.root().clone();
         let next = RootPayload {
             version: previous.version + 1,
             root_keys: root_seeds.iter().map(|n| key(*n).public_key()).collect(),
             root_threshold: 1,
             feed_keys: feed_seeds.iter().map(|n| key(*n).public_key()).collect(),
-            feed_threshold: 1,
+            feed_threshold,
             ..previous.clone()
         };
         let mut seeds = self.root_seeds.clone();
@@ -209,6 +219,23 @@ pub fn maintenance(id: &str, show: i64, start: i64, end: i64) -> Notice {
         updates: vec![],
         ..outage(id)
     }
+}
+
+/// Standard base64 with padding.
+pub fn base64_of(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// Hex SHA-256 of the feed payload bytes inside a published document (what a state's feed mark holds).
+pub fn payload_sha256(document: &[u8]) -> String {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let document = PublishedDocument::parse(document).unwrap();
+    let payload = base64::engine::general_purpose::STANDARD
+        .decode(&document.feed.payload)
+        .unwrap();
+    hex::encode(sha2::Sha256::digest(payload))
 }
 
 /// The committed test vectors: (file name, bytes) pairs and the manifest that describes them.
@@ -346,9 +373,195 @@ pub fn vectors() -> Vec<(String, Vec<u8>)> {
         "unknown-wrapper-field",
         serde_json::to_vec(&extra).unwrap(),
         "Unsigned field next to roots and feed.",
-        null,
+        null.clone(),
         HOUR,
         "malformed_json",
+    );
+
+    // Signed payloads may carry fields a reader does not know: ignored, so that later versions can add some.
+    let mut future: serde_json::Value = serde_json::to_value(&feed).unwrap();
+    future["x_future_field"] = serde_json::json!({"anything": [1, 2, 3]});
+    future["notices"][0]["x_future_field"] = serde_json::Value::Bool(true);
+    add(
+        &mut files,
+        "unknown-payload-fields",
+        owner.publish_raw(
+            FEED_PAYLOAD_TYPE,
+            &serde_json::to_vec(&future).unwrap(),
+            &[2],
+        ),
+        "Signed feed and notice with fields this version does not know: ignored, accepted.",
+        null.clone(),
+        HOUR,
+        "ok",
+    );
+    // A signature that does not verify, under the key id of the real feed key.
+    let mut forged: serde_json::Value = serde_json::from_slice(&valid).unwrap();
+    forged["feed"]["signatures"][0]["sig"] = serde_json::Value::String(base64_of(&[0x42; 64]));
+    add(
+        &mut files,
+        "bad-signature",
+        serde_json::to_vec(&forged).unwrap(),
+        "The feed's signature replaced by 64 other bytes, keyid unchanged.",
+        null.clone(),
+        HOUR,
+        "bad_signature",
+    );
+    let mut no_signatures: serde_json::Value = serde_json::from_slice(&valid).unwrap();
+    no_signatures["feed"]["signatures"] = serde_json::json!([]);
+    add(
+        &mut files,
+        "no-signatures",
+        serde_json::to_vec(&no_signatures).unwrap(),
+        "A feed envelope with an empty signature list (a shape error).",
+        null.clone(),
+        HOUR,
+        "malformed_json",
+    );
+    let mut bad_text = serde_json::to_value(&feed).unwrap();
+    bad_text["notices"][0]["title"]["en"] =
+        serde_json::Value::String("PIN check \u{202e}nwod si".to_owned());
+    add(
+        &mut files,
+        "invalid-payload",
+        owner.publish_raw(
+            FEED_PAYLOAD_TYPE,
+            &serde_json::to_vec(&bad_text).unwrap(),
+            &[2],
+        ),
+        "Properly signed, but a title carries a right-to-left override (U+202E).",
+        null.clone(),
+        HOUR,
+        "invalid_payload",
+    );
+    let mut lax_time = serde_json::to_value(&feed).unwrap();
+    lax_time["issued_at"] = serde_json::Value::String(at(0).to_string().replace('T', " "));
+    add(
+        &mut files,
+        "lax-timestamp",
+        owner.publish_raw(
+            FEED_PAYLOAD_TYPE,
+            &serde_json::to_vec(&lax_time).unwrap(),
+            &[2],
+        ),
+        "Properly signed, but issued_at uses a space instead of T (not RFC 3339 as this format takes it).",
+        null.clone(),
+        HOUR,
+        "invalid_payload",
+    );
+    let mut padded = valid.clone();
+    padded.resize(notice_types::limits::MAX_DOCUMENT_BYTES + 1, b' ');
+    add(
+        &mut files,
+        "too-large",
+        padded,
+        "The valid document padded with spaces to one byte over 512 KiB.",
+        null.clone(),
+        HOUR,
+        "too_large",
+    );
+    // The device saw a feed issued 73 hours after this one (then its clock was set back to an hour after).
+    let digest = payload_sha256(&valid);
+    let seen_later = serde_json::json!({"root": owner.root(), "feed": {"version": 7, "sha256": digest},
+        "last_issued_at": at(73 * HOUR).to_string()});
+    add(
+        &mut files,
+        "clock-stepped-back",
+        valid.clone(),
+        "The valid document on a device whose clock went back: expiry is judged at the latest issued_at seen.",
+        seen_later,
+        HOUR,
+        "expired",
+    );
+    let staging = Owner::with("yivi-app/staging", &[1], 1, &[2], 1);
+    add(
+        &mut files,
+        "state-for-other-feed",
+        valid.clone(),
+        "The valid document with a stored state of another feed.",
+        serde_json::json!({"root": staging.root(), "feed": null, "last_issued_at": null}),
+        HOUR,
+        "state_for_other_feed",
+    );
+
+    // Root rotation: v2 needs two of feed keys 4 and 5; v1 stays the trusted root.
+    let mut rotated = Owner::new();
+    rotated.rotate_with_threshold(&[3], &[4, 5], 2);
+    let rotated_feed = rotated.feed(8, 0, vec![outage("2026-07-01-keyshare")]);
+    add(
+        &mut files,
+        "rotation",
+        rotated.publish(&rotated_feed),
+        "Root v1 → v2 (new root key, feed keys 4 and 5, threshold 2), feed v8 signed by both.",
+        null.clone(),
+        HOUR,
+        "ok",
+    );
+    add(
+        &mut files,
+        "threshold-not-met",
+        rotated.publish_feed_with(&rotated_feed, &[4]),
+        "Under root v2 (threshold 2), the feed signed by feed key 4 only.",
+        null.clone(),
+        HOUR,
+        "threshold_not_met",
+    );
+    add(
+        &mut files,
+        "duplicate-signatures",
+        rotated.publish_feed_with(&rotated_feed, &[4, 4]),
+        "Under root v2 (threshold 2), the feed signed twice by feed key 4: one key counts once.",
+        null.clone(),
+        HOUR,
+        "threshold_not_met",
+    );
+    add(
+        &mut files,
+        "old-feed-key-after-rotation",
+        rotated.publish_feed_with(&rotated_feed, &[2]),
+        "Under root v2, the feed signed by the v1 feed key 2, which v2 no longer lists.",
+        null.clone(),
+        HOUR,
+        "unknown_key",
+    );
+    add(
+        &mut files,
+        "rotation-leaves-old-floor",
+        rotated.publish(&rotated_feed),
+        "After the v1 feed key signed version 2^64-1 issued in 9999, root v2 replaced it: feed v8 under v2 is accepted.",
+        serde_json::json!({"root": owner.root(), "feed": {"version": u64::MAX, "sha256": "0".repeat(64)},
+            "last_issued_at": "9999-12-31T00:00:00Z"}),
+        HOUR,
+        "ok",
+    );
+    let hijacked = {
+        // An attacker's v2 that trusts their keys (7, 8), signed only by their own new root key 7.
+        let v2 = RootPayload {
+            version: 2,
+            root_keys: vec![key(7).public_key()],
+            feed_keys: vec![key(8).public_key()],
+            ..owner.root().clone()
+        };
+        let envelope = Envelope::sign(
+            ROOT_PAYLOAD_TYPE,
+            &serde_json::to_vec(&v2).unwrap(),
+            &[&key(7)],
+        );
+        let feed = serde_json::to_vec(&owner.feed(8, 0, vec![outage("phish")])).unwrap();
+        serde_json::to_vec(&PublishedDocument {
+            roots: vec![owner.envelopes[0].clone(), envelope],
+            feed: Envelope::sign(FEED_PAYLOAD_TYPE, &feed, &[&key(8)]),
+        })
+        .unwrap()
+    };
+    add(
+        &mut files,
+        "rotation-not-signed-by-previous-root",
+        hijacked,
+        "A root v2 signed only by its own new key, not by root v1's: the rotation is refused.",
+        null,
+        HOUR,
+        "root_rotation_rejected",
     );
     let manifest = serde_json::json!({
         "about": "Test vectors for Notice verifiers. Trust root-v1.json; verify each document with the given state \
