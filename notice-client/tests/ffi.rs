@@ -123,6 +123,9 @@ fn the_c_abi_creates_ingests_lists_dismisses_reports_and_frees() {
     assert_eq!(status["version"], 2);
     assert_eq!(status["freshness"], "fresh");
     assert_eq!(status["feed_id"], support::FEED_ID);
+    // `Publisher::document` signs at t0 - 1 min, valid for a day.
+    assert_eq!(status["issued_at"], support::at(-1).to_string());
+    assert_eq!(status["expires_at"], support::at(24 * 60).to_string());
 
     let english = CString::new(r#"{"locales": ["en_GB"]}"#).unwrap();
     assert_eq!(
@@ -309,6 +312,28 @@ fn the_handle_stays_usable_after_errors() {
         unsafe { notice_client_set_context(handle, bad_context.as_ptr()) },
         NoticeResult::InvalidConfig
     );
+    let broken_context = CString::new(r#"{"platform": "#).unwrap();
+    assert_eq!(
+        unsafe { notice_client_set_context(handle, broken_context.as_ptr()) },
+        NoticeResult::InvalidJson
+    );
+    // A rejected document leaves the out-parameter exactly as it was.
+    let sentinel = 0x5a5a_usize as *mut c_char;
+    let mut out = sentinel;
+    let garbage = b"garbage";
+    assert_eq!(
+        unsafe {
+            notice_client_ingest(
+                handle,
+                garbage.as_ptr(),
+                garbage.len(),
+                t0().unix(),
+                &mut out,
+            )
+        },
+        NoticeResult::Rejected
+    );
+    assert_eq!(out, sentinel, "written on failure");
 
     // After all that: same notices, and a successful call clears the error.
     let shown = notices(handle, t0().unix());

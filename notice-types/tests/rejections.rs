@@ -350,3 +350,115 @@ fn the_rollback_floor_and_digest_are_what_the_state_records() {
     assert_eq!(sha256.len(), 64);
     assert_eq!(verified.state.last_issued_at, Some(at(0)));
 }
+
+/// The valid feed as JSON, changed by `edit`, signed by the feed key without the writer's checks.
+fn signed_with(owner: &Owner, edit: impl FnOnce(&mut serde_json::Value)) -> Vec<u8> {
+    let mut feed = serde_json::to_value(owner.feed(1, 0, vec![outage("n")])).unwrap();
+    edit(&mut feed);
+    owner.publish_raw(FEED_PAYLOAD_TYPE, &serde_json::to_vec(&feed).unwrap(), &[2])
+}
+
+#[test]
+fn every_limit_is_enforced_while_reading_a_signed_document() {
+    use notice_types::limits::*;
+    let owner = Owner::new();
+    let notice = serde_json::to_value(outage("n")).unwrap();
+    let update = notice["updates"][0].clone();
+    let many_notices = (0..=MAX_NOTICES)
+        .map(|i| {
+            let mut n = notice.clone();
+            n["id"] = format!("n{i}").into();
+            n
+        })
+        .collect::<Vec<_>>();
+    let cases: Vec<(&str, Box<dyn FnOnce(&mut serde_json::Value)>)> = vec![
+        (
+            "notices",
+            Box::new(move |f| f["notices"] = many_notices.into()),
+        ),
+        (
+            "updates",
+            Box::new(move |f| f["notices"][0]["updates"] = vec![update; MAX_UPDATES + 1].into()),
+        ),
+        (
+            "title",
+            Box::new(|f| f["notices"][0]["title"]["en"] = "x".repeat(MAX_TITLE_CHARS + 1).into()),
+        ),
+        (
+            "body",
+            Box::new(|f| f["notices"][0]["body"]["en"] = "x".repeat(MAX_BODY_CHARS + 1).into()),
+        ),
+        (
+            "message",
+            Box::new(|f| {
+                f["notices"][0]["updates"][0]["message"]["en"] =
+                    "x".repeat(MAX_MESSAGE_CHARS + 1).into()
+            }),
+        ),
+        (
+            "components",
+            Box::new(|f| {
+                f["notices"][0]["components"] = (0..=MAX_COMPONENTS)
+                    .map(|i| format!("c{i}"))
+                    .collect::<Vec<_>>()
+                    .into()
+            }),
+        ),
+        (
+            "link",
+            Box::new(|f| {
+                f["notices"][0]["link"] =
+                    format!("https://yivi.app/{}", "a".repeat(MAX_LINK_BYTES)).into()
+            }),
+        ),
+    ];
+    for (what, edit) in cases {
+        let err = check(
+            &owner,
+            &signed_with(&owner, edit),
+            None,
+            at(1),
+            "invalid_payload",
+        );
+        let text = err.to_string();
+        assert!(
+            ["at most", "more than", "too long", "longer than"]
+                .iter()
+                .any(|says| text.contains(says)),
+            "{what}: the error does not name the limit: {err}"
+        );
+    }
+    // Exactly at the limits is fine.
+    let at_limit = signed_with(&owner, |f| {
+        f["notices"][0]["title"]["en"] = "x".repeat(MAX_TITLE_CHARS).into();
+        f["notices"][0]["body"]["en"] = "é".repeat(MAX_BODY_CHARS).into();
+    });
+    verify(&at_limit, &owner.trusted(), None, at(1)).unwrap();
+}
+
+#[test]
+fn too_many_signatures_or_roots_are_shape_errors() {
+    use notice_types::limits::{MAX_ROOTS, MAX_SIGNATURES};
+    let owner = Owner::new();
+    let mut document: serde_json::Value =
+        serde_json::from_slice(&owner.publish(&owner.feed(1, 0, vec![]))).unwrap();
+    let signature = document["feed"]["signatures"][0].clone();
+    let mut signatures = document.clone();
+    signatures["feed"]["signatures"] = vec![signature; MAX_SIGNATURES + 1].into();
+    check(
+        &owner,
+        &serde_json::to_vec(&signatures).unwrap(),
+        None,
+        at(1),
+        "malformed_json",
+    );
+    let root = document["roots"][0].clone();
+    document["roots"] = vec![root; MAX_ROOTS + 1].into();
+    check(
+        &owner,
+        &serde_json::to_vec(&document).unwrap(),
+        None,
+        at(1),
+        "malformed_json",
+    );
+}

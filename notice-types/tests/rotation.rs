@@ -262,3 +262,35 @@ fn the_same_feed_under_a_newer_root_chain_is_a_new_document_to_store() {
     let again = verify(&longer, &trusted, Some(&second.state), at(3)).unwrap();
     assert_eq!(again.change, notice_types::Change::SameVersion);
 }
+
+#[test]
+fn a_new_root_signed_only_by_the_previous_root_keys_and_not_its_own_is_rejected() {
+    let owner = Owner::new();
+    // v2 lists a new root key 3, but only the old root key 1 signed it: whoever holds key 3 never agreed.
+    let v2 = notice_types::RootPayload {
+        version: 2,
+        root_keys: vec![key(3).public_key()],
+        ..owner.root().clone()
+    };
+    let envelope = notice_types::Envelope::sign(
+        ROOT_PAYLOAD_TYPE,
+        &serde_json::to_vec(&v2).unwrap(),
+        &[&key(1)],
+    );
+    let feed = notice_types::Envelope::sign(
+        FEED_PAYLOAD_TYPE,
+        &serde_json::to_vec(&owner.feed(2, 0, vec![])).unwrap(),
+        &[&key(2)],
+    );
+    let bytes = serde_json::to_vec(&notice_types::PublishedDocument {
+        roots: vec![owner.envelopes[0].clone(), envelope],
+        feed,
+    })
+    .unwrap();
+    let err = verify(&bytes, &owner.trusted(), None, at(1)).unwrap_err();
+    assert!(
+        matches!(err, VerifyError::RootRotation { version: 2, .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("its own root keys"), "{err}");
+}

@@ -246,8 +246,14 @@ fn parse_feed_id(text: &str) -> Result<FeedId, String> {
 impl Cli {
     /// Sets up logging to stderr (stdout carries the command's output).
     pub fn init_logging(&self) {
-        let filter = tracing_subscriber::EnvFilter::try_new(&self.log)
-            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        let filter = tracing_subscriber::EnvFilter::try_new(&self.log).unwrap_or_else(|e| {
+            // Logging is not set up yet: say it plainly on stderr, and go on at `info` rather than not at all.
+            eprintln!(
+                "warning: --log / NOTICE_LOG `{}` is not a log filter ({e}); logging at info (examples: info, notice_server=debug)",
+                self.log.escape_debug()
+            );
+            tracing_subscriber::EnvFilter::new("info")
+        });
         let builder = tracing_subscriber::fmt()
             .with_env_filter(filter)
             .with_writer(std::io::stderr);
