@@ -371,7 +371,8 @@ fn every_limit_is_enforced_while_reading_a_signed_document() {
             n
         })
         .collect::<Vec<_>>();
-    let cases: Vec<(&str, Box<dyn FnOnce(&mut serde_json::Value)>)> = vec![
+    type Edit = Box<dyn FnOnce(&mut serde_json::Value)>;
+    let cases: Vec<(&str, Edit)> = vec![
         (
             "notices",
             Box::new(move |f| f["notices"] = many_notices.into()),
