@@ -337,6 +337,22 @@ impl Breakglass {
         .map_err(refused)
     }
 
+    /// Applies `draft` to notice `id` at `now` as the server would; nothing is written yet.
+    pub fn change(
+        &self,
+        id: &NoticeId,
+        draft: notice_server::change::ChangeDraft,
+        now: Timestamp,
+    ) -> Result<OfflineWrite, CliError> {
+        self.apply(
+            Draft::Change {
+                id: id.clone(),
+                draft,
+            },
+            now,
+        )
+    }
+
     /// What the confirmation question asks.
     pub fn question(&self, write: &OfflineWrite) -> String {
         format!(

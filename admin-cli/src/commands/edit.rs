@@ -187,11 +187,9 @@ impl EditArgs {
         let draft = offline::draft_of::<notice_server::drafts::EditNotice>(&changes)?;
         glass.announce();
         let now = ctx.now();
-        let write = glass.apply(
-            notice_server::offline::Draft::Change {
-                id: self.id.clone(),
-                draft: notice_server::change::ChangeDraft::Edit(draft),
-            },
+        let write = glass.change(
+            &self.id,
+            notice_server::change::ChangeDraft::Edit(draft),
             now,
         )?;
         self.show(&current, &write.record.notice, now);

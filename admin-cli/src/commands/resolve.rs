@@ -48,14 +48,13 @@ impl ResolveArgs {
             let glass = self.offline.open(ctx)?;
             let draft = offline::draft_of::<notice_server::drafts::Resolve>(&body)?;
             glass.announce();
-            let write = glass.apply(
-                notice_server::offline::Draft::Change {
-                    id: self.id.clone(),
-                    draft: notice_server::change::ChangeDraft::Resolve(draft),
-                },
-                ctx.now(),
+            let now = ctx.now();
+            let write = glass.change(
+                &self.id,
+                notice_server::change::ChangeDraft::Resolve(draft),
+                now,
             )?;
-            let exported = glass.publish(&write, ctx.now())?;
+            let exported = glass.publish(&write, now)?;
             return glass.report("Resolved", &write, &exported, self.json);
         }
         let written = ctx.api()?.resolve(&self.id, &body)?;

@@ -49,14 +49,13 @@ impl UpdateArgs {
             let glass = self.offline.open(ctx)?;
             let draft = offline::draft_of::<notice_server::drafts::PostUpdate>(&body)?;
             glass.announce();
-            let write = glass.apply(
-                notice_server::offline::Draft::Change {
-                    id: self.id.clone(),
-                    draft: notice_server::change::ChangeDraft::Update(draft),
-                },
-                ctx.now(),
+            let now = ctx.now();
+            let write = glass.change(
+                &self.id,
+                notice_server::change::ChangeDraft::Update(draft),
+                now,
             )?;
-            let exported = glass.publish(&write, ctx.now())?;
+            let exported = glass.publish(&write, now)?;
             return glass.report("Updated", &write, &exported, self.json);
         }
         let written = ctx.api()?.post_update(&self.id, &body)?;

@@ -86,13 +86,7 @@ impl WithdrawArgs {
             notice.title.en(),
         );
         let now = ctx.now();
-        let write = glass.apply(
-            notice_server::offline::Draft::Change {
-                id: self.id.clone(),
-                draft: notice_server::change::ChangeDraft::Withdraw,
-            },
-            now,
-        )?;
+        let write = glass.change(&self.id, notice_server::change::ChangeDraft::Withdraw, now)?;
         if !self.yes {
             prompt::confirm(&question, false, "withdraw")?;
         }

@@ -47,7 +47,8 @@ impl Setup {
             .env("NOTICE_EXPORT_DIR", self.dir())
     }
 
-    fn exported_version(&self) -> u64 {
+    /// `notice verify --json` of the export directory's feed.json: version, notices and more.
+    fn exported(&self) -> Value {
         let out = self
             .server
             .notice()
@@ -56,19 +57,15 @@ impl Setup {
             .arg(self.dir().join("feed.json"))
             .output();
         out.assert_code(0);
-        json(&out)["version"].as_u64().unwrap()
+        json(&out)
+    }
+
+    fn exported_version(&self) -> u64 {
+        self.exported()["version"].as_u64().unwrap()
     }
 
     fn exported_notices(&self) -> Vec<Value> {
-        let out = self
-            .server
-            .notice()
-            .args(["verify", "--json", "--root"])
-            .arg(self.server.root_path())
-            .arg(self.dir().join("feed.json"))
-            .output();
-        out.assert_code(0);
-        json(&out)["notices"].as_array().unwrap().clone()
+        self.exported()["notices"].as_array().unwrap().clone()
     }
 }
 
