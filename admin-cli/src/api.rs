@@ -140,6 +140,14 @@ pub struct IngestReport {
     pub notices: std::collections::BTreeMap<String, Vec<String>>,
 }
 
+impl WriteResponse {
+    /// The feed version for people: the number, or `?` when the server did not say.
+    pub fn feed_version_text(&self) -> String {
+        self.feed_version
+            .map_or_else(|| "?".to_owned(), |v| v.to_string())
+    }
+}
+
 #[derive(Deserialize)]
 struct NoticeList {
     notices: Vec<NoticeRecord>,

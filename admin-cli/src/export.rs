@@ -257,20 +257,22 @@ mod tests {
         Site::new("Yivi", Lang::En, None).unwrap()
     }
 
+    /// [`write`] of a document from [`document`] into `dir`, rendered as of its signing.
+    fn export(
+        kit: &Kit,
+        dir: &Path,
+        bytes: &[u8],
+        feed: &FeedPayload,
+    ) -> Result<Exported, CliError> {
+        write(dir, &kit.trusted, bytes, feed, feed.issued_at, &site())
+    }
+
     #[test]
     fn an_export_holds_the_exact_bytes_twice_and_every_page() {
         let kit = kit();
         let dir = tempfile::tempdir().unwrap();
         let (bytes, feed) = document(&kit, 3, "PIN check is down");
-        let exported = write(
-            dir.path(),
-            &kit.trusted,
-            &bytes,
-            &feed,
-            feed.issued_at,
-            &site(),
-        )
-        .unwrap();
+        let exported = export(&kit, dir.path(), &bytes, &feed).unwrap();
         assert_eq!(exported.version, 3);
         assert_eq!(exported.previous_version, None);
         assert_eq!(std::fs::read(dir.path().join("feed.json")).unwrap(), bytes);
@@ -305,59 +307,19 @@ mod tests {
         let kit = kit();
         let dir = tempfile::tempdir().unwrap();
         let (v5, feed5) = document(&kit, 5, "five");
-        write(
-            dir.path(),
-            &kit.trusted,
-            &v5,
-            &feed5,
-            feed5.issued_at,
-            &site(),
-        )
-        .unwrap();
+        export(&kit, dir.path(), &v5, &feed5).unwrap();
 
         let (v4, feed4) = document(&kit, 4, "four");
-        let err = write(
-            dir.path(),
-            &kit.trusted,
-            &v4,
-            &feed4,
-            feed4.issued_at,
-            &site(),
-        )
-        .unwrap_err();
+        let err = export(&kit, dir.path(), &v4, &feed4).unwrap_err();
         assert!(err.to_string().contains("holds feed version 5"), "{err}");
         let (other5, other_feed5) = document(&kit, 5, "another five");
-        write(
-            dir.path(),
-            &kit.trusted,
-            &other5,
-            &other_feed5,
-            feed5.issued_at,
-            &site(),
-        )
-        .unwrap_err();
+        export(&kit, dir.path(), &other5, &other_feed5).unwrap_err();
         assert_eq!(std::fs::read(dir.path().join("feed.json")).unwrap(), v5);
 
         // The same bytes again refresh the pages; a higher version replaces.
-        write(
-            dir.path(),
-            &kit.trusted,
-            &v5,
-            &feed5,
-            feed5.issued_at,
-            &site(),
-        )
-        .unwrap();
+        export(&kit, dir.path(), &v5, &feed5).unwrap();
         let (v6, feed6) = document(&kit, 6, "six");
-        let exported = write(
-            dir.path(),
-            &kit.trusted,
-            &v6,
-            &feed6,
-            feed6.issued_at,
-            &site(),
-        )
-        .unwrap();
+        let exported = export(&kit, dir.path(), &v6, &feed6).unwrap();
         assert_eq!(exported.previous_version, Some(5));
         assert_eq!(std::fs::read(dir.path().join("feed.json")).unwrap(), v6);
     }
@@ -368,15 +330,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("feed.json"), b"{\"not\": \"ours\"}").unwrap();
         let (bytes, feed) = document(&kit, 1, "x");
-        let err = write(
-            dir.path(),
-            &kit.trusted,
-            &bytes,
-            &feed,
-            feed.issued_at,
-            &site(),
-        )
-        .unwrap_err();
+        let err = export(&kit, dir.path(), &bytes, &feed).unwrap_err();
         assert!(err.to_string().contains("refusing to overwrite"), "{err}");
         assert_eq!(
             std::fs::read(dir.path().join("feed.json")).unwrap(),

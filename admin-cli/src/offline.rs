@@ -16,7 +16,8 @@ use clap::Args;
 use notice_server::offline::{self, Draft, OfflineError, OfflineOptions, OfflineWrite};
 use notice_server::routes::AppError;
 use notice_types::{
-    FeedPayload, Notice, NoticeId, RootPayload, SecretKey, Timestamp, TrustedRoot, verify,
+    Envelope, FeedPayload, Notice, NoticeId, PublishedDocument, RootPayload, SecretKey, Timestamp,
+    TrustedRoot, VerifyError, verify,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -76,7 +77,8 @@ pub struct Breakglass {
 
 /// The newest verified last known document.
 struct LastKnown {
-    bytes: Vec<u8>,
+    /// Its root chain, which the new document carries on.
+    roots: Vec<Envelope>,
     root: RootPayload,
     feed: FeedPayload,
     source: String,
@@ -194,20 +196,23 @@ impl OfflineArgs {
         let mut failures = Vec::new();
         for location in locations {
             let opened = document::read(&location, &http).and_then(|bytes| {
-                offline::open_last_known(&bytes, trusted)
-                    .map(|(root, feed)| (bytes, root, feed))
-                    .map_err(|e| match e {
-                        OfflineError::Document(e) => {
-                            verification_error(location.to_string(), &e, &[], trusted, now)
-                        }
+                let rejected = |e: VerifyError| {
+                    verification_error(location.to_string(), &e, &bytes, trusted, now)
+                };
+                let (root, feed) =
+                    offline::open_last_known(&bytes, trusted).map_err(|e| match e {
+                        OfflineError::Document(e) => rejected(e),
                         other => refused(other),
-                    })
+                    })?;
+                // Verified just now, so it parses.
+                let roots = PublishedDocument::parse(&bytes).map_err(rejected)?.roots;
+                Ok((roots, root, feed))
             });
             match opened {
-                Ok((bytes, root, feed)) => {
+                Ok((roots, root, feed)) => {
                     if best.as_ref().is_none_or(|b| feed.version > b.feed.version) {
                         best = Some(LastKnown {
-                            bytes,
+                            roots,
                             root,
                             feed,
                             source: location.to_string(),
@@ -366,7 +371,8 @@ impl Breakglass {
     pub fn publish(&self, write: &OfflineWrite, now: Timestamp) -> Result<Exported, CliError> {
         let keys: Vec<&SecretKey> = self.keys.iter().collect();
         let bytes =
-            offline::sign(&self.last.bytes, &self.trusted, &write.feed, &keys).map_err(refused)?;
+            offline::sign_with_chain(self.last.roots.clone(), &self.last.root, &write.feed, &keys)
+                .map_err(refused)?;
         // Writers refuse what readers refuse, and this one checks anyway: never publish what apps reject.
         verify(&bytes, &self.trusted, None, now).map_err(|e| {
             verification_error(

@@ -82,12 +82,9 @@ impl Metrics {
             }
         }
         let mut requests = self.requests.lock().unwrap_or_else(PoisonError::into_inner);
-        match requests.get_mut(&(route.to_owned(), method_label(method), status)) {
-            Some(count) => *count += 1,
-            None => {
-                requests.insert((route.to_owned(), method_label(method), status), 1);
-            }
-        }
+        *requests
+            .entry((route.to_owned(), method_label(method), status))
+            .or_default() += 1;
     }
 
     /// Counts one feed GET (or HEAD) answered 200 (or 304 Not Modified).

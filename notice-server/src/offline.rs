@@ -260,7 +260,18 @@ pub fn sign(
     let roots = PublishedDocument::parse(previous_document)
         .map_err(OfflineError::Document)?
         .roots;
-    let envelope = sign_feed(feed, &root, keys)?;
+    sign_with_chain(roots, &root, feed, keys)
+}
+
+/// [`sign`] for a caller that verified the last known document already: `roots` is its root chain and
+/// `root` the newest root of it (from [`open_last_known`]). The writer's checks still apply.
+pub fn sign_with_chain(
+    roots: Vec<notice_types::Envelope>,
+    root: &RootPayload,
+    feed: &FeedPayload,
+    keys: &[&SecretKey],
+) -> Result<Vec<u8>, OfflineError> {
+    let envelope = sign_feed(feed, root, keys)?;
     Ok(PublishedDocument::assemble(roots, envelope)?)
 }
 

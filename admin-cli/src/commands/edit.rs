@@ -172,9 +172,7 @@ impl EditArgs {
             styled(OK, "Edited:"),
             styled(BOLD, &written.notice.id),
             written.notice.revision,
-            written
-                .feed_version
-                .map_or_else(|| "?".to_owned(), |v| v.to_string()),
+            written.feed_version_text(),
         ));
         Ok(())
     }

@@ -67,9 +67,7 @@ impl ResolveArgs {
             styled(BOLD, &written.notice.id),
             styled(BOLD, written.notice.status),
             written.notice.revision,
-            written
-                .feed_version
-                .map_or_else(|| "?".to_owned(), |v| v.to_string()),
+            written.feed_version_text(),
         ));
         Ok(())
     }

@@ -68,9 +68,7 @@ impl UpdateArgs {
             styled(BOLD, &written.notice.id),
             styled(BOLD, written.notice.status),
             written.notice.revision,
-            written
-                .feed_version
-                .map_or_else(|| "?".to_owned(), |v| v.to_string()),
+            written.feed_version_text(),
         ));
         Ok(())
     }

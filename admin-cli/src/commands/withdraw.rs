@@ -67,9 +67,7 @@ impl WithdrawArgs {
             "{} notice {} (feed version {}).\n",
             styled(OK, "Withdrawn:"),
             styled(BOLD, &written.notice.id),
-            written
-                .feed_version
-                .map_or_else(|| "?".to_owned(), |v| v.to_string()),
+            written.feed_version_text(),
         ));
         Ok(())
     }

@@ -47,6 +47,11 @@ impl Setup {
             .env("NOTICE_EXPORT_DIR", self.dir())
     }
 
+    /// The export directory's feed.json, byte for byte.
+    fn exported_bytes(&self) -> Vec<u8> {
+        std::fs::read(self.dir().join("feed.json")).unwrap()
+    }
+
     /// `notice verify --json` of the export directory's feed.json: version, notices and more.
     fn exported(&self) -> Value {
         let out = self
@@ -117,7 +122,7 @@ fn an_offline_post_signs_a_higher_version_without_the_server_and_exports_it() {
     let page = std::fs::read_to_string(setup.dir().join("index.nl.html")).unwrap();
     assert!(page.contains("Inloggen werkt niet"), "{page}");
     assert_eq!(
-        std::fs::read(setup.dir().join("feed.json")).unwrap(),
+        setup.exported_bytes(),
         std::fs::read(setup.dir().join("v1/feed.json")).unwrap()
     );
 }
@@ -232,7 +237,7 @@ fn offline_update_edit_resolve_and_withdraw_change_the_last_known_feed() {
 #[test]
 fn offline_changes_are_refused_as_the_server_refuses_them_and_nothing_is_written() {
     let setup = Setup::new("offline-refused");
-    let before = std::fs::read(setup.dir().join("feed.json")).unwrap();
+    let before = setup.exported_bytes();
     let cases: Vec<(Vec<&str>, i32, &str)> = vec![
         (
             vec![
@@ -298,10 +303,7 @@ fn offline_changes_are_refused_as_the_server_refuses_them_and_nothing_is_written
             out.describe()
         );
     }
-    assert_eq!(
-        std::fs::read(setup.dir().join("feed.json")).unwrap(),
-        before
-    );
+    assert_eq!(setup.exported_bytes(), before);
 }
 
 #[test]
@@ -373,7 +375,7 @@ fn offline_needs_the_right_key_root_and_directory_and_says_which_is_missing() {
 #[test]
 fn an_offline_post_without_a_terminal_and_without_yes_refuses_before_signing() {
     let setup = Setup::new("offline-ask");
-    let before = std::fs::read(setup.dir().join("feed.json")).unwrap();
+    let before = setup.exported_bytes();
     let out = setup
         .offline()
         .args([
@@ -388,10 +390,7 @@ fn an_offline_post_without_a_terminal_and_without_yes_refuses_before_signing() {
         ])
         .output();
     out.assert_code(7);
-    assert_eq!(
-        std::fs::read(setup.dir().join("feed.json")).unwrap(),
-        before
-    );
+    assert_eq!(setup.exported_bytes(), before);
 }
 
 #[test]
@@ -409,7 +408,7 @@ fn ingest_makes_the_server_continue_above_the_offline_document_with_its_changes(
         .args(["--message", "Signed while the server was down."])
         .output()
         .assert_code(0);
-    let document = std::fs::read(setup.dir().join("feed.json")).unwrap();
+    let document = setup.exported_bytes();
 
     let out = setup
         .server

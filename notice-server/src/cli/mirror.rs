@@ -1,6 +1,5 @@
 //! `notice-server mirror`.
 
-use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -13,7 +12,7 @@ use notice_server::mirror::{Mirror, MirrorConfig};
 use notice_server::server::shutdown_signal;
 use url::Url;
 
-use super::SiteArgs;
+use super::{SiteArgs, run_listening};
 
 /// Arguments of `mirror`.
 #[derive(Debug, Args)]
@@ -90,27 +89,9 @@ impl MirrorArgs {
         };
         let mirror = Mirror::open(config, Arc::new(SystemClock))
             .with_context(|| format!("cannot start the mirror of {}", self.root.display()))?;
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-            .context("cannot start the async runtime")?;
-        runtime.block_on(async {
-            let listener = tokio::net::TcpListener::bind(self.listen)
-                .await
-                .with_context(|| format!("cannot listen on {}", self.listen))?;
-            let address = listener
-                .local_addr()
-                .context("cannot read the bound address")?;
-            // Tests and scripts read this exact line from stdout, as for `serve`.
-            println!("listening on http://{address}");
-            std::io::stdout()
-                .flush()
-                .context("cannot write to stdout")?;
-            tracing::info!(%address, upstream = %mirror.upstream(), "mirroring");
-            mirror
-                .serve(listener, shutdown_signal())
-                .await
-                .context("mirror failed")
+        tracing::info!(upstream = %mirror.upstream(), "mirroring");
+        run_listening(self.listen, "mirror failed", |listener| {
+            mirror.serve(listener, shutdown_signal())
         })
     }
 }

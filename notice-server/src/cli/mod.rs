@@ -7,6 +7,7 @@ mod rotate;
 mod serve;
 mod token;
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -237,6 +238,38 @@ impl SiteArgs {
             .map_err(|e| anyhow::anyhow!("--{}: {}", e.field.replace('_', "-"), e.reason))?;
         Ok(Some(site))
     }
+}
+
+/// Binds `listen` on a new multi-threaded runtime, prints `listening on http://ADDR` on stdout (tests and
+/// scripts read that exact line; port 0 picks a free port) and runs `serve` on the listener; its error is
+/// reported as `failure`.
+fn run_listening<F, Fut>(listen: SocketAddr, failure: &'static str, serve: F) -> anyhow::Result<()>
+where
+    F: FnOnce(tokio::net::TcpListener) -> Fut,
+    Fut: std::future::Future<Output = std::io::Result<()>>,
+{
+    use std::io::Write as _;
+
+    use anyhow::Context as _;
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("cannot listen on {listen}"))?;
+        let address = listener
+            .local_addr()
+            .context("cannot read the bound address")?;
+        println!("listening on http://{address}");
+        std::io::stdout()
+            .flush()
+            .context("cannot write to stdout")?;
+        tracing::info!(%address, "listening");
+        serve(listener).await.context(failure)
+    })
 }
 
 fn parse_feed_id(text: &str) -> Result<FeedId, String> {

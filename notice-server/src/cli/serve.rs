@@ -1,6 +1,5 @@
 //! `notice-server serve`.
 
-use std::io::Write as _;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -12,7 +11,7 @@ use notice_server::config::DataDir;
 use notice_server::init::init;
 use notice_server::server::{serve, shutdown_signal};
 
-use super::{FeedArgs, SettingsArgs, SiteArgs};
+use super::{FeedArgs, SettingsArgs, SiteArgs, run_listening};
 
 /// Arguments of `serve`.
 #[derive(Debug, Args)]
@@ -47,26 +46,9 @@ impl ServeArgs {
         let state = AppState::open(dir, settings, Arc::new(SystemClock))
             .with_context(|| format!("cannot open {}", dir.path().display()))?;
         self.feed.check_matches(&state.root())?;
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-            .context("cannot start the async runtime")?;
-        runtime.block_on(async {
-            let listener = tokio::net::TcpListener::bind(self.listen)
-                .await
-                .with_context(|| format!("cannot listen on {}", self.listen))?;
-            let address = listener
-                .local_addr()
-                .context("cannot read the bound address")?;
-            // Tests and scripts read this exact line from stdout.
-            println!("listening on http://{address}");
-            std::io::stdout()
-                .flush()
-                .context("cannot write to stdout")?;
-            tracing::info!(%address, data_dir = %dir.path().display(), "serving");
+        tracing::info!(data_dir = %dir.path().display(), "serving");
+        run_listening(self.listen, "server failed", |listener| {
             serve(listener, state, shutdown_signal())
-                .await
-                .context("server failed")
         })
     }
 }
