@@ -154,3 +154,33 @@ fn export_from_a_file_needs_the_root_and_an_export_needs_a_directory() {
     out.assert_code(2);
     assert!(out.stderr_text().contains("--out"), "{}", out.describe());
 }
+
+#[test]
+fn export_takes_a_published_document_from_a_url_or_a_file() {
+    let server = TestServer::start();
+    post_in_three_languages(&server, "export-from");
+    let served = get(&format!("{}/v1/feed.json", server.url())).body;
+    let saved = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(saved.path(), &served).unwrap();
+    for from in [
+        format!("{}/v1/feed.json", server.url()),
+        saved.path().display().to_string(),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        // No server configured: the document and the root are all it needs.
+        let out = notice_tests::NoticeCommand::new()
+            .args(["export", "--json", "--from", &from, "--out"])
+            .arg(dir.path())
+            .arg("--root")
+            .arg(server.root_path())
+            .output();
+        out.assert_code(0);
+        assert_eq!(json(&out)["version"], 2, "{from}");
+        assert_eq!(read(dir.path(), "feed.json"), served, "{from}");
+        assert!(
+            String::from_utf8(read(dir.path(), "index.nl.html"))
+                .unwrap()
+                .contains("PIN-controle werkt niet")
+        );
+    }
+}
