@@ -4,10 +4,10 @@
 //! Every HTTP failure becomes a [`CliError`] that names the server and the next step: unreachable, token
 //! rejected (401), rate limited (429), a field at fault (422), not found, conflict, server error.
 
-use notice_types::{
-    Component, LocalizedText, Notice, NoticeId, Platform, Severity, Status, Timestamp,
-    limits::MAX_DOCUMENT_BYTES,
+use notice_publish::{
+    CreateNotice, IngestReport, NoticeChange, NoticeList, NoticeRecord, WriteResponse,
 };
+use notice_types::{NoticeId, limits::MAX_DOCUMENT_BYTES};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use ureq::http::Request;
@@ -18,140 +18,6 @@ use crate::http::{Answer, Http, TooLarge};
 
 /// Largest admin answer read (a full `list --all` with long timelines stays far below).
 const MAX_ADMIN_ANSWER_BYTES: u64 = 8 * 1024 * 1024;
-
-/// `POST /v1/admin/notices` body; also the `--from-file` format. Unknown fields are rejected.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CreateNotice {
-    /// Stable id; the server generates one when absent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<NoticeId>,
-    /// How bad.
-    pub severity: Severity,
-    /// Default: investigating (incidents) or scheduled (maintenance).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<Status>,
-    /// One line per language, `en` required.
-    pub title: LocalizedText,
-    /// A few sentences per language, `en` required.
-    pub body: LocalizedText,
-    /// Affected components.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub components: Vec<Component>,
-    /// Platforms; empty means all.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub platforms: Vec<Platform>,
-    /// App versions, as a semver requirement.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub app_versions: Option<semver::VersionReq>,
-    /// Not shown before.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub show_from: Option<Timestamp>,
-    /// Start of the event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub starts_at: Option<Timestamp>,
-    /// End of the event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ends_at: Option<Timestamp>,
-    /// Default: false for outages, true otherwise.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub dismissible: Option<bool>,
-    /// https link to a host the feed's root allows.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub link: Option<String>,
-}
-
-/// `POST /v1/admin/notices/{id}/updates` body.
-#[derive(Debug, Clone, Serialize)]
-pub struct PostUpdate {
-    /// The status from now on.
-    pub status: Status,
-    /// What happened.
-    pub message: LocalizedText,
-}
-
-/// `POST /v1/admin/notices/{id}/resolve` body.
-#[derive(Debug, Clone, Serialize)]
-pub struct Resolve {
-    /// Replaces the server's default message.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub message: Option<LocalizedText>,
-}
-
-/// Where a notice is, from the operator's point of view.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum NoticeState {
-    /// Open and in the feed.
-    Active,
-    /// Resolved or completed; in the feed (closed) for a while.
-    Resolved,
-    /// Taken out of the feed.
-    Withdrawn,
-}
-
-impl NoticeState {
-    /// The wire name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            NoticeState::Active => "active",
-            NoticeState::Resolved => "resolved",
-            NoticeState::Withdrawn => "withdrawn",
-        }
-    }
-}
-
-/// A notice and its state.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct NoticeRecord {
-    /// The current revision with its timeline.
-    pub notice: Notice,
-    /// Active, resolved or withdrawn.
-    pub state: NoticeState,
-}
-
-/// The answer to a write.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct WriteResponse {
-    /// The notice after the change.
-    pub notice: Notice,
-    /// Its state.
-    pub state: NoticeState,
-    /// The feed version that carries the change (for a dry run: the one it would get, if the server says).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub feed_version: Option<u64>,
-}
-
-/// The answer to an ingest.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct IngestReport {
-    /// The version the server serves now (the document's).
-    pub feed_version: u64,
-    /// The server's latest version before.
-    pub previous_version: u64,
-    /// The document's `issued_at`.
-    pub issued_at: Timestamp,
-    /// The document's `expires_at`.
-    pub expires_at: Timestamp,
-    /// Whether it had expired (the server re-signs it within seconds).
-    pub expired: bool,
-    /// Notice ids by what happened to them (`added`, `changed`, `withdrawn`, …).
-    #[serde(default)]
-    pub notices: std::collections::BTreeMap<String, Vec<String>>,
-}
-
-impl WriteResponse {
-    /// The feed version for people: the number, or `?` when the server did not say.
-    pub fn feed_version_text(&self) -> String {
-        self.feed_version
-            .map_or_else(|| "?".to_owned(), |v| v.to_string())
-    }
-}
-
-#[derive(Deserialize)]
-struct NoticeList {
-    notices: Vec<NoticeRecord>,
-}
 
 #[derive(Deserialize)]
 struct ErrorBody {
@@ -194,13 +60,42 @@ impl Api {
 
     /// `POST /v1/admin/notices[?dry_run=true]`.
     pub fn create(&self, body: &CreateNotice, dry_run: bool) -> Result<WriteResponse, CliError> {
-        let path = if dry_run {
-            "/v1/admin/notices?dry_run=true"
-        } else {
-            "/v1/admin/notices"
+        self.write("POST", "/v1/admin/notices".to_owned(), json(body), dry_run)
+    }
+
+    /// One change to notice `id`, on the route that takes it (`PATCH …/{id}`, `POST …/{id}/updates`,
+    /// `…/resolve`, `…/withdraw`); with `dry_run` the server answers what it would publish and stores
+    /// nothing.
+    pub fn change(
+        &self,
+        id: &NoticeId,
+        change: &NoticeChange,
+        dry_run: bool,
+    ) -> Result<WriteResponse, CliError> {
+        let base = format!("/v1/admin/notices/{id}");
+        let (method, path, body) = match change {
+            NoticeChange::Edit(edit) => ("PATCH", base, json(edit)),
+            NoticeChange::Update(update) => ("POST", format!("{base}/updates"), json(update)),
+            NoticeChange::Resolve(resolve) => ("POST", format!("{base}/resolve"), json(resolve)),
+            NoticeChange::Withdraw => ("POST", format!("{base}/withdraw"), b"{}".to_vec()),
         };
-        let answer = self.admin("POST", path, Some(json(body)))?;
-        self.parse(path, answer)
+        self.write(method, path, body, dry_run)
+    }
+
+    fn write(
+        &self,
+        method: &str,
+        path: String,
+        body: Vec<u8>,
+        dry_run: bool,
+    ) -> Result<WriteResponse, CliError> {
+        let path = if dry_run {
+            format!("{path}?dry_run=true")
+        } else {
+            path
+        };
+        let answer = self.admin(method, &path, Some(body))?;
+        self.parse(&path, answer)
     }
 
     /// `GET /v1/admin/notices[?all=true]`.
@@ -218,38 +113,6 @@ impl Api {
     pub fn get(&self, id: &NoticeId) -> Result<NoticeRecord, CliError> {
         let path = format!("/v1/admin/notices/{id}");
         let answer = self.admin("GET", &path, None)?;
-        self.parse(&path, answer)
-    }
-
-    /// `POST /v1/admin/notices/{id}/updates`.
-    pub fn post_update(&self, id: &NoticeId, body: &PostUpdate) -> Result<WriteResponse, CliError> {
-        let path = format!("/v1/admin/notices/{id}/updates");
-        let answer = self.admin("POST", &path, Some(json(body)))?;
-        self.parse(&path, answer)
-    }
-
-    /// `PATCH /v1/admin/notices/{id}` with the fields to change (`null` clears one).
-    pub fn edit(
-        &self,
-        id: &NoticeId,
-        changes: &serde_json::Value,
-    ) -> Result<WriteResponse, CliError> {
-        let path = format!("/v1/admin/notices/{id}");
-        let answer = self.admin("PATCH", &path, Some(json(changes)))?;
-        self.parse(&path, answer)
-    }
-
-    /// `POST /v1/admin/notices/{id}/resolve`.
-    pub fn resolve(&self, id: &NoticeId, body: &Resolve) -> Result<WriteResponse, CliError> {
-        let path = format!("/v1/admin/notices/{id}/resolve");
-        let answer = self.admin("POST", &path, Some(json(body)))?;
-        self.parse(&path, answer)
-    }
-
-    /// `POST /v1/admin/notices/{id}/withdraw`.
-    pub fn withdraw(&self, id: &NoticeId) -> Result<WriteResponse, CliError> {
-        let path = format!("/v1/admin/notices/{id}/withdraw");
-        let answer = self.admin("POST", &path, Some(b"{}".to_vec()))?;
         self.parse(&path, answer)
     }
 

@@ -80,6 +80,17 @@ pub struct GlobalArgs {
     /// Print each request and where the settings came from (never the token) on stderr
     #[arg(short, long, global = true)]
     pub verbose: bool,
+    /// Pretend it is this time (RFC 3339 with an offset): for rehearsals and tests. Relative times, previews
+    /// and signatures use it. Hidden: on a real incident the clock is the clock.
+    #[arg(long, global = true, hide = true, value_name = "TIME", value_parser = parse_now)]
+    pub now: Option<notice_types::Timestamp>,
+}
+
+fn parse_now(text: &str) -> Result<notice_types::Timestamp, String> {
+    match crate::input::parse_time_arg(text)? {
+        crate::input::TimeArg::At(at) => Ok(at),
+        _ => Err("give an absolute time, e.g. 2026-12-01T02:00+01:00".to_owned()),
+    }
 }
 
 fn parse_duration(text: &str) -> Result<Duration, String> {

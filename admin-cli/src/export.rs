@@ -26,7 +26,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use notice_server::status_page::{Lang, Site, render_all};
+use notice_publish::status_page::{Lang, Site, render_all};
 use notice_types::{
     FeedId, FeedPayload, Timestamp, TrustedRoot, dangerous_verify_ignoring_freshness,
 };
@@ -59,7 +59,7 @@ impl SiteArgs {
         let lang: Lang = self.site_lang.parse().map_err(CliError::usage)?;
         let name = match &self.site_name {
             Some(name) => name.clone(),
-            None => notice_server::state::default_site(feed_id).name,
+            None => Site::for_feed(feed_id).name,
         };
         Site::new(&name, lang, self.site_url.as_deref())
             .map_err(|e| CliError::usage(format!("--{}: {}", e.field.replace('_', "-"), e.reason)))

@@ -88,22 +88,46 @@ pub fn collect_optional(
     }
 }
 
+/// A time as the operator typed it: an absolute time, `now`, or `+DURATION` from now. Relative times are
+/// resolved with the command's clock ([`TimeArg::at`]) when it runs, not while flags are parsed, so that one
+/// command uses one "now" throughout (and a rehearsal with `--now` moves all of them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeArg {
+    /// An RFC 3339 time with an offset.
+    At(Timestamp),
+    /// `now`.
+    Now,
+    /// `+DURATION`, in seconds from now.
+    After(i64),
+}
+
+impl TimeArg {
+    /// The time this names when the command's clock says `now`.
+    pub fn at(self, now: Timestamp) -> Timestamp {
+        match self {
+            TimeArg::At(at) => at,
+            TimeArg::Now => now,
+            TimeArg::After(seconds) => now.plus_seconds(seconds),
+        }
+    }
+}
+
 /// Reads a time: RFC 3339 with an offset (seconds optional, `T` or a space between date and time), `now`, or
-/// `+DURATION` from now (`+30m`, `+2h`, `+1day`).
-pub fn parse_time(value: &str, now: Timestamp) -> Result<Timestamp, String> {
+/// `+DURATION` from now (`+30m`, `+2h`, `+1day`). A clap value parser: it reads no clock.
+pub fn parse_time_arg(value: &str) -> Result<TimeArg, String> {
     let value = value.trim();
     if value.eq_ignore_ascii_case("now") {
-        return Ok(now);
+        return Ok(TimeArg::Now);
     }
     if let Some(duration) = value.strip_prefix('+') {
         let duration = humantime::parse_duration(duration.trim())
             .map_err(|e| format!("`{value}`: {e}; examples: +30m, +2h, +1day"))?;
         let seconds = i64::try_from(duration.as_secs()).unwrap_or(i64::MAX);
-        return Ok(now.plus_seconds(seconds));
+        return Ok(TimeArg::After(seconds));
     }
     let normalized = with_seconds(&value.replacen(' ', "T", 1));
     match DateTime::parse_from_rfc3339(&normalized) {
-        Ok(time) => Ok(Timestamp::from(time.to_utc())),
+        Ok(time) => Ok(TimeArg::At(Timestamp::from(time.to_utc()))),
         Err(_) if NaiveDateTime::parse_from_str(&normalized, "%Y-%m-%dT%H:%M:%S").is_ok() => {
             Err(format!(
                 "`{value}` has no UTC offset, so it is ambiguous; add one: {value}+01:00 (Amsterdam, winter), {value}+02:00 (summer) or {value}Z (UTC)"
@@ -141,6 +165,10 @@ mod tests {
 
     fn now() -> Timestamp {
         Timestamp::parse("2026-11-23T02:00:00Z").unwrap()
+    }
+
+    fn parse_time(value: &str, now: Timestamp) -> Result<Timestamp, String> {
+        parse_time_arg(value).map(|arg| arg.at(now))
     }
 
     #[test]
@@ -205,6 +233,17 @@ mod tests {
                 "{input}"
             );
         }
+    }
+
+    #[test]
+    fn relative_times_are_resolved_by_the_commands_clock_not_while_parsing() {
+        let arg = parse_time_arg("+2h").unwrap();
+        assert_eq!(arg, TimeArg::After(7200));
+        let later = now().plus_seconds(86_400);
+        assert_eq!(arg.at(later), later.plus_seconds(7200));
+        assert_eq!(parse_time_arg("now").unwrap().at(later), later);
+        let fixed = parse_time_arg("2026-12-01T02:00+01:00").unwrap();
+        assert_eq!(fixed.at(now()), fixed.at(later));
     }
 
     #[test]

@@ -8,7 +8,10 @@
 //! - `cli`: the flags (clap derive) and the help texts, including the exit codes.
 //! - `commands`: one module per subcommand, each with an `Args` struct and its `run`.
 //! - `config`: where the server URL and token come from (flags, environment, config file).
-//! - `api`: the admin API client; turns HTTP failures into [`error::CliError`]s that say what to do.
+//! - `api`: the admin API client (the request and answer types are `notice_publish`'s, the server's own);
+//!   turns HTTP failures into [`error::CliError`]s that say what to do.
+//! - `backend`: where a change goes: the admin API, or break-glass signing. Every command that changes
+//!   notices runs prepare → preview → confirm → commit against it, with no branch of its own.
 //! - `error`: the error type, its exit code and its hint.
 //! - `http`: one request with a deadline and a size cap; transport failures in words.
 //! - `input`: parsing of localized text flags and times.
@@ -16,11 +19,12 @@
 //! - `render`: previews, tables and colors.
 //! - `export`: the static export directory (document, status page, Atom), written atomically and never
 //!   backwards.
-//! - `offline`: break-glass, `--offline` on every command that changes notices: the server's own change code
-//!   on the last known document, signed with the feed key, into an export directory.
+//! - `offline`: break-glass, `--offline` on every command that changes notices: `notice_publish`'s change
+//!   rules (the server's own) on the last known document, signed with the feed key, into an export directory.
 //! - `prompt`: the confirmation question, and the refusal when there is no terminal to ask on.
 
 mod api;
+mod backend;
 mod cli;
 mod commands;
 mod config;

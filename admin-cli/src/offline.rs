@@ -2,33 +2,35 @@
 //!
 //! The operator holds the feed key. The command reads the last known published documents (a mirror's URL,
 //! the export directory, a saved copy), takes the newest that verifies under the root the apps ship, applies
-//! the change with the server's own code ([`notice_server::offline`], which runs the admin API's validation
-//! and [`notice_server::change`]), signs the next document with the feed key and writes it, with the status
+//! the change with the server's own rules ([`notice_publish::breakglass`], which runs
+//! [`notice_publish::change`]), signs the next document with the feed key and writes it, with the status
 //! page, into an export directory ([`crate::export`]) for the static hosts. Apps accept it because its
 //! version is higher than anything they have seen (the version jumps ahead, see
-//! [`notice_server::offline::OFFLINE_VERSION_JUMP`]); when the server is back, `notice ingest DIR/feed.json`
-//! makes it the server's own, so versions keep going up and nothing is lost.
+//! [`notice_publish::breakglass::OFFLINE_VERSION_JUMP`]); when the server is back, `notice ingest
+//! DIR/feed.json` makes it the server's own, so versions keep going up and nothing is lost.
+//!
+//! Commands reach this through [`crate::backend::Backend`], the same interface as the admin API.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
-use notice_server::offline::{self, Draft, OfflineError, OfflineOptions, OfflineWrite};
-use notice_server::routes::AppError;
+use notice_publish::breakglass::{self, BreakGlassError, Draft, OfflineOptions, OfflineWrite};
+use notice_publish::status_page::Site;
+use notice_publish::{ChangeError, WriteResponse};
 use notice_types::{
     Envelope, FeedPayload, Notice, NoticeId, PublishedDocument, RootPayload, SecretKey, Timestamp,
     TrustedRoot, VerifyError, verify,
 };
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 use zeroize::Zeroizing;
 
+use crate::backend::Request;
 use crate::commands::Ctx;
 use crate::commands::verify::{load_root, verification_error};
 use crate::document::{self, Location};
 use crate::error::CliError;
 use crate::export::{self, Exported, SiteArgs};
-use crate::render::{self, BOLD, OK, WARN, styled};
+use crate::render::{self, WARN, styled};
 
 /// The help heading of these flags.
 const HEADING: &str = "Break-glass (the server is unreachable)";
@@ -71,7 +73,7 @@ pub struct Breakglass {
     keys: Vec<SecretKey>,
     last: LastKnown,
     out: PathBuf,
-    site: notice_server::status_page::Site,
+    site: Site,
     options: OfflineOptions,
 }
 
@@ -84,23 +86,14 @@ struct LastKnown {
     source: String,
 }
 
-/// What a break-glass write printed with `--json`.
-#[derive(Debug, Serialize)]
-pub struct OfflineWritten<'a> {
-    /// The notice after the change.
-    pub notice: &'a Notice,
-    /// Its state (`active`, `resolved`, `withdrawn`).
-    pub state: &'static str,
-    /// The version of the new document.
-    pub feed_version: u64,
-    /// The version it was made from, and where that came from.
-    pub previous_version: u64,
-    /// Where the previous version was read.
-    pub previous_source: &'a str,
-    /// Always true: signed without the server.
-    pub offline: bool,
-    /// What was written.
-    pub export: &'a Exported,
+/// A break-glass change worked out and not yet signed.
+pub struct Prepared(OfflineWrite);
+
+impl Prepared {
+    /// The answer the admin API would give: the notice, its state, the new feed version.
+    pub fn response(&self) -> WriteResponse {
+        WriteResponse::new(self.0.record.clone(), self.0.feed.version)
+    }
 }
 
 impl OfflineArgs {
@@ -200,8 +193,8 @@ impl OfflineArgs {
                     verification_error(location.to_string(), &e, &bytes, trusted, now)
                 };
                 let (root, feed) =
-                    offline::open_last_known(&bytes, trusted).map_err(|e| match e {
-                        OfflineError::Document(e) => rejected(e),
+                    breakglass::open_last_known(&bytes, trusted).map_err(|e| match e {
+                        BreakGlassError::Document(e) => rejected(e),
                         other => refused(other),
                     })?;
                 // Verified just now, so it parses.
@@ -256,21 +249,14 @@ fn read_key(path: &std::path::Path) -> Result<SecretKey, CliError> {
     })
 }
 
-/// The admin API's input type `T` from the body the online command would send, with the same field errors.
-pub fn draft_of<T: DeserializeOwned>(body: &impl Serialize) -> Result<T, CliError> {
-    let bytes = serde_json::to_vec(body)
-        .map_err(|e| CliError::usage(format!("cannot encode the change: {e}")))?;
-    notice_server::routes::parse_json(&bytes).map_err(|e| refused(OfflineError::Draft(e)))
-}
-
 /// A refused break-glass change as the CLI reports it (exit 5, nothing written).
-fn refused(error: OfflineError) -> CliError {
+fn refused(error: BreakGlassError) -> CliError {
     match error {
-        OfflineError::Draft(AppError::InvalidField { field, message }) => CliError::InvalidField {
-            field,
-            reason: message,
+        BreakGlassError::Refused(ChangeError::InvalidField(field)) => CliError::InvalidField {
+            field: field.field,
+            reason: field.reason,
         },
-        OfflineError::Document(e) => CliError::Refused {
+        BreakGlassError::Document(e) => CliError::Refused {
             code: e.code(),
             message: format!("the last known document does not verify: {e}"),
             hint: None,
@@ -325,13 +311,32 @@ impl Breakglass {
         ));
     }
 
-    /// Applies `draft` at `now` as the server would; nothing is written yet.
-    pub fn apply(&self, draft: Draft, now: Timestamp) -> Result<OfflineWrite, CliError> {
-        if let Draft::Change { id, .. } = &draft {
-            // Refused with the ids the feed does carry.
-            self.notice(id)?;
-        }
-        offline::apply(
+    /// The export directory written to.
+    pub fn out(&self) -> &std::path::Path {
+        &self.out
+    }
+
+    /// The version of the last known document the change is made from.
+    pub fn last_version(&self) -> u64 {
+        self.last.feed.version
+    }
+
+    /// Where the last known document was read.
+    pub fn last_source(&self) -> &str {
+        &self.last.source
+    }
+
+    /// Applies `request` at `now` as the server would; nothing is written yet.
+    pub fn prepare(&self, request: Request, now: Timestamp) -> Result<Prepared, CliError> {
+        let draft = match request {
+            Request::Create(create) => Draft::Create(create),
+            Request::Change { id, change } => {
+                // Refused with the ids the feed does carry.
+                self.notice(&id)?;
+                Draft::Change { id, change }
+            }
+        };
+        breakglass::apply(
             &self.last.feed,
             &self.last.root,
             draft,
@@ -339,40 +344,21 @@ impl Breakglass {
             &self.options,
             rand::random::<u16>,
         )
+        .map(Prepared)
         .map_err(refused)
     }
 
-    /// Applies `draft` to notice `id` at `now` as the server would; nothing is written yet.
-    pub fn change(
-        &self,
-        id: &NoticeId,
-        draft: notice_server::change::ChangeDraft,
-        now: Timestamp,
-    ) -> Result<OfflineWrite, CliError> {
-        self.apply(
-            Draft::Change {
-                id: id.clone(),
-                draft,
-            },
-            now,
-        )
-    }
-
-    /// What the confirmation question asks.
-    pub fn question(&self, write: &OfflineWrite) -> String {
-        format!(
-            "Sign feed version {} with the feed key and write it to {}?",
-            write.feed.version,
-            self.out.display()
-        )
-    }
-
     /// Signs the new feed, checks it as a fresh app install would, and writes the export directory.
-    pub fn publish(&self, write: &OfflineWrite, now: Timestamp) -> Result<Exported, CliError> {
+    pub fn publish(&self, prepared: &Prepared, now: Timestamp) -> Result<Exported, CliError> {
+        let write = &prepared.0;
         let keys: Vec<&SecretKey> = self.keys.iter().collect();
-        let bytes =
-            offline::sign_with_chain(self.last.roots.clone(), &self.last.root, &write.feed, &keys)
-                .map_err(refused)?;
+        let bytes = breakglass::sign_with_chain(
+            self.last.roots.clone(),
+            &self.last.root,
+            &write.feed,
+            &keys,
+        )
+        .map_err(refused)?;
         // Writers refuse what readers refuse, and this one checks anyway: never publish what apps reject.
         verify(&bytes, &self.trusted, None, now).map_err(|e| {
             verification_error(
@@ -391,37 +377,5 @@ impl Breakglass {
             now,
             &self.site,
         )
-    }
-
-    /// Prints the result: `--json`, or what happened and the next steps.
-    pub fn report(
-        &self,
-        verb: &str,
-        write: &OfflineWrite,
-        exported: &Exported,
-        json: bool,
-    ) -> Result<(), CliError> {
-        if json {
-            return crate::commands::print_json(&OfflineWritten {
-                notice: &write.record.notice,
-                state: write.record.state.as_str(),
-                feed_version: exported.version,
-                previous_version: self.last.feed.version,
-                previous_source: &self.last.source,
-                offline: true,
-                export: exported,
-            });
-        }
-        let dir = self.out.display();
-        render::print(&format!(
-            "{} notice {} in feed version {}, signed offline and written to {dir}\n  \
-             publish:  copy {dir} to every static host and bucket that apps read (it is ready as it is)\n  \
-             check:    notice verify --root ROOT {dir}/feed.json\n  \
-             later:    when the server is back, `notice ingest {dir}/feed.json` before any other change\n",
-            styled(OK, verb),
-            styled(BOLD, &write.record.notice.id),
-            styled(BOLD, exported.version),
-        ));
-        Ok(())
     }
 }

@@ -13,7 +13,7 @@ use notice_types::{
     ShownNotice, Timestamp, select,
 };
 
-use crate::api::{NoticeRecord, NoticeState};
+use notice_publish::{NoticeRecord, NoticeState};
 
 /// Writes `text` to stdout (styles stripped when not wanted).
 pub fn print(text: &str) {

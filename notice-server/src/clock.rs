@@ -42,7 +42,7 @@ impl ManualClock {
     /// Moves the time forward by `by`.
     pub fn advance(&self, by: Duration) {
         let mut now = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        *now = now.plus_seconds(secs(by));
+        *now = now.plus_seconds(notice_publish::record::secs(by));
     }
 }
 
@@ -50,11 +50,6 @@ impl Clock for ManualClock {
     fn now(&self) -> Timestamp {
         *self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
-}
-
-/// A duration in whole seconds, saturating (durations here come from validated settings).
-pub fn secs(duration: Duration) -> i64 {
-    i64::try_from(duration.as_secs()).unwrap_or(i64::MAX)
 }
 
 #[cfg(test)]

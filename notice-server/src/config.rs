@@ -1,12 +1,11 @@
-//! Settings of a running server and where its files live.
+//! Settings of a running server.
 //!
 //! Everything here comes from flags or `NOTICE_…` environment variables (see `notice-server serve --help`);
 //! [`Settings::validate`] refuses combinations that would publish a feed that expires between heartbeats.
 
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::status_page::Site;
+use notice_publish::status_page::Site;
 
 /// Largest admin request body. Notices are small: a full notice with three languages is a few KiB.
 pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
@@ -40,9 +39,9 @@ pub struct Settings {
 impl Default for Settings {
     fn default() -> Self {
         Self {
-            feed_validity: Duration::from_secs(72 * 3600),
+            feed_validity: notice_publish::DEFAULT_FEED_VALIDITY,
             heartbeat_interval: Duration::from_secs(3600),
-            retention: Duration::from_secs(72 * 3600),
+            retention: notice_publish::DEFAULT_RETENTION,
             cache_max_age_secs: 30,
             auth_failures_per_minute: 10,
             request_timeout: Duration::from_secs(30),
@@ -130,55 +129,6 @@ impl Settings {
             return Err(ConfigError::MaxAgeTooLong(self.cache_max_age_secs));
         }
         Ok(())
-    }
-}
-
-/// The files of one server. Keys are kept next to the database so a backup of the directory is complete;
-/// the root key should not stay there (init says so).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DataDir {
-    root: PathBuf,
-}
-
-impl DataDir {
-    /// The directory at `path` (it may not exist yet).
-    pub fn new(path: impl Into<PathBuf>) -> Self {
-        Self { root: path.into() }
-    }
-
-    /// The directory itself.
-    pub fn path(&self) -> &Path {
-        &self.root
-    }
-
-    /// The SQLite database.
-    pub fn db(&self) -> PathBuf {
-        self.root.join("notice.db")
-    }
-
-    /// The online feed signing key (PKCS#8 PEM, mode 0600).
-    pub fn feed_key(&self) -> PathBuf {
-        self.root.join("feed-key.pem")
-    }
-
-    /// Where a rotation puts the next feed key before the new root is committed.
-    pub fn next_feed_key(&self) -> PathBuf {
-        self.root.join("feed-key.pem.next")
-    }
-
-    /// The root key as `init` leaves it (to be moved offline).
-    pub fn root_key(&self) -> PathBuf {
-        self.root.join("root-key.pem")
-    }
-
-    /// Root v1 envelope: the file apps ship.
-    pub fn root_json(&self) -> PathBuf {
-        self.root.join("root.json")
-    }
-
-    /// Whether `init` has run here (the database exists).
-    pub fn is_initialized(&self) -> bool {
-        self.db().exists()
     }
 }
 

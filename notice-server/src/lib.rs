@@ -8,34 +8,24 @@
 //! variants. A heartbeat re-signs the feed so it never expires while the server runs. The same document is
 //! shown to people as a status page (`/`, `/index.{nl,en,de}.html`) and an Atom feed (`/feed.atom`).
 //!
-//! When the operator's infrastructure is down, three things keep users informed (issue 6, the post-mortem's
-//! lesson): `notice-server mirror` re-serves the verified bytes from another provider ([`mirror`]); the
-//! status page renders to plain files for any static host ([`status_page::render_all`]); and an operator
-//! with the feed key can publish without the server ([`offline`]), which the server takes in again when it
-//! is back ([`ingest`]), so versions keep going up and nothing is lost.
+//! What a change *means* (the admin API's types, draft validation, the change rules, break-glass, ingest
+//! planning, the status page renderer) lives in the pure `notice-publish` crate, which the `notice` CLI uses
+//! too. This crate is the I/O around it: HTTP, SQLite, keys on disk, timers.
 //!
 //! # Layout
-//! - [`config`]: settings (durations, cache max-age, rate limit, status page site) and the data directory.
-//! - [`clock`]: the [`clock::Clock`] trait; system clock in production, [`clock::ManualClock`] in tests.
-//! - [`store`]: SQLite: [`store::schema`] (versioned, upgrade steps), [`store::notices`] (with an append-only
-//!   timeline), [`store::tokens`] (hashes only), [`store::audit`], [`store::feeds`] (roots, published bytes).
-//! - [`keys`]: key files (owner-only), generation, feed key loading with rotation recovery.
-//! - [`init`], [`rotate`]: creating a data directory; rotating the feed key under a new root version.
-//! - [`drafts`]: the admin API's input types and their conversion into notices, with field-named errors;
-//!   [`change`]: one create/edit/update/resolve/withdraw exactly as the admin API applies it.
-//! - [`publish`]: signing the next feed version, and [`publish::write`], the one transaction of every write.
-//! - [`hot`]: the served document, swapped atomically after commit; [`http_cache`]: ETag and encodings.
-//! - [`served`]: [`served::PublicState`], what the public routes read (no database, no key), shared by the
-//!   origin and the mirror; [`pages`]: rendered status pages, cached until the document or the clock changes
-//!   them.
-//! - [`status_page`]: pure rendering of the page and the Atom feed from a feed payload (also for exports).
-//! - [`auth`]: tokens and failed-auth rate limiting; [`metrics`]: Prometheus text; [`heartbeat`].
-//! - [`routes`]: [`routes::app`] (origin) and [`routes::replica_app`] (mirror) from one route table, the
-//!   public and admin handlers, [`routes::AppError`]; [`openapi`].
-//! - [`offline`]: break-glass documents from the last known feed (same [`change`] code, version jump);
-//!   [`ingest`]: taking such a document in (`POST /v1/admin/ingest`, `notice-server ingest`).
-//! - [`mirror`]: the read-only replica: polls with the app's own client, serves through the public routes.
-//! - [`state`]: [`state::AppState`], shared by handlers and tasks; [`server`]: serving with graceful shutdown.
+//! Four layers; each uses only the layers below it (a test reads the imports and checks):
+//! 1. `storage`: the data directory ([`DataDir`]), key files and SQLite (schema with upgrade steps,
+//!    notices with an append-only timeline, tokens as hashes, the audit log, roots and published documents).
+//! 2. `publishing`: the one writer (`Publisher::write`: change + newly signed feed + audit row in one
+//!    transaction), `init`, `rotate-feed-key`, ingest of break-glass documents, admin tokens.
+//! 3. `http`: the router from one route table ([`routes`], [`app`], [`replica_app`]), admin and public
+//!    handlers, `AppError` (the one place domain errors become statuses), bearer auth with failed-auth
+//!    limiting, the served document with its ETag and compressed variants, status pages, OpenAPI, and
+//!    [`serve_connections`] with a fast path for feed GETs. [`AppState`] is what handlers share.
+//! 4. `tasks`: what runs beside the HTTP server: the heartbeat ([`tick`]) and the mirror ([`Mirror`]).
+//!
+//! Below all four: [`config`] (settings), [`clock`] (the time source), `metrics` (Prometheus text).
+//! [`serve`] runs the origin: HTTP and heartbeat together, stopped gracefully.
 //!
 //! # Architecture invariants
 //! - A public GET (feed, pages, Atom, health, metrics) reads memory only: no database use, no signing (the
@@ -43,35 +33,30 @@
 //! - Nothing is served that is not committed: the swap happens after `COMMIT`, and versions never go down,
 //!   on the origin and on a mirror (whose floor persists in its state directory).
 //! - A mirror serves only bytes it verified against its root, unchanged.
-//! - Offline documents and the admin API apply changes with the same code ([`change`]).
+//! - Offline documents and the admin API apply changes with the same code (`notice_publish::change`).
 //! - Tokens and keys never appear in logs, errors or the database in plain form (tokens: SHA-256 only).
 
-pub mod auth;
-pub mod change;
 pub mod clock;
 pub mod config;
-pub mod drafts;
-pub mod error;
-pub mod heartbeat;
-pub mod hot;
-pub mod http_cache;
-pub mod ingest;
-pub mod init;
-pub mod keys;
-pub mod metrics;
-pub mod mirror;
-pub mod offline;
-pub mod openapi;
-pub mod pages;
-pub mod publish;
-pub mod rotate;
-pub mod routes;
-pub mod served;
-pub mod server;
-pub mod state;
-pub mod status_page;
-pub mod store;
+mod http;
+mod metrics;
+mod publishing;
+mod service;
+mod storage;
+mod tasks;
 
-pub use error::Error;
-pub use routes::app;
-pub use state::AppState;
+#[cfg(test)]
+mod layers;
+
+pub use http::openapi::document as openapi_document;
+pub use http::{Access, AppState, Route, app, routes};
+pub use publishing::ingest::{IngestFailure, Ingested, ingest};
+pub use publishing::init::{FIRST_TOKEN_NAME, InitOptions, Initialized, LOCAL_ACTOR, init};
+pub use publishing::rotate::{Rotated, rotate_feed_key};
+pub use publishing::tokens::{issue_token, revoke_token};
+pub use publishing::{Error, open_database};
+pub use service::{serve, shutdown_signal};
+pub use storage::tokens::TokenInfo;
+pub use storage::{DataDir, StoreError, keys::read as read_key, tokens::list as list_tokens};
+pub use tasks::heartbeat::{Ticked, tick};
+pub use tasks::mirror::{Mirror, MirrorConfig};

@@ -28,17 +28,26 @@ use std::time::Duration;
 use axum::http::Method;
 use notice_types::Timestamp;
 
-use crate::hot::HotDocument;
-
 /// Upper bounds of the publish latency histogram, in seconds.
 const LATENCY_BUCKETS: [f64; 10] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0];
 
 /// The route whose common answers have their own counters.
 const FEED_ROUTE: &str = "/v1/feed.json";
 
+/// The served feed, as the gauges show it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct FeedGauges {
+    /// Its version.
+    pub version: u64,
+    /// When it was signed.
+    pub issued_at: Timestamp,
+    /// When it expires.
+    pub expires_at: Timestamp,
+}
+
 /// Counters and histograms of one server.
 #[derive(Debug, Default)]
-pub struct Metrics {
+pub(crate) struct Metrics {
     /// `[GET, HEAD] × [200, 304]` of the feed route.
     feed: [[AtomicU64; 2]; 2],
     requests: Mutex<BTreeMap<(String, &'static str, u16), u64>>,
@@ -138,9 +147,9 @@ impl Metrics {
 
     /// The exposition text: `doc` is the served document (none yet on a new mirror), `db_operations` the
     /// database use count (none on a mirror), `page_renders` how many pages were rendered.
-    pub fn render(
+    pub(crate) fn render(
         &self,
-        doc: Option<&HotDocument>,
+        doc: Option<FeedGauges>,
         now: Timestamp,
         db_operations: Option<u64>,
         page_renders: u64,
@@ -297,7 +306,6 @@ fn escape(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::feeds::StoredFeed;
 
     #[test]
     fn exposition_lists_requests_feed_state_and_latency() {
@@ -310,15 +318,13 @@ mod tests {
         metrics.record_request("unmatched", &invented, 404);
         metrics.record_request("unmatched", &Method::from_bytes(b"STEEP").unwrap(), 404);
         metrics.record_publish(Duration::from_millis(20));
-        let doc = HotDocument::build(&StoredFeed {
+        let doc = FeedGauges {
             version: 7,
-            bytes: b"{}".to_vec(),
             issued_at: Timestamp::from_unix(100),
             expires_at: Timestamp::from_unix(1000),
-            refresh_at: None,
-        });
+        };
         metrics.record_poll("updated");
-        let text = metrics.render(Some(&doc), Timestamp::from_unix(130), Some(3), 4);
+        let text = metrics.render(Some(doc), Timestamp::from_unix(130), Some(3), 4);
         for line in [
             "notice_http_requests_total{route=\"/v1/feed.json\",method=\"GET\",status=\"200\"} 2",
             "notice_http_requests_total{route=\"/v1/feed.json\",method=\"GET\",status=\"304\"} 1",

@@ -4,13 +4,15 @@
 //! Text flags merge per language: `--title nl="…"` replaces only the Dutch title.
 
 use clap::{Args, ValueEnum};
+use notice_publish::{EditNotice, NoticeChange, TextInput};
 use notice_types::{Component, LanguageTag, LocalizedText, Notice, Timestamp, check_link_syntax};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
-use super::{Ctx, PlatformArg, SeverityArg, StatusArg, print_json};
+use super::{Ctx, PlatformArg, SeverityArg, StatusArg};
+use crate::backend::{Backend, Request};
 use crate::error::CliError;
-use crate::input::{self, LocalizedArg};
-use crate::offline::{self, OfflineArgs};
+use crate::input::{self, LocalizedArg, TimeArg};
+use crate::offline::OfflineArgs;
 use crate::prompt;
 use crate::render::{self, BOLD, OK, styled};
 
@@ -55,14 +57,14 @@ pub struct EditArgs {
     #[arg(long, value_name = "URL", value_parser = link_arg)]
     link: Option<String>,
     /// New start time
-    #[arg(long, value_name = "TIME", value_parser = time_arg)]
-    starts: Option<Timestamp>,
+    #[arg(long, value_name = "TIME", value_parser = input::parse_time_arg)]
+    starts: Option<TimeArg>,
     /// New end time (e.g. maintenance runs over)
-    #[arg(long, value_name = "TIME", value_parser = time_arg)]
-    ends: Option<Timestamp>,
+    #[arg(long, value_name = "TIME", value_parser = input::parse_time_arg)]
+    ends: Option<TimeArg>,
     /// New time from which it is shown
-    #[arg(long, value_name = "TIME", value_parser = time_arg)]
-    show_from: Option<Timestamp>,
+    #[arg(long, value_name = "TIME", value_parser = input::parse_time_arg)]
+    show_from: Option<TimeArg>,
     /// Users may hide it
     #[arg(long, conflicts_with = "not_dismissible")]
     dismissible: bool,
@@ -115,10 +117,6 @@ impl Clearable {
     }
 }
 
-fn time_arg(text: &str) -> Result<Timestamp, String> {
-    input::parse_time(text, Timestamp::from(chrono::Utc::now()))
-}
-
 fn link_arg(text: &str) -> Result<String, String> {
     check_link_syntax(text)
         .map(|_| text.to_owned())
@@ -145,55 +143,38 @@ impl EditArgs {
     /// Runs `notice edit`.
     pub fn run(self, ctx: &Ctx<'_>) -> Result<(), CliError> {
         prompt::require_way_to_confirm(self.yes, "save the edit", "")?;
-        if self.offline.offline {
-            return self.run_offline(ctx);
-        }
-        let api = ctx.api()?;
-        let current = api.get(&self.id)?.notice;
-        let changes = self.changes(&current)?;
-        let next = apply(&current, &changes)?;
-        self.show(&current, &next, ctx.now());
-
+        let backend = Backend::open(ctx, &self.offline)?;
+        let now = ctx.now();
+        let current = backend.current(&self.id)?.notice;
+        let edit = self.edit(&current, now)?;
+        let request = Request::Change {
+            id: self.id.clone(),
+            change: NoticeChange::Edit(edit),
+        };
+        let prepared = backend.prepare(request, now)?;
+        self.show(&current, &prepared.response.notice, now);
         prompt::confirm(
-            &format!(
-                "Save this as revision {} on {}? Users who dismissed it see it again.",
-                current.revision + 1,
-                api.server()
+            &backend.question(
+                &format!(
+                    "Save this as revision {}",
+                    prepared.response.notice.revision
+                ),
+                &prepared,
+                "Users who dismissed it see it again.",
             ),
             self.yes,
             "save the edit",
         )?;
-        let written = api.edit(&self.id, &Value::Object(changes))?;
-        if self.json {
-            return print_json(&written);
-        }
-        render::print(&format!(
+        let committed = backend.commit(prepared, now)?;
+        let written = &committed.response;
+        let summary = format!(
             "{} notice {} is now revision {} (feed version {}).\n",
             styled(OK, "Edited:"),
             styled(BOLD, &written.notice.id),
             written.notice.revision,
-            written.feed_version_text(),
-        ));
-        Ok(())
-    }
-
-    /// Break-glass: the same edit, applied by the server's code to the last known feed and signed here.
-    fn run_offline(&self, ctx: &Ctx<'_>) -> Result<(), CliError> {
-        let glass = self.offline.open(ctx)?;
-        let current = glass.notice(&self.id)?.clone();
-        let changes = self.changes(&current)?;
-        let draft = offline::draft_of::<notice_server::drafts::EditNotice>(&changes)?;
-        glass.announce();
-        let now = ctx.now();
-        let write = glass.change(
-            &self.id,
-            notice_server::change::ChangeDraft::Edit(draft),
-            now,
-        )?;
-        self.show(&current, &write.record.notice, now);
-        prompt::confirm(&glass.question(&write), self.yes, "save the edit")?;
-        let exported = glass.publish(&write, now)?;
-        glass.report("Edited:", &write, &exported, self.json)
+            written.feed_version,
+        );
+        committed.report(&summary, self.json)
     }
 
     /// Prints what changes and the preview of the result (on stderr with `--json`).
@@ -228,68 +209,66 @@ impl EditArgs {
         }
     }
 
-    /// The PATCH body: only fields that change; `null` clears.
-    fn changes(&self, current: &Notice) -> Result<Map<String, Value>, CliError> {
-        let mut changes = Map::new();
-        let mut set = |field: &str, value: Value| -> Result<(), CliError> {
-            if changes.insert(field.to_owned(), value).is_some() {
-                return Err(CliError::usage(format!(
-                    "`{field}` is both set and cleared; do one"
-                )));
-            }
-            Ok(())
-        };
+    /// The PATCH body: only fields that change; a cleared field is `null`. Relative times count from `now`.
+    fn edit(&self, current: &Notice, now: Timestamp) -> Result<EditNotice, CliError> {
+        let mut edit = EditNotice::default();
         if let Some(severity) = self.severity {
-            set("severity", json!(notice_types::Severity::from(severity)))?;
+            edit.severity = Some(Some(severity.into()));
         }
         if let Some(status) = self.status {
-            set("status", json!(notice_types::Status::from(status)))?;
+            edit.status = Some(Some(status.into()));
         }
         if !self.title.is_empty() {
-            set(
-                "title",
-                json!(merge("--title", &current.title, &self.title)?),
-            )?;
+            let title = merge("--title", &current.title, &self.title)?;
+            edit.title = Some(Some(TextInput::from(&title)));
         }
         if !self.body.is_empty() {
-            set("body", json!(merge("--body", &current.body, &self.body)?))?;
+            let body = merge("--body", &current.body, &self.body)?;
+            edit.body = Some(Some(TextInput::from(&body)));
         }
         if !self.components.is_empty() {
-            set("components", json!(self.components))?;
+            edit.components = Some(Some(self.components.clone()));
         }
         if !self.platforms.is_empty() {
-            let platforms: Vec<notice_types::Platform> =
-                self.platforms.iter().map(|&p| p.into()).collect();
-            set("platforms", json!(platforms))?;
+            edit.platforms = Some(Some(self.platforms.iter().map(|&p| p.into()).collect()));
         }
         if let Some(req) = &self.app_versions {
-            set("app_versions", json!(req.to_string()))?;
+            edit.app_versions = Some(Some(req.clone()));
         }
         if let Some(link) = &self.link {
-            set("link", json!(link))?;
+            edit.link = Some(Some(link.clone()));
         }
-        for (field, time) in [
-            ("starts_at", self.starts),
-            ("ends_at", self.ends),
-            ("show_from", self.show_from),
-        ] {
-            if let Some(time) = time {
-                set(field, json!(time))?;
-            }
-        }
+        edit.starts_at = self.starts.map(|t| Some(t.at(now)));
+        edit.ends_at = self.ends.map(|t| Some(t.at(now)));
+        edit.show_from = self.show_from.map(|t| Some(t.at(now)));
         if self.dismissible || self.not_dismissible {
-            set("dismissible", json!(self.dismissible))?;
+            edit.dismissible = Some(Some(self.dismissible));
         }
         for clear in &self.clear {
-            set(clear.field(), Value::Null)?;
+            // `replace(None)` sends `null` (clear) and returns what was there: a value given as well.
+            let already_set = match clear {
+                Clearable::Components => edit.components.replace(None).is_some(),
+                Clearable::Platforms => edit.platforms.replace(None).is_some(),
+                Clearable::AppVersions => edit.app_versions.replace(None).is_some(),
+                Clearable::Link => edit.link.replace(None).is_some(),
+                Clearable::ShowFrom => edit.show_from.replace(None).is_some(),
+                Clearable::Starts => edit.starts_at.replace(None).is_some(),
+                Clearable::Ends => edit.ends_at.replace(None).is_some(),
+            };
+            if already_set {
+                return Err(CliError::usage(format!(
+                    "`{}` is both set and cleared; do one",
+                    clear.field()
+                )));
+            }
         }
-        if changes.is_empty() {
+        if edit.is_empty() {
             return Err(CliError::usage_hint(
                 "nothing to change: the edit gives no new value",
                 "give at least one field, e.g. --ends +1h or --title nl=\"…\" (see notice edit --help)",
             ));
         }
-        Ok(changes)
+        Ok(edit)
     }
 }
 
@@ -318,27 +297,6 @@ fn merge(
         }
     }
     LocalizedText::from_pairs(pairs).map_err(|e| CliError::usage(format!("{flag}: {e}")))
-}
-
-/// The notice with `changes` applied, as the server will apply them (for the preview only: the server
-/// validates and decides).
-fn apply(current: &Notice, changes: &Map<String, Value>) -> Result<Notice, CliError> {
-    let mut value = serde_json::to_value(current)
-        .map_err(|e| CliError::usage(format!("cannot preview the edit: {e}")))?;
-    if let Value::Object(object) = &mut value {
-        for (field, new) in changes {
-            if new.is_null() {
-                object.remove(field);
-            } else {
-                object.insert(field.clone(), new.clone());
-            }
-        }
-        object.insert("revision".to_owned(), json!(current.revision + 1));
-    }
-    serde_json::from_value(value).map_err(|e| CliError::Usage {
-        message: format!("the edited notice would be invalid: {e}"),
-        hint: Some("nothing was sent; fix the values and try again".to_owned()),
-    })
 }
 
 fn fields(notice: &Notice) -> Map<String, Value> {

@@ -2,6 +2,7 @@
 //! it continues from that version and keeps the changes made while it was down.
 
 use clap::Args;
+use notice_publish::ingest::ChangeKind;
 
 use super::{Ctx, print_json};
 use crate::document::{self, Location};
@@ -48,8 +49,9 @@ impl IngestArgs {
             report.previous_version,
         );
         for (what, ids) in &report.notices {
-            if what != "unchanged" && !ids.is_empty() {
-                text.push_str(&format!("  {what:<10}{}\n", ids.join(", ")));
+            if *what != ChangeKind::Unchanged && !ids.is_empty() {
+                let ids: Vec<&str> = ids.iter().map(|id| id.as_str()).collect();
+                text.push_str(&format!("  {:<10}{}\n", what.as_str(), ids.join(", ")));
             }
         }
         if report.expired {

@@ -4,9 +4,9 @@ use clap::Args;
 use serde::Serialize;
 
 use super::{Ctx, print_json};
-use crate::api::NoticeRecord;
 use crate::error::CliError;
 use crate::render;
+use notice_publish::NoticeRecord;
 
 const EXAMPLES: &str = "\
 Examples:

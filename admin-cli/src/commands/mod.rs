@@ -84,9 +84,12 @@ impl Ctx<'_> {
         Api::new(&self.settings()?, self.http(0))
     }
 
-    /// The current time.
+    /// The command's clock: the system clock, or `--now` (rehearsals and tests). Read once per use; every
+    /// relative time flag (`+2h`) is counted from it.
     pub fn now(&self) -> Timestamp {
-        Timestamp::from(chrono::Utc::now())
+        self.global
+            .now
+            .unwrap_or_else(|| Timestamp::from(chrono::Utc::now()))
     }
 }
 

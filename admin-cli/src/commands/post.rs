@@ -4,13 +4,14 @@
 use std::path::PathBuf;
 
 use clap::Args;
+use notice_publish::{CreateNotice, TextInput};
 use notice_types::{Component, NoticeId, Timestamp, check_link_syntax};
 
 use super::{Ctx, PlatformArg, SeverityArg, StatusArg, print_json};
-use crate::api::CreateNotice;
+use crate::backend::{Backend, Request};
 use crate::error::CliError;
-use crate::input::{self, LocalizedArg};
-use crate::offline::{self, OfflineArgs};
+use crate::input::{self, LocalizedArg, TimeArg};
+use crate::offline::OfflineArgs;
 use crate::render::{self, BOLD, OK, styled};
 use crate::{document, prompt};
 
@@ -66,14 +67,14 @@ pub struct PostArgs {
     #[arg(long, value_name = "URL", value_parser = link_arg)]
     link: Option<String>,
     /// When the event starts (maintenance: required)
-    #[arg(long, value_name = "TIME", value_parser = time_arg)]
-    starts: Option<Timestamp>,
+    #[arg(long, value_name = "TIME", value_parser = input::parse_time_arg)]
+    starts: Option<TimeArg>,
     /// When the event ends; not shown from then on (maintenance: required)
-    #[arg(long, value_name = "TIME", value_parser = time_arg)]
-    ends: Option<Timestamp>,
+    #[arg(long, value_name = "TIME", value_parser = input::parse_time_arg)]
+    ends: Option<TimeArg>,
     /// Not shown before this time (announce maintenance ahead) [default: at once]
-    #[arg(long, value_name = "TIME", value_parser = time_arg)]
-    show_from: Option<Timestamp>,
+    #[arg(long, value_name = "TIME", value_parser = input::parse_time_arg)]
+    show_from: Option<TimeArg>,
     /// Users may hide it [default: not for outages, yes otherwise]
     #[arg(long, conflicts_with = "not_dismissible")]
     dismissible: bool,
@@ -101,10 +102,6 @@ pub struct PostArgs {
     offline: OfflineArgs,
 }
 
-fn time_arg(text: &str) -> Result<Timestamp, String> {
-    input::parse_time(text, Timestamp::from(chrono::Utc::now()))
-}
-
 fn link_arg(text: &str) -> Result<String, String> {
     check_link_syntax(text)
         .map(|_| text.to_owned())
@@ -114,7 +111,8 @@ fn link_arg(text: &str) -> Result<String, String> {
 impl PostArgs {
     /// Runs `notice post`.
     pub fn run(self, ctx: &Ctx<'_>) -> Result<(), CliError> {
-        let mut body = self.create_body()?;
+        let now = ctx.now();
+        let body = self.create_body(now)?;
         if !self.dry_run {
             // Fail before talking to the server: a script without --yes can never be asked.
             prompt::require_way_to_confirm(
@@ -123,15 +121,11 @@ impl PostArgs {
                 ", or --dry-run to only see the preview",
             )?;
         }
-        if self.offline.offline {
-            return self.run_offline(ctx, &body);
-        }
-        let api = ctx.api()?;
-
-        let draft = api.create(&body, true)?;
-        let now = ctx.now();
+        let backend = Backend::open(ctx, &self.offline)?;
+        let prepared = backend.prepare(Request::Create(body), now)?;
+        let draft = &prepared.response;
         let at = draft.notice.show_from.map_or(now, |from| from.max(now));
-        let preview = render::preview(&draft.notice, draft.feed_version, at);
+        let preview = render::preview(&draft.notice, Some(draft.feed_version), at);
         if self.json {
             render::eprint(&preview);
         } else {
@@ -139,66 +133,33 @@ impl PostArgs {
         }
         if self.dry_run {
             if self.json {
-                print_json(&draft)?;
+                print_json(draft)?;
             }
             render::eprint("Dry run: nothing was published.\n");
             return Ok(());
         }
-
         prompt::confirm(
-            &format!("Publish this notice to {}?", api.server()),
+            &backend.question("Publish this notice", &prepared, ""),
             self.yes,
             "publish",
         )?;
-        // Publish exactly what was previewed, under the id the preview showed.
-        if body.id.is_none() {
-            body.id = Some(draft.notice.id.clone());
-        }
-        let written = api.create(&body, false)?;
-        if self.json {
-            return print_json(&written);
-        }
+        let committed = backend.commit(prepared, now)?;
+        let written = &committed.response;
         let id = &written.notice.id;
-        let version = written.feed_version.map_or_else(
-            || "an unknown feed version".to_owned(),
-            |v| format!("feed version {v}"),
-        );
-        render::print(&format!(
-            "{} notice {} in {version}.\n  update:   notice update {id} --status identified --message \"…\"\n  resolve:  notice resolve {id}\n  check:    notice status --lang nl\n",
+        let summary = format!(
+            "{} notice {} in feed version {}.\n  update:   notice update {id} --status identified --message \"…\"\n  resolve:  notice resolve {id}\n  check:    notice status --lang nl\n",
             styled(OK, "Published"),
             styled(BOLD, id),
-        ));
-        Ok(())
+            written.feed_version,
+        );
+        committed.report(&summary, self.json)
     }
 
-    /// Break-glass: the same notice, made and signed here from the last known document.
-    fn run_offline(&self, ctx: &Ctx<'_>, body: &CreateNotice) -> Result<(), CliError> {
-        let glass = self.offline.open(ctx)?;
-        let draft = offline::draft_of::<notice_server::drafts::CreateNotice>(body)?;
-        glass.announce();
-        let now = ctx.now();
-        let write = glass.apply(notice_server::offline::Draft::Create(draft), now)?;
-        let notice = &write.record.notice;
-        let at = notice.show_from.map_or(now, |from| from.max(now));
-        let preview = render::preview(notice, Some(write.feed.version), at);
-        if self.json {
-            render::eprint(&preview);
-        } else {
-            render::print(&preview);
-        }
-        if self.dry_run {
-            render::eprint("Dry run: nothing was signed or written.\n");
-            return Ok(());
-        }
-        prompt::confirm(&glass.question(&write), self.yes, "publish")?;
-        let exported = glass.publish(&write, now)?;
-        glass.report("Published", &write, &exported, self.json)
-    }
-
-    fn create_body(&self) -> Result<CreateNotice, CliError> {
+    /// The admin API's create body from the flags (or the file), with relative times counted from `now`.
+    fn create_body(&self, now: Timestamp) -> Result<CreateNotice, CliError> {
         if let Some(path) = &self.from_file {
             let bytes = document::read_file(path)?;
-            return serde_json::from_slice(&bytes).map_err(|e| {
+            return notice_publish::parse_request(&bytes).map_err(|e| {
                 CliError::usage_hint(
                     format!("{}: {e}", path.display()),
                     "the file is the admin API's create body: {\"severity\": \"outage\", \"title\": {\"en\": \"…\"}, \"body\": {\"en\": \"…\"}, …}",
@@ -213,20 +174,20 @@ impl PostArgs {
             (_, true) => Some(false),
             _ => None,
         };
-        Ok(CreateNotice {
-            id: self.id.clone(),
-            severity: severity.into(),
-            status: self.status.map(Into::into),
-            title: input::collect("--title", &self.title)?,
-            body: input::collect("--body", &self.body)?,
-            components: self.components.clone(),
-            platforms: self.platforms.iter().map(|&p| p.into()).collect(),
-            app_versions: self.app_versions.clone(),
-            show_from: self.show_from,
-            starts_at: self.starts,
-            ends_at: self.ends,
-            dismissible,
-            link: self.link.clone(),
-        })
+        let title = TextInput::from(&input::collect("--title", &self.title)?);
+        let body = TextInput::from(&input::collect("--body", &self.body)?);
+        let mut create = CreateNotice::new(severity.into(), title, body);
+        create.id = self.id.clone();
+        create.status = self.status.map(Into::into);
+        create.components = (!self.components.is_empty()).then(|| self.components.clone());
+        create.platforms = (!self.platforms.is_empty())
+            .then(|| self.platforms.iter().map(|&p| p.into()).collect());
+        create.app_versions = self.app_versions.clone();
+        create.show_from = self.show_from.map(|t| t.at(now));
+        create.starts_at = self.starts.map(|t| t.at(now));
+        create.ends_at = self.ends.map(|t| t.at(now));
+        create.dismissible = dismissible;
+        create.link = self.link.clone();
+        Ok(create)
     }
 }

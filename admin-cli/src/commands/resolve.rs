@@ -2,14 +2,15 @@
 //! closed, for the server's retention period; apps stop showing it at once.
 
 use clap::Args;
+use notice_publish::{NoticeChange, Resolve, TextInput};
 use notice_types::NoticeId;
 
-use super::{Ctx, print_json};
-use crate::api::Resolve;
+use super::Ctx;
+use crate::backend::{Backend, Request};
 use crate::error::CliError;
 use crate::input::{self, LocalizedArg};
-use crate::offline::{self, OfflineArgs};
-use crate::render::{self, BOLD, OK, styled};
+use crate::offline::OfflineArgs;
+use crate::render::{BOLD, OK, styled};
 
 const EXAMPLES: &str = "\
 Without --message the server adds \"Resolved.\" (or \"Maintenance completed.\")
@@ -41,34 +42,28 @@ pub struct ResolveArgs {
 impl ResolveArgs {
     /// Runs `notice resolve`.
     pub fn run(self, ctx: &Ctx<'_>) -> Result<(), CliError> {
-        let body = Resolve {
-            message: input::collect_optional("--message", &self.message)?,
+        let resolve = Resolve {
+            message: input::collect_optional("--message", &self.message)?
+                .as_ref()
+                .map(TextInput::from),
         };
-        if self.offline.offline {
-            let glass = self.offline.open(ctx)?;
-            let draft = offline::draft_of::<notice_server::drafts::Resolve>(&body)?;
-            glass.announce();
-            let now = ctx.now();
-            let write = glass.change(
-                &self.id,
-                notice_server::change::ChangeDraft::Resolve(draft),
-                now,
-            )?;
-            let exported = glass.publish(&write, now)?;
-            return glass.report("Resolved", &write, &exported, self.json);
-        }
-        let written = ctx.api()?.resolve(&self.id, &body)?;
-        if self.json {
-            return print_json(&written);
-        }
-        render::print(&format!(
+        let backend = Backend::open(ctx, &self.offline)?;
+        let now = ctx.now();
+        let request = Request::Change {
+            id: self.id,
+            change: NoticeChange::Resolve(resolve),
+        };
+        let prepared = backend.prepare(request, now)?;
+        let committed = backend.commit(prepared, now)?;
+        let written = &committed.response;
+        let summary = format!(
             "{} notice {} is {} (revision {}, feed version {}); apps no longer show it.\n",
             styled(OK, "Resolved:"),
             styled(BOLD, &written.notice.id),
             styled(BOLD, written.notice.status),
             written.notice.revision,
-            written.feed_version_text(),
-        ));
-        Ok(())
+            written.feed_version,
+        );
+        committed.report(&summary, self.json)
     }
 }

@@ -42,8 +42,8 @@ pub struct StatusArgs {
     #[arg(long, value_name = "PATH")]
     root: Option<PathBuf>,
     /// Look at another moment than now (e.g. during planned maintenance)
-    #[arg(long, value_name = "TIME", value_parser = time_arg)]
-    at: Option<Timestamp>,
+    #[arg(long, value_name = "TIME", value_parser = crate::input::parse_time_arg)]
+    at: Option<crate::input::TimeArg>,
     /// Print the feed facts and the notices as the app receives them, as JSON
     #[arg(long)]
     json: bool,
@@ -52,10 +52,6 @@ pub struct StatusArgs {
 fn lang_arg(text: &str) -> Result<LanguageTag, String> {
     LanguageTag::from_locale(text)
         .ok_or_else(|| format!("`{text}` is not a language; examples: nl, de, de_DE, en-US"))
-}
-
-fn time_arg(text: &str) -> Result<Timestamp, String> {
-    crate::input::parse_time(text, Timestamp::from(chrono::Utc::now()))
 }
 
 #[derive(Serialize)]
@@ -85,7 +81,7 @@ impl StatusArgs {
         let what = format!("{}/v1/feed.json", api.server());
         let verified = verify(&bytes, &trusted, None, now)
             .map_err(|e| verification_error(what, &e, &bytes, &trusted, now))?;
-        let at = self.at.unwrap_or(now);
+        let at = self.at.map_or(now, |t| t.at(now));
         let context = Context {
             platform: self.platform.map(Into::into),
             app_version: self.app_version.clone(),

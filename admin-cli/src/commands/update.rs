@@ -1,14 +1,15 @@
 //! `notice update`: append a timeline entry (status + localized message) to a notice.
 
 use clap::Args;
+use notice_publish::{NoticeChange, PostUpdate, TextInput};
 use notice_types::NoticeId;
 
-use super::{Ctx, StatusArg, print_json};
-use crate::api::PostUpdate;
+use super::{Ctx, StatusArg};
+use crate::backend::{Backend, Request};
 use crate::error::CliError;
 use crate::input::{self, LocalizedArg};
-use crate::offline::{self, OfflineArgs};
-use crate::render::{self, BOLD, OK, styled};
+use crate::offline::OfflineArgs;
+use crate::render::{BOLD, OK, styled};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -41,35 +42,27 @@ pub struct UpdateArgs {
 impl UpdateArgs {
     /// Runs `notice update`.
     pub fn run(self, ctx: &Ctx<'_>) -> Result<(), CliError> {
-        let body = PostUpdate {
+        let update = PostUpdate {
             status: self.status.into(),
-            message: input::collect("--message", &self.message)?,
+            message: TextInput::from(&input::collect("--message", &self.message)?),
         };
-        if self.offline.offline {
-            let glass = self.offline.open(ctx)?;
-            let draft = offline::draft_of::<notice_server::drafts::PostUpdate>(&body)?;
-            glass.announce();
-            let now = ctx.now();
-            let write = glass.change(
-                &self.id,
-                notice_server::change::ChangeDraft::Update(draft),
-                now,
-            )?;
-            let exported = glass.publish(&write, now)?;
-            return glass.report("Updated", &write, &exported, self.json);
-        }
-        let written = ctx.api()?.post_update(&self.id, &body)?;
-        if self.json {
-            return print_json(&written);
-        }
-        render::print(&format!(
+        let backend = Backend::open(ctx, &self.offline)?;
+        let now = ctx.now();
+        let request = Request::Change {
+            id: self.id,
+            change: NoticeChange::Update(update),
+        };
+        let prepared = backend.prepare(request, now)?;
+        let committed = backend.commit(prepared, now)?;
+        let written = &committed.response;
+        let summary = format!(
             "{} notice {} is now {} (revision {}, feed version {}).\n",
             styled(OK, "Updated:"),
             styled(BOLD, &written.notice.id),
             styled(BOLD, written.notice.status),
             written.notice.revision,
-            written.feed_version_text(),
-        ));
-        Ok(())
+            written.feed_version,
+        );
+        committed.report(&summary, self.json)
     }
 }

@@ -2,13 +2,15 @@
 //! Asks first (unless `--yes`); refuses at once when there is no terminal to ask on.
 
 use clap::Args;
+use notice_publish::NoticeChange;
 use notice_types::NoticeId;
 
-use super::{Ctx, print_json};
+use super::Ctx;
+use crate::backend::{Backend, Request};
 use crate::error::CliError;
 use crate::offline::OfflineArgs;
 use crate::prompt;
-use crate::render::{self, BOLD, OK, styled};
+use crate::render::{BOLD, OK, styled};
 
 const EXAMPLES: &str = "\
 Withdrawing is for mistakes. For an incident that is over, use `notice resolve`:
@@ -40,55 +42,35 @@ impl WithdrawArgs {
     /// Runs `notice withdraw`.
     pub fn run(self, ctx: &Ctx<'_>) -> Result<(), CliError> {
         prompt::require_way_to_confirm(self.yes, "withdraw", "")?;
-        if self.offline.offline {
-            return self.run_offline(ctx);
-        }
-        let api = ctx.api()?;
-        if !self.yes {
-            let record = api.get(&self.id)?;
-            prompt::confirm(
-                &format!(
-                    "Withdraw {} notice {} \"{}\" ({}) from {}? It disappears from every app at once.",
-                    record.notice.severity,
-                    record.notice.id,
-                    record.notice.title.en(),
-                    record.state.as_str(),
-                    api.server()
-                ),
-                false,
-                "withdraw",
-            )?;
-        }
-        let written = api.withdraw(&self.id)?;
-        if self.json {
-            return print_json(&written);
-        }
-        render::print(&format!(
-            "{} notice {} (feed version {}).\n",
-            styled(OK, "Withdrawn:"),
-            styled(BOLD, &written.notice.id),
-            written.feed_version_text(),
-        ));
-        Ok(())
-    }
-
-    /// Break-glass: the notice leaves the feed in a document signed here.
-    fn run_offline(&self, ctx: &Ctx<'_>) -> Result<(), CliError> {
-        let glass = self.offline.open(ctx)?;
-        let notice = glass.notice(&self.id)?;
-        glass.announce();
-        let question = format!(
-            "Withdraw {} notice {} \"{}\" in a document signed offline? It disappears from every app that reads it.",
+        let backend = Backend::open(ctx, &self.offline)?;
+        let now = ctx.now();
+        let current = backend.current(&self.id)?;
+        let request = Request::Change {
+            id: self.id,
+            change: NoticeChange::Withdraw,
+        };
+        let prepared = backend.prepare(request, now)?;
+        let notice = &current.notice;
+        let action = format!(
+            "Withdraw {} notice {} \"{}\" ({})",
             notice.severity,
             notice.id,
             notice.title.en(),
+            current.state,
         );
-        let now = ctx.now();
-        let write = glass.change(&self.id, notice_server::change::ChangeDraft::Withdraw, now)?;
-        if !self.yes {
-            prompt::confirm(&question, false, "withdraw")?;
-        }
-        let exported = glass.publish(&write, now)?;
-        glass.report("Withdrawn:", &write, &exported, self.json)
+        prompt::confirm(
+            &backend.question(&action, &prepared, "It disappears from every app at once."),
+            self.yes,
+            "withdraw",
+        )?;
+        let committed = backend.commit(prepared, now)?;
+        let written = &committed.response;
+        let summary = format!(
+            "{} notice {} (feed version {}).\n",
+            styled(OK, "Withdrawn:"),
+            styled(BOLD, &written.notice.id),
+            written.feed_version,
+        );
+        committed.report(&summary, self.json)
     }
 }

@@ -6,10 +6,7 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use clap::Args;
 use notice_server::clock::{Clock as _, SystemClock};
-use notice_server::config::DataDir;
-use notice_server::ingest::ingest;
-use notice_server::init::LOCAL_ACTOR;
-use notice_server::store::schema;
+use notice_server::{DataDir, LOCAL_ACTOR, ingest, open_database};
 
 use super::SettingsArgs;
 
@@ -24,9 +21,6 @@ pub struct IngestArgs {
 
 impl IngestArgs {
     pub fn run(self, dir: &DataDir) -> anyhow::Result<()> {
-        if !dir.is_initialized() {
-            return Err(notice_server::Error::NotInitialized(dir.path().to_owned()).into());
-        }
         let settings = self.settings.settings()?;
         let bytes = std::fs::read(&self.file)
             .with_context(|| format!("cannot read {}", self.file.display()))?;
@@ -38,7 +32,7 @@ impl IngestArgs {
                 notice_types::limits::MAX_DOCUMENT_BYTES
             );
         }
-        let mut conn = schema::open(&dir.db())?;
+        let mut conn = open_database(dir)?;
         let ingested = ingest(
             &mut conn,
             dir,
@@ -54,6 +48,8 @@ impl IngestArgs {
             report.feed_version, report.previous_version
         );
         for (what, ids) in &report.notices {
+            let ids: Vec<&str> = ids.iter().map(|id| id.as_str()).collect();
+            let what = what.as_str();
             println!("  {what:<10} {}", ids.join(", "));
         }
         if report.expired {

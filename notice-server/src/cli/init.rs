@@ -2,8 +2,7 @@
 
 use clap::Args;
 use notice_server::clock::{Clock as _, SystemClock};
-use notice_server::config::DataDir;
-use notice_server::init::{InitOptions, init};
+use notice_server::{DataDir, InitOptions, init};
 
 use notice_types::{FeedId, RootPayload};
 

@@ -8,8 +8,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use clap::Args;
 use notice_server::clock::SystemClock;
-use notice_server::mirror::{Mirror, MirrorConfig};
-use notice_server::server::shutdown_signal;
+use notice_server::{Mirror, MirrorConfig, shutdown_signal};
 use url::Url;
 
 use super::{SiteArgs, run_listening};

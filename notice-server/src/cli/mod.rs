@@ -12,8 +12,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use notice_server::config::{DataDir, Settings};
-use notice_server::status_page::{Lang, Site};
+use notice_publish::status_page::{Lang, Site};
+use notice_server::DataDir;
+use notice_server::config::Settings;
 use notice_types::FeedId;
 
 const EXAMPLES: &str = "\
@@ -232,7 +233,7 @@ impl SiteArgs {
         }
         let name = match &self.site_name {
             Some(name) => name.clone(),
-            None => notice_server::state::default_site(feed_id).name,
+            None => Site::for_feed(feed_id).name,
         };
         let site = Site::new(&name, lang, self.site_url.as_deref())
             .map_err(|e| anyhow::anyhow!("--{}: {}", e.field.replace('_', "-"), e.reason))?;

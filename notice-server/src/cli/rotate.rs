@@ -4,8 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use notice_server::clock::{Clock as _, SystemClock};
-use notice_server::config::DataDir;
-use notice_server::rotate::rotate_feed_key;
+use notice_server::{DataDir, rotate_feed_key};
 
 use super::SettingsArgs;
 

@@ -5,11 +5,8 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use clap::Args;
-use notice_server::AppState;
 use notice_server::clock::{Clock as _, SystemClock};
-use notice_server::config::DataDir;
-use notice_server::init::init;
-use notice_server::server::{serve, shutdown_signal};
+use notice_server::{AppState, DataDir, init, serve, shutdown_signal};
 
 use super::{FeedArgs, SettingsArgs, SiteArgs, run_listening};
 

@@ -1,11 +1,8 @@
 //! `notice-server token create|list|revoke`: works on the database directly, also while the server runs.
 
 use clap::Subcommand;
-use notice_server::auth::{issue_token, revoke_token};
 use notice_server::clock::{Clock as _, SystemClock};
-use notice_server::config::DataDir;
-use notice_server::init::LOCAL_ACTOR;
-use notice_server::store::{schema, tokens};
+use notice_server::{DataDir, LOCAL_ACTOR, issue_token, list_tokens, open_database, revoke_token};
 
 /// Examples of every token subcommand (each shows all three: they are used together).
 pub const EXAMPLES: &str = "\
@@ -39,10 +36,7 @@ pub enum TokenCommand {
 
 impl TokenCommand {
     pub fn run(self, dir: &DataDir) -> anyhow::Result<()> {
-        if !dir.is_initialized() {
-            return Err(notice_server::Error::NotInitialized(dir.path().to_owned()).into());
-        }
-        let mut conn = schema::open(&dir.db())?;
+        let mut conn = open_database(dir)?;
         let now = SystemClock.now();
         match self {
             TokenCommand::Create { name } => {
@@ -55,7 +49,7 @@ impl TokenCommand {
                     "{:<24} {:<22} {:<22} STATUS",
                     "NAME", "CREATED", "LAST USED"
                 );
-                for token in tokens::list(&conn)? {
+                for token in list_tokens(&conn)? {
                     let last_used = token
                         .last_used_at
                         .map_or_else(|| "never".to_owned(), |t| t.to_string());

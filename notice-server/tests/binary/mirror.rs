@@ -3,8 +3,8 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use notice_server::change::ChangeDraft;
-use notice_server::offline::{self, Draft, OfflineOptions};
+use notice_publish::NoticeChange;
+use notice_publish::breakglass::{self as offline, Draft, OfflineOptions};
 use notice_types::{NoticeId, TrustedRoot};
 use serde_json::json;
 
@@ -193,7 +193,7 @@ fn break_glass(dir: &Path, last: &[u8], draft: Draft) -> Vec<u8> {
     let (root, feed) = offline::open_last_known(last, &trusted).unwrap();
     let write =
         offline::apply(&feed, &root, draft, now(), &OfflineOptions::default(), || 1).unwrap();
-    let key = notice_server::keys::read(&dir.join("feed-key.pem")).unwrap();
+    let key = notice_server::read_key(&dir.join("feed-key.pem")).unwrap();
     offline::sign(last, &trusted, &write.feed, &[&key]).unwrap()
 }
 
@@ -216,7 +216,7 @@ fn notice_server_ingest_takes_a_break_glass_document_before_serve_starts() {
         &last,
         Draft::Change {
             id: NoticeId::parse(&id).unwrap(),
-            draft: ChangeDraft::Update(update),
+            change: NoticeChange::Update(update),
         },
     );
     let file = dir.path().join("break-glass.json");

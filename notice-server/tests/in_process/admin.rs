@@ -277,19 +277,14 @@ async fn withdraw_removes_the_notice_from_the_feed_at_once() {
 #[tokio::test]
 async fn every_write_adds_exactly_one_audit_row_with_the_token_name() {
     let h = Harness::new();
-    let token = h
-        .state
-        .blocking(|_, conn| {
-            notice_server::auth::issue_token(
-                conn,
-                "alice",
-                "local",
-                notice_types::Timestamp::from_unix(0),
-            )
-        })
-        .await
-        .unwrap()
-        .unwrap();
+    let mut conn = notice_server::open_database(&h.data).unwrap();
+    let token = notice_server::issue_token(
+        &mut conn,
+        "alice",
+        "local",
+        notice_types::Timestamp::from_unix(0),
+    )
+    .unwrap();
     let before = h.audit_rows().len();
     let create = h
         .admin_as(

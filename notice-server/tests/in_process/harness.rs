@@ -7,10 +7,11 @@ use axum::body::{Body, Bytes};
 use axum::extract::connect_info::MockConnectInfo;
 use axum::http::{HeaderMap, Method, Request, StatusCode};
 use notice_server::AppState;
+use notice_server::DataDir;
 use notice_server::app;
 use notice_server::clock::{Clock as _, ManualClock};
-use notice_server::config::{DataDir, Settings};
-use notice_server::init::{InitOptions, init};
+use notice_server::config::Settings;
+use notice_server::{InitOptions, init};
 use notice_types::{FeedId, Timestamp, TrustedRoot, Verified, verify};
 use serde_json::Value;
 use tower::ServiceExt as _;
@@ -133,6 +134,18 @@ impl Harness {
             headers,
             body,
         }
+    }
+
+    /// The value of the metric `name` (a series without labels) in `/metrics`, read as an operator's
+    /// Prometheus would.
+    pub async fn metric(&self, name: &str) -> f64 {
+        let reply = self.get("/metrics").await;
+        let text = String::from_utf8_lossy(&reply.body).into_owned();
+        text.lines()
+            .find_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
+            .unwrap_or_else(|| panic!("no {name} in\n{text}"))
+            .parse()
+            .unwrap()
     }
 
     pub fn request(method: Method, path: &str) -> axum::http::request::Builder {

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use axum::http::Method;
 use notice_server::clock::Clock as _;
-use notice_server::heartbeat::{Ticked, tick};
+use notice_server::{Ticked, tick};
 use notice_types::Status;
 
 use crate::harness::{Harness, outage};

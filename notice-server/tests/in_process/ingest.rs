@@ -4,11 +4,10 @@
 use std::time::Duration;
 
 use axum::http::{Method, StatusCode};
-use notice_server::change::ChangeDraft;
+use notice_publish::NoticeChange;
+use notice_publish::breakglass::{self as offline, Draft, OfflineOptions};
 use notice_server::clock::Clock as _;
-use notice_server::heartbeat::{Ticked, tick};
-use notice_server::keys;
-use notice_server::offline::{self, Draft, OfflineOptions};
+use notice_server::{Ticked, tick};
 use notice_types::{
     Envelope, FEED_PAYLOAD_TYPE, FeedPayload, NoticeId, PublishedDocument, Status, TrustState,
     TrustedRoot, verify,
@@ -22,14 +21,14 @@ fn break_glass(h: &Harness, last: &[u8], draft: Draft, options: &OfflineOptions)
     let trusted = TrustedRoot::from_envelope_bytes(&h.root_json).unwrap();
     let (root, feed) = offline::open_last_known(last, &trusted).unwrap();
     let write = offline::apply(&feed, &root, draft, h.clock.now(), options, || 0x3f9a).unwrap();
-    let key = keys::read(&h.data.feed_key()).unwrap();
+    let key = notice_server::read_key(&h.data.feed_key()).unwrap();
     offline::sign(last, &trusted, &write.feed, &[&key]).unwrap()
 }
 
-fn change(id: &str, draft: ChangeDraft) -> Draft {
+fn change(id: &str, change: NoticeChange) -> Draft {
     Draft::Change {
         id: NoticeId::parse(id).unwrap(),
-        draft,
+        change,
     }
 }
 
@@ -92,10 +91,10 @@ async fn a_break_glass_document_is_ingested_and_the_next_write_continues_above_i
     let first = break_glass(
         &h,
         &last_known,
-        change(&down, ChangeDraft::Update(update)),
+        change(&down, NoticeChange::Update(update)),
         &options,
     );
-    let second = break_glass(&h, &first, change(&info, ChangeDraft::Withdraw), &options);
+    let second = break_glass(&h, &first, change(&info, NoticeChange::Withdraw), &options);
     let third = break_glass(
         &h,
         &second,
@@ -200,7 +199,7 @@ async fn a_version_not_above_the_latest_is_refused_with_409_naming_both() {
     let last_known = h.get("/v1/feed.json").await.body.to_vec();
     let trusted = TrustedRoot::from_envelope_bytes(&h.root_json).unwrap();
     let (_, mut feed) = offline::open_last_known(&last_known, &trusted).unwrap();
-    let key = keys::read(&h.data.feed_key()).unwrap();
+    let key = notice_server::read_key(&h.data.feed_key()).unwrap();
     for version in [2, 3] {
         feed.version = version;
         feed.notices.pop();
@@ -249,7 +248,7 @@ async fn a_document_not_signed_by_a_feed_key_of_the_root_is_refused_with_422() {
     let trusted = TrustedRoot::from_envelope_bytes(&h.root_json).unwrap();
     let (_, mut feed) = offline::open_last_known(&last_known, &trusted).unwrap();
     feed.version = 1000;
-    let stranger = keys::generate();
+    let stranger = notice_types::SecretKey::from_seed(&[7; 32]);
     let envelope = Envelope::sign(
         FEED_PAYLOAD_TYPE,
         &serde_json::to_vec(&feed).unwrap(),
@@ -292,7 +291,7 @@ async fn an_expired_break_glass_document_is_accepted_and_re_signed_at_the_next_t
     let bytes = break_glass(
         &h,
         &last_known,
-        change(&id, ChangeDraft::Resolve(Default::default())),
+        change(&id, NoticeChange::Resolve(Default::default())),
         &short,
     );
     // The server comes back after the document expired: apps saw it, so it is still the floor.
@@ -351,7 +350,7 @@ async fn an_offline_change_is_what_the_server_would_have_published() {
     let offline = offline::apply(
         &feed,
         &root,
-        change(&id, ChangeDraft::Resolve(Default::default())),
+        change(&id, NoticeChange::Resolve(Default::default())),
         h.clock.now(),
         &options,
         || 0,
@@ -375,7 +374,7 @@ async fn an_offline_change_is_what_the_server_would_have_published() {
     let err = offline::apply(
         &offline.feed,
         &root,
-        change(&id, ChangeDraft::Resolve(Default::default())),
+        change(&id, NoticeChange::Resolve(Default::default())),
         h.clock.now(),
         &options,
         || 0,
@@ -385,14 +384,14 @@ async fn an_offline_change_is_what_the_server_would_have_published() {
     let err = offline::apply(
         &feed,
         &root,
-        change("no-such-notice", ChangeDraft::Withdraw),
+        change("no-such-notice", NoticeChange::Withdraw),
         h.clock.now(),
         &options,
         || 0,
     )
     .unwrap_err();
     assert_eq!(err.code(), "not_found");
-    let bad: notice_server::drafts::CreateNotice =
+    let bad: notice_publish::CreateNotice =
         from_json(json!({"severity": "outage", "title": {"nl": "Storing"}, "body": {"en": "x"}}));
     let err = offline::apply(
         &feed,

@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use axum::body::Body;
 use axum::http::{Method, StatusCode};
-use notice_server::routes::{Access, routes};
+use notice_server::{Access, routes};
 use serde_json::Value;
 
 use crate::harness::Harness;
@@ -81,7 +81,7 @@ async fn every_route_is_documented_and_every_documented_operation_is_served() {
 
 #[test]
 fn every_error_response_uses_the_error_schema_and_it_matches_the_contract() {
-    let doc = notice_server::openapi::document();
+    let doc = notice_server::openapi_document();
     let schema = &doc["components"]["schemas"]["Error"];
     assert_eq!(schema["required"], serde_json::json!(["error"]));
     let inner = &schema["properties"]["error"];
@@ -230,7 +230,7 @@ fn conforms(value: &Value, schema: &Value, doc: &Value, at: &str) -> Result<(), 
 #[tokio::test]
 async fn every_json_answer_conforms_to_its_documented_schema() {
     let h = Harness::new();
-    let doc = notice_server::openapi::document();
+    let doc = notice_server::openapi_document();
     let schema_of = |path: &str, method: &str, status: &str| {
         doc["paths"][path][method]["responses"][status]["content"]["application/json"]["schema"]
             .clone()
@@ -324,7 +324,7 @@ async fn every_json_answer_conforms_to_its_documented_schema() {
 
 #[test]
 fn the_schema_check_itself_catches_what_it_is_for() {
-    let doc = notice_server::openapi::document();
+    let doc = notice_server::openapi_document();
     let error = serde_json::json!({"$ref": "#/components/schemas/Error"});
     let good = serde_json::json!({"error": {"code": "not_found", "message": "no"}});
     assert!(conforms(&good, &error, &doc, "$").is_ok());

@@ -243,9 +243,9 @@ async fn metrics_show_requests_by_route_feed_version_age_and_publish_latency() {
 async fn public_gets_use_neither_the_database_nor_the_signer() {
     let h = Harness::new();
     h.create(outage()).await;
-    let db_before = h.state.db.uses();
-    let signed_before = h.state.metrics.signatures();
-    let built_before = h.state.metrics.builds();
+    let db_before = h.metric("notice_db_operations_total").await;
+    let signed_before = h.metric("notice_feed_signatures_total").await;
+    let built_before = h.metric("notice_feed_builds_total").await;
     for accept in ["", "gzip", "br", "identity"] {
         for _ in 0..10 {
             let reply = h
@@ -272,13 +272,17 @@ async fn public_gets_use_neither_the_database_nor_the_signer() {
         }
     }
     assert_eq!(
-        h.state.db.uses(),
+        h.metric("notice_db_operations_total").await,
         db_before,
         "public reads must not touch the database"
     );
-    assert_eq!(h.state.metrics.signatures(), signed_before, "nor sign");
     assert_eq!(
-        h.state.metrics.builds(),
+        h.metric("notice_feed_signatures_total").await,
+        signed_before,
+        "nor sign"
+    );
+    assert_eq!(
+        h.metric("notice_feed_builds_total").await,
         built_before,
         "nor rebuild the document"
     );

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use axum::http::Method;
-use notice_server::heartbeat::{Ticked, tick};
+use notice_server::{Ticked, tick};
 
 use crate::harness::{Harness, outage};
 

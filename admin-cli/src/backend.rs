@@ -1,0 +1,211 @@
+//! Where a change to notices goes: the server's admin API, or, with `--offline`, break-glass signing into an
+//! export directory. Every command that changes notices (`post`, `update`, `edit`, `resolve`, `withdraw`)
+//! runs the same three steps against a [`Backend`] and has no branch of its own:
+//!
+//! 1. [`Backend::prepare`]: what would be published. Online this is the server's dry run (its own
+//!    validation, id and feed version); offline it is `notice_publish`'s change rules applied to the last
+//!    known document, which is the same code the server runs. Nothing is written.
+//! 2. The command shows the preview and asks.
+//! 3. [`Backend::commit`]: the server writes it; offline, the document is signed, checked as a fresh app
+//!    install would check it, and written to the export directory.
+
+use notice_publish::{CreateNotice, NoticeChange, NoticeRecord, WriteResponse};
+use notice_types::{NoticeId, Timestamp};
+use serde::Serialize;
+
+use crate::api::Api;
+use crate::commands::{Ctx, print_json};
+use crate::error::CliError;
+use crate::export::Exported;
+use crate::offline::{Breakglass, OfflineArgs, Prepared as OfflinePrepared};
+use crate::render::{self, BOLD, OK, styled};
+
+/// One change to notices, as the admin API takes it.
+#[derive(Debug, Clone)]
+pub enum Request {
+    /// A new notice.
+    Create(CreateNotice),
+    /// A change to notice `id`.
+    Change {
+        /// The notice.
+        id: NoticeId,
+        /// What happens to it.
+        change: NoticeChange,
+    },
+}
+
+/// Where changes go.
+pub enum Backend {
+    /// The server's admin API.
+    Server(Api),
+    /// Break-glass: signed here with the feed key, into an export directory.
+    Offline(Box<Breakglass>),
+}
+
+/// A change worked out but not yet published: what the notice and feed will look like.
+pub struct Prepared {
+    /// The notice after the change, its state and the feed version that will carry it.
+    pub response: WriteResponse,
+    request: Request,
+    offline: Option<OfflinePrepared>,
+}
+
+/// A published change.
+pub struct Committed {
+    /// The notice after the change, its state and the feed version that carries it.
+    pub response: WriteResponse,
+    offline: Option<OfflineCommitted>,
+}
+
+struct OfflineCommitted {
+    exported: Exported,
+    previous_version: u64,
+    previous_source: String,
+}
+
+/// What `--json` prints for a break-glass write: the admin API's answer plus where it was made from and
+/// what was written.
+#[derive(Serialize)]
+struct OfflineJson<'a> {
+    #[serde(flatten)]
+    response: &'a WriteResponse,
+    previous_version: u64,
+    previous_source: &'a str,
+    offline: bool,
+    export: &'a Exported,
+}
+
+impl Backend {
+    /// The server of the settings, or break-glass when `--offline` was given. Break-glass prints one line
+    /// on stderr saying what it works from.
+    pub fn open(ctx: &Ctx<'_>, offline: &OfflineArgs) -> Result<Self, CliError> {
+        if offline.offline {
+            let glass = offline.open(ctx)?;
+            glass.announce();
+            Ok(Backend::Offline(Box::new(glass)))
+        } else {
+            Ok(Backend::Server(ctx.api()?))
+        }
+    }
+
+    /// Notice `id` as it is now.
+    pub fn current(&self, id: &NoticeId) -> Result<NoticeRecord, CliError> {
+        match self {
+            Backend::Server(api) => api.get(id),
+            Backend::Offline(glass) => Ok(NoticeRecord::from_feed(glass.notice(id)?.clone())),
+        }
+    }
+
+    /// Works out `request` at `now` without publishing anything.
+    pub fn prepare(&self, request: Request, now: Timestamp) -> Result<Prepared, CliError> {
+        match self {
+            Backend::Server(api) => {
+                let response = match &request {
+                    Request::Create(create) => api.create(create, true)?,
+                    Request::Change { id, change } => api.change(id, change, true)?,
+                };
+                Ok(Prepared {
+                    response,
+                    request,
+                    offline: None,
+                })
+            }
+            Backend::Offline(glass) => {
+                let prepared = glass.prepare(request.clone(), now)?;
+                Ok(Prepared {
+                    response: prepared.response(),
+                    request,
+                    offline: Some(prepared),
+                })
+            }
+        }
+    }
+
+    /// The confirmation question for `prepared`: `action` (e.g. "Publish this notice") and where it goes,
+    /// then `consequence` (what users will notice, may be empty).
+    pub fn question(&self, action: &str, prepared: &Prepared, consequence: &str) -> String {
+        let question = match self {
+            Backend::Server(api) => format!("{action} to {}?", api.server()),
+            Backend::Offline(glass) => format!(
+                "{action} in feed version {}, signed here with the feed key and written to {}?",
+                prepared.response.feed_version,
+                glass.out().display()
+            ),
+        };
+        if consequence.is_empty() {
+            question
+        } else {
+            format!("{question} {consequence}")
+        }
+    }
+
+    /// Publishes what [`Backend::prepare`] worked out. Online, a new notice keeps the id the preview
+    /// showed.
+    pub fn commit(&self, prepared: Prepared, now: Timestamp) -> Result<Committed, CliError> {
+        match (self, prepared.offline) {
+            (Backend::Offline(glass), Some(offline)) => {
+                let response = offline.response();
+                let exported = glass.publish(&offline, now)?;
+                Ok(Committed {
+                    response,
+                    offline: Some(OfflineCommitted {
+                        exported,
+                        previous_version: glass.last_version(),
+                        previous_source: glass.last_source().to_owned(),
+                    }),
+                })
+            }
+            (Backend::Server(api), _) => {
+                let response = match prepared.request {
+                    Request::Create(mut create) => {
+                        // Publish exactly what was previewed, under the id the preview showed.
+                        create.id.get_or_insert(prepared.response.notice.id);
+                        api.create(&create, false)?
+                    }
+                    Request::Change { id, change } => api.change(&id, &change, false)?,
+                };
+                Ok(Committed {
+                    response,
+                    offline: None,
+                })
+            }
+            (Backend::Offline(_), None) => Err(CliError::usage(
+                "internal: a change prepared for the server cannot be signed offline; run the command again",
+            )),
+        }
+    }
+}
+
+impl Committed {
+    /// Prints the result: `--json`, or `summary` (one line saying what happened, the command's words) and,
+    /// after a break-glass write, where the document went and the next steps.
+    pub fn report(&self, summary: &str, json: bool) -> Result<(), CliError> {
+        let Some(offline) = &self.offline else {
+            if json {
+                return print_json(&self.response);
+            }
+            render::print(summary);
+            return Ok(());
+        };
+        if json {
+            return print_json(&OfflineJson {
+                response: &self.response,
+                previous_version: offline.previous_version,
+                previous_source: &offline.previous_source,
+                offline: true,
+                export: &offline.exported,
+            });
+        }
+        let dir = offline.exported.dir.display();
+        render::print(&format!(
+            "{summary}  {} notice {} in feed version {}, signed offline and written to {dir}\n  \
+             publish:  copy {dir} to every static host and bucket that apps read (it is ready as it is)\n  \
+             check:    notice verify --root ROOT {dir}/feed.json\n  \
+             later:    when the server is back, `notice ingest {dir}/feed.json` before any other change\n",
+            styled(OK, "Break-glass:"),
+            styled(BOLD, &self.response.notice.id),
+            styled(BOLD, offline.exported.version),
+        ));
+        Ok(())
+    }
+}

@@ -1,0 +1,265 @@
+//! Admin endpoints under `/v1/admin/`, behind [`crate::http::auth::require_token`]. Each write runs
+//! [`publish::write`]: the change, the audit row with the operator's token name and the newly signed feed in
+//! one transaction.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::{Extension, response::IntoResponse, response::Response};
+use notice_publish::change::{self, NoticeChange};
+use notice_publish::{
+    AuditList, ChangeError, CreateNotice, EditNotice, IngestReport, NoticeList, NoticeRecord,
+    PostUpdate, Resolve, WhoAmI, Withdraw, WriteResponse,
+};
+use notice_types::{NoticeId, RootPayload, Timestamp};
+use rand::Rng as _;
+use rusqlite::Transaction;
+
+use super::AppError;
+use super::auth::Operator;
+use super::extract::{DocumentBody, JsonBody, NoticePath, OptionalJsonBody, QueryParams};
+use super::state::AppState;
+use crate::publishing::ingest;
+use crate::publishing::{AuditNote, Mode};
+use crate::storage::audit::{self, Action};
+use crate::storage::notices;
+
+/// Ids in paths that cannot be notice ids cannot name a notice: 404, like any unknown id.
+fn notice_id(text: &str) -> Result<NoticeId, AppError> {
+    NoticeId::parse(text).map_err(|_| ChangeError::not_found(text).into())
+}
+
+/// `?dry_run=true`: do everything, signing included, then roll back; the answer shows what would be
+/// published. Every write route takes it, and nothing else.
+fn write_mode(query: &QueryParams) -> Result<Mode, AppError> {
+    query.only(&["dry_run"])?;
+    Ok(if query.flag("dry_run")? {
+        Mode::DryRun
+    } else {
+        Mode::Commit
+    })
+}
+
+/// The audit action a change is recorded as.
+fn action_of(change: &NoticeChange) -> Action {
+    match change {
+        NoticeChange::Edit(_) => Action::Edit,
+        NoticeChange::Update(_) => Action::Update,
+        NoticeChange::Resolve(_) => Action::Resolve,
+        NoticeChange::Withdraw => Action::Withdraw,
+    }
+}
+
+/// Runs a change to one notice as a write and answers with the record. `change` gets the transaction, the
+/// time and the root the feed is signed under (its link hosts apply).
+async fn write_notice(
+    state: &AppState,
+    operator: Operator,
+    action: Action,
+    mode: Mode,
+    change: impl FnOnce(&Transaction<'_>, Timestamp, &RootPayload) -> Result<NoticeRecord, AppError>
+    + Send
+    + 'static,
+) -> Result<WriteResponse, AppError> {
+    let (record, feed_version) = state
+        .blocking(move |state, conn| {
+            state.write(conn, mode, |tx, now, root| {
+                let record = change(tx, now, root)?;
+                let note = AuditNote {
+                    actor: operator.name,
+                    action,
+                    notice_id: Some(record.notice.id.clone()),
+                };
+                Ok::<_, AppError>((record, note))
+            })
+        })
+        .await??;
+    tracing::info!(
+        notice = %record.notice.id,
+        revision = record.notice.revision,
+        action = action.as_str(),
+        feed_version,
+        dry_run = mode == Mode::DryRun,
+        "notice written"
+    );
+    Ok(WriteResponse::new(record, feed_version))
+}
+
+/// `POST /v1/admin/notices[?dry_run=true]`.
+pub(crate) async fn create(
+    State(state): State<AppState>,
+    Extension(operator): Extension<Operator>,
+    query: QueryParams,
+    JsonBody(draft): JsonBody<CreateNotice>,
+) -> Result<Response, AppError> {
+    let mode = write_mode(&query)?;
+    let response = write_notice(&state, operator, Action::Create, mode, |tx, now, root| {
+        let record = change::create(
+            draft,
+            now,
+            &root.link_hosts,
+            |id| Ok::<_, AppError>(notices::exists(tx, id)?),
+            || rand::thread_rng().r#gen(),
+        )?;
+        notices::insert(tx, &record, now)?;
+        Ok(record)
+    })
+    .await?;
+    let status = match mode {
+        Mode::Commit => StatusCode::CREATED,
+        Mode::DryRun => StatusCode::OK,
+    };
+    Ok((status, Json(response)).into_response())
+}
+
+/// `GET /v1/admin/notices[?all=true]`.
+pub async fn list(
+    State(state): State<AppState>,
+    query: QueryParams,
+) -> Result<Json<NoticeList>, AppError> {
+    query.only(&["all"])?;
+    let all = query.flag("all")?;
+    let notices = state
+        .blocking(move |_, conn| notices::list(conn, all))
+        .await??;
+    Ok(Json(NoticeList { notices }))
+}
+
+/// `GET /v1/admin/notices/{id}`.
+pub(crate) async fn get(
+    State(state): State<AppState>,
+    NoticePath(id): NoticePath,
+) -> Result<Json<NoticeRecord>, AppError> {
+    let id = notice_id(&id)?;
+    let lookup = id.clone();
+    let record = state
+        .blocking(move |_, conn| notices::get(conn, &lookup))
+        .await??;
+    record
+        .map(Json)
+        .ok_or_else(|| ChangeError::not_found(id.as_str()).into())
+}
+
+/// Applies one change to notice `id` as a write.
+async fn change_notice(
+    state: &AppState,
+    operator: Operator,
+    query: &QueryParams,
+    id: &str,
+    change: NoticeChange,
+) -> Result<Json<WriteResponse>, AppError> {
+    let mode = write_mode(query)?;
+    let id = notice_id(id)?;
+    let action = action_of(&change);
+    let response = write_notice(state, operator, action, mode, move |tx, now, root| {
+        let record = notices::get(tx, &id)?.ok_or_else(|| ChangeError::not_found(id.as_str()))?;
+        let record = change::apply(record, change, now, &root.link_hosts)?;
+        notices::save(tx, &record, now)?;
+        Ok(record)
+    })
+    .await?;
+    Ok(Json(response))
+}
+
+/// `PATCH /v1/admin/notices/{id}`.
+pub(crate) async fn edit(
+    State(state): State<AppState>,
+    Extension(operator): Extension<Operator>,
+    NoticePath(id): NoticePath,
+    query: QueryParams,
+    JsonBody(edit): JsonBody<EditNotice>,
+) -> Result<Json<WriteResponse>, AppError> {
+    change_notice(&state, operator, &query, &id, NoticeChange::Edit(edit)).await
+}
+
+/// `POST /v1/admin/notices/{id}/updates`.
+pub(crate) async fn post_update(
+    State(state): State<AppState>,
+    Extension(operator): Extension<Operator>,
+    NoticePath(id): NoticePath,
+    query: QueryParams,
+    JsonBody(update): JsonBody<PostUpdate>,
+) -> Result<Json<WriteResponse>, AppError> {
+    change_notice(&state, operator, &query, &id, NoticeChange::Update(update)).await
+}
+
+/// `POST /v1/admin/notices/{id}/resolve`.
+pub(crate) async fn resolve(
+    State(state): State<AppState>,
+    Extension(operator): Extension<Operator>,
+    NoticePath(id): NoticePath,
+    query: QueryParams,
+    OptionalJsonBody(resolve): OptionalJsonBody<Resolve>,
+) -> Result<Json<WriteResponse>, AppError> {
+    change_notice(
+        &state,
+        operator,
+        &query,
+        &id,
+        NoticeChange::Resolve(resolve),
+    )
+    .await
+}
+
+/// `POST /v1/admin/notices/{id}/withdraw`.
+pub(crate) async fn withdraw(
+    State(state): State<AppState>,
+    Extension(operator): Extension<Operator>,
+    NoticePath(id): NoticePath,
+    query: QueryParams,
+    OptionalJsonBody(Withdraw {}): OptionalJsonBody<Withdraw>,
+) -> Result<Json<WriteResponse>, AppError> {
+    change_notice(&state, operator, &query, &id, NoticeChange::Withdraw).await
+}
+
+/// `POST /v1/admin/ingest`: the body is a published document signed offline (break-glass); see
+/// [`crate::publishing::ingest`]. 200 with the [`IngestReport`]; 409 when its version is not above the
+/// server's latest (or it was signed under another root version); 422 `invalid_document` when it does not
+/// verify.
+pub async fn ingest(
+    State(state): State<AppState>,
+    Extension(operator): Extension<Operator>,
+    DocumentBody(bytes): DocumentBody,
+) -> Result<Json<IngestReport>, AppError> {
+    let actor = operator.name;
+    let ingested = state
+        .blocking(move |state, conn| {
+            ingest::ingest(
+                conn,
+                state.publisher.data_dir(),
+                state.settings(),
+                &bytes,
+                &actor,
+                state.clock().now(),
+            )
+        })
+        .await??;
+    state.install(&ingested.feed);
+    tracing::info!(
+        version = ingested.report.feed_version,
+        previous = ingested.report.previous_version,
+        expired = ingested.report.expired,
+        "break-glass document ingested"
+    );
+    Ok(Json(ingested.report))
+}
+
+/// `GET /v1/admin/audit[?limit=N]`.
+pub(crate) async fn audit_log(
+    State(state): State<AppState>,
+    query: QueryParams,
+) -> Result<Json<AuditList>, AppError> {
+    query.only(&["limit"])?;
+    let limit = query.number("limit", 100, 1, 1000)?;
+    let entries = state
+        .blocking(move |_, conn| audit::list(conn, limit))
+        .await??;
+    Ok(Json(AuditList { entries }))
+}
+
+/// `GET /v1/admin/whoami`.
+pub(crate) async fn whoami(Extension(operator): Extension<Operator>) -> Json<WhoAmI> {
+    Json(WhoAmI {
+        name: operator.name,
+    })
+}

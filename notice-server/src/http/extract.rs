@@ -1,0 +1,221 @@
+//! Request extractors whose rejections are [`AppError`]s, so no route ever answers with axum's plain-text
+//! rejection bodies.
+
+use std::collections::HashMap;
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::StatusCode;
+use axum::http::header::CONTENT_LENGTH;
+use axum::http::request::Parts;
+use notice_publish::parse_request;
+use serde::de::DeserializeOwned;
+
+use super::AppError;
+use crate::config::BODY_LIMIT_BYTES;
+
+/// A JSON body of at most [`BODY_LIMIT_BYTES`], parsed strictly; errors name the field path.
+#[derive(Debug)]
+pub(crate) struct JsonBody<T>(pub T);
+
+/// Like [`JsonBody`], but an empty body means `T::default()` (for actions whose body is optional).
+#[derive(Debug)]
+pub(crate) struct OptionalJsonBody<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
+    type Rejection = AppError;
+    async fn from_request(request: Request, _: &S) -> Result<Self, AppError> {
+        let bytes = read_body(request).await?;
+        Ok(JsonBody(parse_request(&bytes)?))
+    }
+}
+
+impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for OptionalJsonBody<T> {
+    type Rejection = AppError;
+    async fn from_request(request: Request, _: &S) -> Result<Self, AppError> {
+        let bytes = read_body(request).await?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(OptionalJsonBody(T::default()));
+        }
+        Ok(OptionalJsonBody(parse_request(&bytes)?))
+    }
+}
+
+/// Reads the body, refusing more than [`BODY_LIMIT_BYTES`] without reading it all.
+async fn read_body(request: Request) -> Result<Bytes, AppError> {
+    read_limited(request, BODY_LIMIT_BYTES).await
+}
+
+/// Reads the body, refusing more than `limit` bytes without reading it all.
+pub(crate) async fn read_limited(request: Request, limit: usize) -> Result<Bytes, AppError> {
+    let declared = request
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > limit as u64) {
+        return Err(AppError::PayloadTooLarge(limit));
+    }
+    axum::body::to_bytes(request.into_body(), limit)
+        .await
+        .map_err(|_| AppError::PayloadTooLarge(limit))
+}
+
+/// The raw body of a published document (break-glass ingest): at most
+/// [`notice_types::limits::MAX_DOCUMENT_BYTES`], the size any reader accepts.
+#[derive(Debug)]
+pub(crate) struct DocumentBody(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for DocumentBody {
+    type Rejection = AppError;
+    async fn from_request(request: Request, _: &S) -> Result<Self, AppError> {
+        read_limited(request, notice_types::limits::MAX_DOCUMENT_BYTES)
+            .await
+            .map(DocumentBody)
+    }
+}
+
+/// The `{id}` segment of a notice path, percent-decoded. A segment that cannot be decoded names no notice.
+#[derive(Debug)]
+pub(crate) struct NoticePath(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for NoticePath {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        axum::extract::Path::<String>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(id)| NoticePath(id))
+            .map_err(|_| AppError::NotFound("no such notice".to_owned()))
+    }
+}
+
+/// Query parameters, checked by hand so each problem names its parameter.
+#[derive(Debug, Default)]
+pub(crate) struct QueryParams(HashMap<String, String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for QueryParams {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
+        let mut params = HashMap::new();
+        for pair in parts.uri.query().unwrap_or_default().split('&') {
+            if pair.is_empty() {
+                continue;
+            }
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let key = decode(key)?;
+            if params.insert(key.clone(), decode(value)?).is_some() {
+                return Err(AppError::field(key, "given twice"));
+            }
+        }
+        Ok(QueryParams(params))
+    }
+}
+
+fn decode(text: &str) -> Result<String, AppError> {
+    let mut bytes = Vec::with_capacity(text.len());
+    let mut input = text.bytes();
+    while let Some(b) = input.next() {
+        match b {
+            b'+' => bytes.push(b' '),
+            b'%' => {
+                let hex = [input.next(), input.next()];
+                let [Some(hi), Some(lo)] = hex else {
+                    return Err(bad_query());
+                };
+                let digit = |c: u8| (c as char).to_digit(16);
+                match (digit(hi), digit(lo)) {
+                    (Some(hi), Some(lo)) => bytes.push((hi * 16 + lo) as u8),
+                    _ => return Err(bad_query()),
+                }
+            }
+            other => bytes.push(other),
+        }
+    }
+    String::from_utf8(bytes).map_err(|_| bad_query())
+}
+
+fn bad_query() -> AppError {
+    AppError::InvalidJson {
+        status: StatusCode::BAD_REQUEST,
+        message: "malformed query string".to_owned(),
+    }
+}
+
+impl QueryParams {
+    /// Refuses parameters not in `known`.
+    pub fn only(&self, known: &[&str]) -> Result<(), AppError> {
+        let mut unknown: Vec<&String> = self
+            .0
+            .keys()
+            .filter(|k| !known.contains(&k.as_str()))
+            .collect();
+        unknown.sort();
+        match unknown.first() {
+            None => Ok(()),
+            Some(name) => Err(AppError::field(
+                name.as_str(),
+                format!(
+                    "unknown query parameter{}",
+                    if known.is_empty() {
+                        String::new()
+                    } else {
+                        format!("; known: {}", known.join(", "))
+                    }
+                ),
+            )),
+        }
+    }
+
+    /// The value of parameter `name`, if given.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(String::as_str)
+    }
+
+    /// A boolean parameter (`true`/`false`, `1`/`0`; bare `?all` means true), default false.
+    pub fn flag(&self, name: &str) -> Result<bool, AppError> {
+        match self.0.get(name).map(String::as_str) {
+            None => Ok(false),
+            Some("" | "true" | "1") => Ok(true),
+            Some("false" | "0") => Ok(false),
+            Some(_) => Err(AppError::field(name, "must be true or false")),
+        }
+    }
+
+    /// A number in `min..=max`, `default` when absent.
+    pub fn number(&self, name: &str, default: u32, min: u32, max: u32) -> Result<u32, AppError> {
+        match self.0.get(name) {
+            None => Ok(default),
+            Some(text) => text
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (min..=max).contains(n))
+                .ok_or_else(|| {
+                    AppError::field(name, format!("must be a whole number from {min} to {max}"))
+                }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_parameters_are_checked_by_name() {
+        let q = QueryParams(HashMap::from([("all".to_owned(), "yes".to_owned())]));
+        assert!(
+            matches!(q.flag("all"), Err(AppError::InvalidField { field, .. }) if field == "all")
+        );
+        assert!(
+            matches!(q.only(&["limit"]), Err(AppError::InvalidField { field, .. }) if field == "all")
+        );
+        let q = QueryParams(HashMap::from([("limit".to_owned(), "0".to_owned())]));
+        assert!(q.number("limit", 50, 1, 1000).is_err());
+        assert_eq!(
+            QueryParams::default().number("limit", 50, 1, 1000).unwrap(),
+            50
+        );
+        assert_eq!(decode("a%20b+c").unwrap(), "a b c");
+        assert!(decode("%zz").is_err());
+    }
+}

@@ -1,0 +1,439 @@
+//! The OpenAPI 3.1 description served at `/v1/openapi.json`, written by hand. A test compares its paths and
+//! methods with [`crate::http::routes`] in both directions and checks every error response uses the one
+//! error schema.
+
+use serde_json::{Value, json};
+
+fn error_response(description: &str) -> Value {
+    json!({
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    })
+}
+
+fn json_response(description: &str, schema: &str) -> Value {
+    json!({
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}
+    })
+}
+
+/// Errors every admin route can answer.
+fn admin_errors() -> Value {
+    json!({
+        "401": error_response("Missing, wrong or revoked token (`unauthorized`)."),
+        "429": {
+            "description": "Too many failed authentications from this address (`rate_limited`).",
+            "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}},
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+        },
+        "500": error_response("Internal error (`internal`); details only in the server log.")
+    })
+}
+
+fn with(mut base: Value, extra: Value) -> Value {
+    if let (Some(base), Some(extra)) = (base.as_object_mut(), extra.as_object()) {
+        for (k, v) in extra {
+            base.insert(k.clone(), v.clone());
+        }
+    }
+    base
+}
+
+fn admin_op(summary: &str, responses: Value) -> Value {
+    json!({
+        "summary": summary,
+        "tags": ["admin"],
+        "security": [{"bearer": []}],
+        "responses": with(admin_errors(), responses)
+    })
+}
+
+fn id_param() -> Value {
+    json!([{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}, "description": "Notice id."}])
+}
+
+fn dry_run_param() -> Value {
+    json!({"name": "dry_run", "in": "query", "schema": {"type": "boolean"}, "description": "Sign everything, store nothing: the answer is what would be published."})
+}
+
+/// The id in the path, and `?dry_run`.
+fn change_params() -> Value {
+    json!([id_param()[0].clone(), dry_run_param()])
+}
+
+fn body(schema: &str, required: bool) -> Value {
+    json!({
+        "required": required,
+        "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}
+    })
+}
+
+fn write_errors() -> Value {
+    json!({
+        "400": error_response("Malformed JSON (`invalid_json`)."),
+        "404": error_response("No such notice (`not_found`)."),
+        "409": error_response("Conflicts with the notice's state, e.g. it was withdrawn (`conflict`)."),
+        "413": error_response("Body over 64 KiB (`payload_too_large`)."),
+        "422": error_response("A field is invalid or unknown (`invalid_field`, naming it)."),
+    })
+}
+
+fn localized() -> Value {
+    json!({
+        "type": "object",
+        "description": "Language tag (lowercase BCP 47: en, nl, de, de-de) → plain text. `en` is required.",
+        "required": ["en"],
+        "additionalProperties": {"type": "string"}
+    })
+}
+
+fn notice_fields(create: bool) -> Value {
+    let mut properties = json!({
+        "severity": {"$ref": "#/components/schemas/Severity"},
+        "status": {"$ref": "#/components/schemas/Status", "description": "Default: investigating (incidents) or scheduled (maintenance)."},
+        "title": localized(),
+        "body": localized(),
+        "components": {"type": ["array", "null"], "items": {"type": "string"}},
+        "platforms": {"type": ["array", "null"], "items": {"enum": ["android", "ios"]}},
+        "app_versions": {"type": ["string", "null"], "description": "Semver requirement, e.g. `<25.4.0`."},
+        "show_from": {"type": ["string", "null"], "format": "date-time"},
+        "starts_at": {"type": ["string", "null"], "format": "date-time"},
+        "ends_at": {"type": ["string", "null"], "format": "date-time"},
+        "dismissible": {"type": ["boolean", "null"], "description": "Default: false for outages, true otherwise."},
+        "link": {"type": ["string", "null"], "description": "https URL to a host the root allows."}
+    });
+    if create {
+        if let Some(map) = properties.as_object_mut() {
+            map.insert(
+                "id".into(),
+                json!({"type": "string", "description": "Default: generated, e.g. 2026-11-23-keyshare-3f9a."}),
+            );
+        }
+    }
+    properties
+}
+
+/// A status page or Atom representation: same caching and conditional requests as the feed.
+fn page_get(summary: &str, content_type: &str, description: &str, parameters: Value) -> Value {
+    json!({
+        "summary": summary,
+        "tags": ["status page"],
+        "parameters": parameters,
+        "responses": {
+            "200": {
+                "description": description,
+                "headers": {
+                    "ETag": {"schema": {"type": "string"}, "description": "Strong: quoted hex SHA-256 of the uncompressed bytes (-br/-gzip for compressed variants)."},
+                    "Cache-Control": {"schema": {"type": "string"}},
+                    "Content-Language": {"schema": {"type": "string"}},
+                    "X-Notice-Feed-Version": {"schema": {"type": "integer"}}
+                },
+                "content": {content_type: {"schema": {"type": "string"}}}
+            },
+            "304": {"description": "Not modified (If-None-Match matched)."},
+            "503": error_response("A mirror that has no verified feed yet (`unavailable`, with Retry-After).")
+        }
+    })
+}
+
+fn conditional_headers() -> Value {
+    json!([
+        {"name": "If-None-Match", "in": "header", "schema": {"type": "string"}},
+        {"name": "Accept-Encoding", "in": "header", "schema": {"type": "string"}, "description": "br and gzip variants are available."}
+    ])
+}
+
+fn html_page(summary: &str) -> Value {
+    page_get(
+        summary,
+        "text/html",
+        "The status page: current incidents, maintenance, recently resolved; no scripts.",
+        conditional_headers(),
+    )
+}
+
+/// The document.
+pub fn document() -> Value {
+    let write_ok = json_response(
+        "The notice after the change and the feed version carrying it.",
+        "WriteResponse",
+    );
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Notice server",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Signed in-app notices. Public endpoints are open (CORS *); admin endpoints need `Authorization: Bearer <token>`. Every 4xx/5xx answer has the Error body."
+        },
+        "paths": {
+            "/v1/feed.json": {
+                "get": {
+                    "summary": "The signed published document (root chain + current feed).",
+                    "tags": ["public"],
+                    "parameters": [
+                        {"name": "If-None-Match", "in": "header", "schema": {"type": "string"}},
+                        {"name": "Accept-Encoding", "in": "header", "schema": {"type": "string"}, "description": "br and gzip variants are available."}
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "The document. Strong ETag (quoted hex SHA-256 of the uncompressed bytes; compressed variants add -br/-gzip). Vary: Accept-Encoding.",
+                            "headers": {
+                                "ETag": {"schema": {"type": "string"}},
+                                "Cache-Control": {"schema": {"type": "string"}},
+                                "X-Notice-Feed-Version": {"schema": {"type": "integer"}}
+                            },
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PublishedDocument"}}}
+                        },
+                        "304": {"description": "Not modified (If-None-Match matched)."},
+                        "503": error_response("A mirror with no verified feed yet (`unavailable`, with Retry-After).")
+                    }
+                },
+                "head": {
+                    "summary": "Headers of GET /v1/feed.json without the body.",
+                    "tags": ["public"],
+                    "responses": {"200": {"description": "As GET."}, "304": {"description": "Not modified."}}
+                }
+            },
+            "/": {
+                "get": page_get(
+                    "The status page in the language of ?lang= or Accept-Language (nl, en, de), else the site's default.",
+                    "text/html",
+                    "The status page. Vary: Accept-Encoding, Accept-Language.",
+                    json!([
+                        {"name": "lang", "in": "query", "schema": {"enum": ["nl", "en", "de"]}, "description": "Wins over Accept-Language; another value falls back to negotiation."},
+                        {"name": "Accept-Language", "in": "header", "schema": {"type": "string"}},
+                        {"name": "If-None-Match", "in": "header", "schema": {"type": "string"}},
+                        {"name": "Accept-Encoding", "in": "header", "schema": {"type": "string"}}
+                    ])
+                )
+            },
+            "/index.html": {"get": html_page("The status page in the site's default language (as on a static host).")},
+            "/index.nl.html": {"get": html_page("The status page in Dutch.")},
+            "/index.en.html": {"get": html_page("The status page in English.")},
+            "/index.de.html": {"get": html_page("The status page in German.")},
+            "/feed.atom": {
+                "get": page_get(
+                    "Atom 1.0: one entry per notice and per update.",
+                    "application/atom+xml",
+                    "The Atom feed.",
+                    json!([
+                        {"name": "lang", "in": "query", "schema": {"enum": ["nl", "en", "de"]}, "description": "Default: the site's default language."},
+                        {"name": "If-None-Match", "in": "header", "schema": {"type": "string"}},
+                        {"name": "Accept-Encoding", "in": "header", "schema": {"type": "string"}}
+                    ])
+                )
+            },
+            "/v1/root.json": {
+                "get": {
+                    "summary": "Root v1 envelope, as written by `init` (what apps ship).",
+                    "tags": ["public"],
+                    "responses": {
+                        "200": {"description": "DSSE envelope.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Envelope"}}}},
+                        "404": error_response("A mirror that was given a later root than v1 (`not_found`).")
+                    }
+                }
+            },
+            "/healthz": {
+                "get": {
+                    "summary": "Liveness and feed freshness.",
+                    "tags": ["public"],
+                    "responses": {
+                        "200": json_response("Health; `status` is ok, stale (origin: heartbeat missed; mirror: upstream silent for four poll intervals) or expired.", "Health"),
+                        "503": error_response("A mirror with no verified feed yet (`unavailable`).")
+                    }
+                }
+            },
+            "/metrics": {
+                "get": {
+                    "summary": "Prometheus metrics.",
+                    "tags": ["public"],
+                    "responses": {"200": {"description": "Text exposition format.", "content": {"text/plain": {"schema": {"type": "string"}}}}}
+                }
+            },
+            "/v1/openapi.json": {
+                "get": {
+                    "summary": "This document.",
+                    "tags": ["public"],
+                    "responses": {"200": {"description": "OpenAPI 3.1.", "content": {"application/json": {"schema": {"type": "object"}}}}}
+                }
+            },
+            "/v1/admin/notices": {
+                "get": with(admin_op("List notices.", json!({
+                    "200": json_response("Active notices; with all=true also resolved and withdrawn.", "NoticeList"),
+                    "422": error_response("Unknown or invalid query parameter (`invalid_field`).")
+                })), json!({"parameters": [{"name": "all", "in": "query", "schema": {"type": "boolean"}}]})),
+                "post": with(admin_op("Create a notice.", with(write_errors(), json!({
+                    "201": write_ok.clone(),
+                    "200": json_response("Dry run: the notice as it would be published; nothing stored.", "WriteResponse")
+                }))), json!({
+                    "parameters": [dry_run_param()],
+                    "requestBody": body("CreateNotice", true)
+                }))
+            },
+            "/v1/admin/notices/{id}": {
+                "get": with(admin_op("One notice with its timeline.", json!({
+                    "200": json_response("The record.", "NoticeRecord"),
+                    "404": error_response("No such notice (`not_found`).")
+                })), json!({"parameters": id_param()})),
+                "patch": with(admin_op("Edit fields (new revision); null clears an optional field.", with(write_errors(), json!({"200": write_ok.clone(), "422": error_response("A field at fault (`invalid_field`), an unknown query parameter, or an edit that changes nothing (`invalid_json`).")}))),
+                    json!({"parameters": change_params(), "requestBody": body("EditNotice", true)}))
+            },
+            "/v1/admin/notices/{id}/updates": {
+                "post": with(admin_op("Append a timeline entry and set the status.", with(write_errors(), json!({"200": write_ok.clone()}))),
+                    json!({"parameters": change_params(), "requestBody": body("PostUpdate", true)}))
+            },
+            "/v1/admin/notices/{id}/resolve": {
+                "post": with(admin_op("Resolve (incidents) or complete (maintenance); stays in the feed for the retention period.", with(write_errors(), json!({"200": write_ok.clone()}))),
+                    json!({"parameters": change_params(), "requestBody": body("Resolve", false)}))
+            },
+            "/v1/admin/notices/{id}/withdraw": {
+                "post": with(admin_op("Remove from the feed at once (a mistake, not an event).", with(write_errors(), json!({"200": write_ok}))),
+                    json!({"parameters": change_params(), "requestBody": body("Withdraw", false)}))
+            },
+            "/v1/admin/ingest": {
+                "post": with(admin_op(
+                    "Break-glass: take in a document signed offline with the feed key as the newest published version.",
+                    json!({
+                        "200": json_response("Ingested: the document is served byte for byte until the next write, which publishes its version + 1.", "IngestReport"),
+                        "409": error_response("Its version is not above the server's latest, or it was signed under another root version (`conflict`, naming both)."),
+                        "413": error_response("Body over 512 KiB, the largest document any reader accepts (`payload_too_large`)."),
+                        "422": error_response("It does not verify under the server's root chain (`invalid_document`).")
+                    })
+                ), json!({"requestBody": {
+                    "required": true,
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PublishedDocument"}}}
+                }}))
+            },
+            "/v1/admin/audit": {
+                "get": with(admin_op("The audit log, newest first.", json!({
+                    "200": json_response("Entries.", "AuditList"),
+                    "422": error_response("Invalid limit (`invalid_field`).")
+                })), json!({"parameters": [{"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}}]}))
+            },
+            "/v1/admin/whoami": {
+                "get": admin_op("The name of the token used.", json!({"200": json_response("Token name.", "WhoAmI")}))
+            }
+        },
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "Error": {
+                    "type": "object",
+                    "required": ["error"],
+                    "additionalProperties": false,
+                    "properties": {
+                        "error": {
+                            "type": "object",
+                            "required": ["code", "message"],
+                            "additionalProperties": false,
+                            "properties": {
+                                "code": {"enum": ["unauthorized", "rate_limited", "invalid_field", "invalid_json", "payload_too_large", "not_found", "method_not_allowed", "timeout", "conflict", "invalid_document", "unavailable", "internal"]},
+                                "message": {"type": "string"},
+                                "field": {"type": "string", "description": "Path of the one field at fault, e.g. title.en."}
+                            }
+                        }
+                    }
+                },
+                "Severity": {"enum": ["outage", "degraded", "maintenance", "info"]},
+                "Status": {"enum": ["investigating", "identified", "monitoring", "resolved", "scheduled", "in_progress", "completed"]},
+                "Envelope": {
+                    "type": "object",
+                    "required": ["payloadType", "payload", "signatures"],
+                    "properties": {
+                        "payloadType": {"type": "string"},
+                        "payload": {"type": "string", "contentEncoding": "base64"},
+                        "signatures": {"type": "array", "items": {"type": "object", "required": ["keyid", "sig"], "properties": {"keyid": {"type": "string"}, "sig": {"type": "string"}}}}
+                    }
+                },
+                "PublishedDocument": {
+                    "type": "object",
+                    "required": ["roots", "feed"],
+                    "properties": {
+                        "roots": {"type": "array", "items": {"$ref": "#/components/schemas/Envelope"}},
+                        "feed": {"$ref": "#/components/schemas/Envelope"}
+                    }
+                },
+                "Notice": {"type": "object", "description": "A notice as notice-types serializes it (see PROTOCOL.md)."},
+                "NoticeRecord": {
+                    "type": "object",
+                    "required": ["notice", "state"],
+                    "properties": {
+                        "notice": {"$ref": "#/components/schemas/Notice"},
+                        "state": {"enum": ["active", "resolved", "withdrawn"]},
+                        "closed_at": {"type": "string", "format": "date-time", "description": "When it was resolved or completed (absent while open); retention counts from here."}
+                    }
+                },
+                "WriteResponse": {
+                    "type": "object",
+                    "required": ["notice", "state", "feed_version"],
+                    "properties": {
+                        "notice": {"$ref": "#/components/schemas/Notice"},
+                        "state": {"enum": ["active", "resolved", "withdrawn"]},
+                        "feed_version": {"type": "integer", "minimum": 1}
+                    }
+                },
+                "NoticeList": {"type": "object", "required": ["notices"], "properties": {"notices": {"type": "array", "items": {"$ref": "#/components/schemas/NoticeRecord"}}}},
+                "CreateNotice": {
+                    "type": "object",
+                    "required": ["severity", "title", "body"],
+                    "additionalProperties": false,
+                    "properties": notice_fields(true)
+                },
+                "EditNotice": {"type": "object", "additionalProperties": false, "minProperties": 1, "properties": notice_fields(false)},
+                "PostUpdate": {
+                    "type": "object",
+                    "required": ["status", "message"],
+                    "additionalProperties": false,
+                    "properties": {"status": {"$ref": "#/components/schemas/Status"}, "message": localized()}
+                },
+                "Resolve": {"type": "object", "additionalProperties": false, "properties": {"message": localized()}},
+                "Withdraw": {"type": "object", "additionalProperties": false, "properties": {}},
+                "AuditList": {
+                    "type": "object",
+                    "required": ["entries"],
+                    "properties": {"entries": {"type": "array", "items": {
+                        "type": "object",
+                        "required": ["id", "at", "actor", "action"],
+                        "properties": {
+                            "id": {"type": "integer"},
+                            "at": {"type": "string", "format": "date-time"},
+                            "actor": {"type": "string"},
+                            "action": {"type": "string"},
+                            "notice_id": {"type": "string"},
+                            "feed_version": {"type": "integer"}
+                        }
+                    }}}
+                },
+                "WhoAmI": {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}},
+                "Health": {
+                    "type": "object",
+                    "required": ["status", "feed_version", "feed_age_seconds", "expires_in_seconds"],
+                    "properties": {
+                        "status": {"enum": ["ok", "stale", "expired"]},
+                        "feed_version": {"type": "integer"},
+                        "feed_age_seconds": {"type": "integer"},
+                        "expires_in_seconds": {"type": "integer"},
+                        "upstream_age_seconds": {"type": "integer", "description": "Mirror only: seconds since the upstream last answered validly."}
+                    }
+                },
+                "IngestReport": {
+                    "type": "object",
+                    "required": ["feed_version", "previous_version", "issued_at", "expires_at", "expired", "notices"],
+                    "properties": {
+                        "feed_version": {"type": "integer"},
+                        "previous_version": {"type": "integer"},
+                        "issued_at": {"type": "string", "format": "date-time"},
+                        "expires_at": {"type": "string", "format": "date-time"},
+                        "expired": {"type": "boolean", "description": "Already expired when ingested; re-signed within seconds."},
+                        "notices": {
+                            "type": "object",
+                            "description": "Notice ids by what happened: added, updated, merged (timelines combined), withdrawn, unchanged.",
+                            "additionalProperties": {"type": "array", "items": {"type": "string"}}
+                        }
+                    }
+                }
+            }
+        }
+    })
+}

@@ -1,0 +1,175 @@
+//! The state every request handler and background task of the origin shares.
+
+use std::ops::Deref;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::Bytes;
+use notice_publish::status_page::Site;
+use notice_types::{RootPayload, Timestamp, TrustedRoot};
+use rusqlite::{Connection, Transaction};
+
+use super::auth::AuthLimiter;
+use super::hot::{HotDocument, HotFeed};
+use super::pages::Pages;
+use super::served::{PublicParts, PublicState, Staleness};
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::metrics::Metrics;
+use crate::publishing::{self, AuditNote, Error, Mode, Publisher, Signer, Written};
+use crate::storage::feeds::{self, StoredFeed};
+use crate::storage::{DataDir, Db, StoreError, write_tx};
+
+/// The origin's shared state. Cheap to clone; everything lives behind one `Arc`.
+#[derive(Clone)]
+pub struct AppState(Arc<AppParts>);
+
+/// What [`AppState`] holds (only this crate sees inside).
+pub struct AppParts {
+    /// The database.
+    pub(crate) db: Arc<Db>,
+    /// The document being served (the same one [`AppParts::public`] serves).
+    pub(crate) hot: Arc<HotFeed>,
+    /// What the public endpoints see: the served document, pages, root v1; no database, no key.
+    pub(crate) public: PublicState,
+    /// The one writer of feed versions.
+    pub(crate) publisher: Publisher,
+    /// Metrics.
+    pub(crate) metrics: Arc<Metrics>,
+    /// Failed-auth rate limiting.
+    pub(crate) limiter: AuthLimiter,
+}
+
+impl Deref for AppState {
+    type Target = AppParts;
+    fn deref(&self) -> &AppParts {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("data_dir", self.publisher.data_dir())
+            .field("version", &self.hot.current().version)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    /// Opens an initialized data directory: database, root chain, feed key and the newest published document.
+    /// Blocking; call before serving or from a blocking thread.
+    pub fn open(dir: &DataDir, settings: Settings, clock: Arc<dyn Clock>) -> Result<Self, Error> {
+        settings.validate()?;
+        if !dir.is_initialized() {
+            return Err(Error::NotInitialized(dir.path().to_owned()));
+        }
+        let db = Arc::new(Db::open(&dir.db())?);
+        let metrics = Arc::new(Metrics::default());
+        let (signer, latest, root_v1) = db.with(|conn| -> Result<_, Error> {
+            let signer = Signer::load(conn, dir)?;
+            let root_v1 = feeds::roots(conn)?
+                .into_iter()
+                .next()
+                .ok_or_else(|| Error::NoRoot(dir.path().to_owned()))?;
+            let latest = match feeds::latest_published(conn)? {
+                Some(feed) => feed,
+                None => {
+                    // Only an interrupted init gets here; publish the first version now.
+                    let tx = write_tx(conn)?;
+                    metrics.record_signing();
+                    let feed = publishing::publish(&tx, &signer, &settings, clock.now())?;
+                    tx.commit().map_err(|e| Error::Store(e.into()))?;
+                    feed
+                }
+            };
+            Ok((signer, latest, root_v1))
+        })?;
+        metrics.record_build();
+        let trusted = TrustedRoot::from_envelope_bytes(&root_v1)
+            .map_err(|e| StoreError::corrupt("root v1", e))?;
+        let site = match &settings.site {
+            Some(site) => site.clone(),
+            None => Site::for_feed(&trusted.payload().feed_id),
+        };
+        let hot = Arc::new(HotFeed::new(HotDocument::build(&latest)));
+        let public = PublicState::new(PublicParts {
+            feed: Some(hot.clone()),
+            root_v1: Some(Bytes::from(root_v1)),
+            pages: Pages::new(site, trusted),
+            clock: clock.clone(),
+            metrics: metrics.clone(),
+            cache_max_age_secs: settings.cache_max_age_secs,
+            staleness: Staleness::Heartbeat(settings.heartbeat_interval),
+            db: Some(db.clone()),
+        });
+        let limiter = AuthLimiter::new(settings.auth_failures_per_minute);
+        let publisher = Publisher::new(signer, dir.clone(), settings, clock, metrics.clone());
+        Ok(Self(Arc::new(AppParts {
+            db,
+            hot,
+            public,
+            publisher,
+            metrics,
+            limiter,
+        })))
+    }
+
+    /// The settings it runs with.
+    pub fn settings(&self) -> &Settings {
+        self.publisher.settings()
+    }
+
+    /// The time source.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        self.publisher.clock()
+    }
+
+    /// Runs database work on a blocking thread with the connection held.
+    pub(crate) async fn blocking<T, F>(&self, f: F) -> Result<T, Error>
+    where
+        T: Send + 'static,
+        F: FnOnce(&AppState, &mut Connection) -> T + Send + 'static,
+    {
+        let state = self.clone();
+        tokio::task::spawn_blocking(move || state.db.with(|conn| f(&state, conn)))
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "database task failed");
+                Error::Task
+            })
+    }
+
+    /// The newest root (feed id, keys, link hosts) the server signs under.
+    pub fn root(&self) -> RootPayload {
+        self.publisher.root()
+    }
+
+    /// One write through the publisher ([`Publisher::write`]); after a commit the new document is served
+    /// at once. Returns what `change` returned and the feed version. Runs on a blocking thread with the
+    /// connection held.
+    pub(crate) fn write<T, E>(
+        &self,
+        conn: &mut Connection,
+        mode: Mode,
+        change: impl FnOnce(&Transaction<'_>, Timestamp, &RootPayload) -> Result<(T, AuditNote), E>,
+    ) -> Result<(T, u64), E>
+    where
+        E: From<Error>,
+    {
+        let started = Instant::now();
+        let Written { output, feed } = self.publisher.write(conn, mode, change)?;
+        if mode == Mode::Commit {
+            self.install(&feed);
+            self.metrics.record_publish(started.elapsed());
+        }
+        Ok((output, feed.version))
+    }
+
+    /// Serves a committed document from now on (if it is newer than the one served).
+    pub(crate) fn install(&self, feed: &StoredFeed) {
+        if self.public.install(HotDocument::build(feed)) {
+            tracing::info!(version = feed.version, expires_at = %feed.expires_at, "serving new feed version");
+        }
+    }
+}

@@ -1,0 +1,66 @@
+//! Running the origin: the HTTP server, the heartbeat beside it, and a graceful stop.
+
+use std::future::Future;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::http::{AppState, FeedFastPath, app, serve_connections};
+use crate::tasks::heartbeat;
+
+/// Serves `state` on `listener` until `shutdown` resolves, then stops accepting, lets requests in flight
+/// finish and stops the heartbeat. A first heartbeat round runs before serving, so a feed that went stale
+/// while the server was down is re-signed before anyone fetches it.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    if let Err(e) = heartbeat::tick(&state).await {
+        tracing::error!(error = %e, "first heartbeat failed; serving the stored feed and retrying");
+    }
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let beat = tokio::spawn(heartbeat::run(state.clone(), stopped(stop_rx)));
+    let fast = FeedFastPath::new(state.public.clone());
+    let header_timeout = state.settings().request_timeout;
+    let result = serve_connections(listener, app(state), fast, header_timeout, shutdown).await;
+    let _ = stop_tx.send(true);
+    if let Err(e) = beat.await {
+        tracing::error!(error = %e, "heartbeat task ended abnormally");
+    }
+    result
+}
+
+async fn stopped(mut rx: watch::Receiver<bool>) {
+    // An error means the sender is gone: stop as well.
+    let _ = rx.wait_for(|stop| *stop).await;
+}
+
+/// Resolves on Ctrl-C or SIGTERM (what `docker stop` and systemd send).
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

@@ -1,0 +1,132 @@
+//! The audit log: who did what, when, and which feed version carried it.
+
+use notice_publish::AuditEntry;
+use notice_types::{NoticeId, Timestamp};
+use rusqlite::{Connection, params};
+
+use super::StoreError;
+
+/// What happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Action {
+    /// Data directory created.
+    Init,
+    /// Notice created.
+    Create,
+    /// Timeline entry appended.
+    Update,
+    /// Notice fields edited.
+    Edit,
+    /// Notice resolved or completed.
+    Resolve,
+    /// Notice taken out of the feed.
+    Withdraw,
+    /// Feed re-signed because time passed.
+    Heartbeat,
+    /// Feed re-published because a resolved notice passed its retention.
+    Retention,
+    /// Admin token created.
+    TokenCreate,
+    /// Admin token revoked.
+    TokenRevoke,
+    /// New feed key and root version.
+    RotateFeedKey,
+    /// A document signed offline (break-glass) was taken in.
+    Ingest,
+}
+
+impl Action {
+    /// The stored and wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Init => "init",
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::Edit => "edit",
+            Action::Resolve => "resolve",
+            Action::Withdraw => "withdraw",
+            Action::Heartbeat => "heartbeat",
+            Action::Retention => "retention",
+            Action::TokenCreate => "token_create",
+            Action::TokenRevoke => "token_revoke",
+            Action::RotateFeedKey => "rotate_feed_key",
+            Action::Ingest => "ingest",
+        }
+    }
+}
+
+/// Appends a row.
+pub(crate) fn record(
+    conn: &Connection,
+    at: Timestamp,
+    actor: &str,
+    action: Action,
+    notice_id: Option<&NoticeId>,
+    feed_version: Option<u64>,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO audit (at, actor, action, notice_id, feed_version) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            at.unix(),
+            actor,
+            action.as_str(),
+            notice_id.map(NoticeId::as_str),
+            feed_version
+        ],
+    )?;
+    Ok(())
+}
+
+/// The newest `limit` rows, newest first.
+pub fn list(conn: &Connection, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
+    let mut statement = conn.prepare_cached(
+        "SELECT id, at, actor, action, notice_id, feed_version FROM audit ORDER BY id DESC LIMIT ?1",
+    )?;
+    let rows = statement.query_map([limit], |row| {
+        Ok(AuditEntry {
+            id: row.get(0)?,
+            at: Timestamp::from_unix(row.get(1)?),
+            actor: row.get(2)?,
+            action: row.get(3)?,
+            notice_id: row.get(4)?,
+            feed_version: row.get(5)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_log_lists_newest_first_up_to_the_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = super::super::schema::open(&dir.path().join("t.db")).unwrap();
+        let id = NoticeId::parse("n").unwrap();
+        record(
+            &conn,
+            Timestamp::from_unix(1),
+            "alice",
+            Action::Create,
+            Some(&id),
+            Some(2),
+        )
+        .unwrap();
+        record(
+            &conn,
+            Timestamp::from_unix(2),
+            "system",
+            Action::Heartbeat,
+            None,
+            Some(3),
+        )
+        .unwrap();
+        let entries = list(&conn, 10).unwrap();
+        assert_eq!(entries.len(), 2);
+        assert_eq!(entries[0].action, "heartbeat");
+        assert_eq!(entries[1].actor, "alice");
+        assert_eq!(entries[1].notice_id.as_deref(), Some("n"));
+        assert_eq!(list(&conn, 1).unwrap().len(), 1);
+    }
+}

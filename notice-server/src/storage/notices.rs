@@ -1,0 +1,296 @@
+//! Notices and their append-only timelines.
+//!
+//! A notice row holds the current revision (as notice-types JSON, without the timeline) and its state; the
+//! timeline lives in `notice_updates`, which only ever grows ([`save`] appends what is new).
+
+use notice_publish::{NoticeRecord, NoticeState};
+use notice_types::{LocalizedText, Notice, NoticeId, Status, Timestamp, Update};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::StoreError;
+
+/// Whether a notice with this id exists (in any state).
+pub(crate) fn exists(conn: &Connection, id: &NoticeId) -> Result<bool, StoreError> {
+    Ok(conn
+        .query_row("SELECT 1 FROM notices WHERE id = ?1", [id.as_str()], |_| {
+            Ok(())
+        })
+        .optional()?
+        .is_some())
+}
+
+/// The notice with `id`, if any.
+pub(crate) fn get(conn: &Connection, id: &NoticeId) -> Result<Option<NoticeRecord>, StoreError> {
+    let row = conn
+        .query_row(
+            "SELECT notice_json, state, closed_at FROM notices WHERE id = ?1",
+            [id.as_str()],
+            read_row,
+        )
+        .optional()?;
+    row.map(|row| assemble(conn, row)).transpose()
+}
+
+/// All notices (`all`) or only the active ones, newest first.
+pub fn list(conn: &Connection, all: bool) -> Result<Vec<NoticeRecord>, StoreError> {
+    let sql = if all {
+        "SELECT notice_json, state, closed_at FROM notices ORDER BY created_at DESC, id"
+    } else {
+        "SELECT notice_json, state, closed_at FROM notices WHERE state = 'active' ORDER BY created_at DESC, id"
+    };
+    query(conn, sql, params![])
+}
+
+/// The notices a feed published at `now` carries: every active one, and resolved ones closed after
+/// `retention_cutoff`. Withdrawn notices never.
+pub(crate) fn in_feed(
+    conn: &Connection,
+    retention_cutoff: Timestamp,
+) -> Result<Vec<NoticeRecord>, StoreError> {
+    query(
+        conn,
+        "SELECT notice_json, state, closed_at FROM notices
+         WHERE state = 'active' OR (state = 'resolved' AND closed_at > ?1)
+         ORDER BY created_at, id",
+        params![retention_cutoff.unix()],
+    )
+}
+
+/// Stores a new notice and its timeline.
+pub(crate) fn insert(
+    conn: &Connection,
+    record: &NoticeRecord,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO notices (id, notice_json, state, closed_at, created_at, changed_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+        params![
+            record.notice.id.as_str(),
+            notice_json(&record.notice)?,
+            record.state.as_str(),
+            record.closed_at.map(Timestamp::unix),
+            now.unix(),
+        ],
+    )?;
+    append_updates(conn, &record.notice, 0)
+}
+
+/// Stores a changed notice: the new revision replaces the row, updates not stored yet are appended.
+pub(crate) fn save(
+    conn: &Connection,
+    record: &NoticeRecord,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let changed = conn.execute(
+        "UPDATE notices SET notice_json = ?2, state = ?3, closed_at = ?4, changed_at = ?5 WHERE id = ?1",
+        params![
+            record.notice.id.as_str(),
+            notice_json(&record.notice)?,
+            record.state.as_str(),
+            record.closed_at.map(Timestamp::unix),
+            now.unix(),
+        ],
+    )?;
+    if changed != 1 {
+        return Err(StoreError::corrupt(
+            "notice",
+            format!("{} vanished while being changed", record.notice.id),
+        ));
+    }
+    let stored: u64 = conn.query_row(
+        "SELECT count(*) FROM notice_updates WHERE notice_id = ?1",
+        [record.notice.id.as_str()],
+        |row| row.get(0),
+    )?;
+    if stored > record.notice.updates.len() as u64 {
+        return Err(StoreError::corrupt(
+            "timeline",
+            format!("{} would lose updates", record.notice.id),
+        ));
+    }
+    append_updates(conn, &record.notice, stored)
+}
+
+fn append_updates(conn: &Connection, notice: &Notice, from: u64) -> Result<(), StoreError> {
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO notice_updates (notice_id, seq, at, status, message_json) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    for (seq, update) in notice.updates.iter().enumerate().skip(from as usize) {
+        let message = serde_json::to_string(&update.message)
+            .map_err(|e| StoreError::corrupt("update message", e))?;
+        insert.execute(params![
+            notice.id.as_str(),
+            seq as u64,
+            update.at.unix(),
+            update.status.as_str(),
+            message
+        ])?;
+    }
+    Ok(())
+}
+
+/// The notice without its timeline, which is stored row by row.
+fn notice_json(notice: &Notice) -> Result<String, StoreError> {
+    let mut bare = notice.clone();
+    bare.updates.clear();
+    serde_json::to_string(&bare).map_err(|e| StoreError::corrupt("notice", e))
+}
+
+type Row = (String, String, Option<i64>);
+
+fn read_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
+    Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+}
+
+fn query(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> Result<Vec<NoticeRecord>, StoreError> {
+    let mut statement = conn.prepare_cached(sql)?;
+    let rows = statement
+        .query_map(params, read_row)?
+        .collect::<Result<Vec<_>, _>>()?;
+    rows.into_iter().map(|row| assemble(conn, row)).collect()
+}
+
+fn assemble(conn: &Connection, (json, state, closed_at): Row) -> Result<NoticeRecord, StoreError> {
+    let mut notice: Notice =
+        serde_json::from_str(&json).map_err(|e| StoreError::corrupt("notice", e))?;
+    notice.updates = updates(conn, &notice.id)?;
+    Ok(NoticeRecord {
+        notice,
+        state: parse_state(&state)?,
+        closed_at: closed_at.map(Timestamp::from_unix),
+    })
+}
+
+fn updates(conn: &Connection, id: &NoticeId) -> Result<Vec<Update>, StoreError> {
+    let mut statement = conn.prepare_cached(
+        "SELECT at, status, message_json FROM notice_updates WHERE notice_id = ?1 ORDER BY seq",
+    )?;
+    let rows = statement
+        .query_map([id.as_str()], |row| {
+            Ok((
+                row.get::<_, i64>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+            ))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    rows.into_iter()
+        .map(|(at, status, message)| {
+            let status: Status = serde_json::from_value(serde_json::Value::String(status))
+                .map_err(|e| StoreError::corrupt("update status", e))?;
+            let message: LocalizedText = serde_json::from_str(&message)
+                .map_err(|e| StoreError::corrupt("update message", e))?;
+            Ok(Update {
+                at: Timestamp::from_unix(at),
+                status,
+                message,
+            })
+        })
+        .collect()
+}
+
+fn parse_state(text: &str) -> Result<NoticeState, StoreError> {
+    text.parse()
+        .map_err(|e: String| StoreError::corrupt("notice state", e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use notice_types::Severity;
+
+    fn notice(id: &str) -> Notice {
+        let at = Timestamp::from_unix(1_000);
+        Notice {
+            id: NoticeId::parse(id).unwrap(),
+            revision: 1,
+            severity: Severity::Outage,
+            status: Status::Investigating,
+            title: LocalizedText::english("Down"),
+            body: LocalizedText::english("PIN checks fail."),
+            components: vec![],
+            platforms: vec![],
+            app_versions: None,
+            created_at: at,
+            updated_at: at,
+            show_from: None,
+            starts_at: None,
+            ends_at: None,
+            dismissible: false,
+            link: None,
+            updates: vec![],
+        }
+    }
+
+    fn db() -> (tempfile::TempDir, Connection) {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = super::super::schema::open(&dir.path().join("t.db")).unwrap();
+        (dir, conn)
+    }
+
+    #[test]
+    fn a_saved_notice_reads_back_with_its_timeline() {
+        let (_dir, conn) = db();
+        let now = Timestamp::from_unix(1_000);
+        let mut record = NoticeRecord::new(notice("a"));
+        insert(&conn, &record, now).unwrap();
+        record.notice.updates.push(Update {
+            at: now,
+            status: Status::Identified,
+            message: LocalizedText::english("Found it."),
+        });
+        record.notice.revision = 2;
+        save(&conn, &record, now).unwrap();
+        assert_eq!(
+            get(&conn, &record.notice.id).unwrap().unwrap(),
+            record.clone()
+        );
+        // Saving again appends nothing new.
+        save(&conn, &record, now).unwrap();
+        assert_eq!(get(&conn, &record.notice.id).unwrap().unwrap(), record);
+    }
+
+    #[test]
+    fn the_feed_keeps_resolved_notices_for_the_retention_only() {
+        let (_dir, conn) = db();
+        let now = Timestamp::from_unix(1_000);
+        insert(&conn, &NoticeRecord::new(notice("open")), now).unwrap();
+        let mut resolved = NoticeRecord::new(notice("closed"));
+        resolved.notice.status = Status::Resolved;
+        resolved.follow_status(Timestamp::from_unix(500));
+        insert(&conn, &resolved, now).unwrap();
+        let mut withdrawn = NoticeRecord::new(notice("gone"));
+        withdrawn.state = NoticeState::Withdrawn;
+        insert(&conn, &withdrawn, now).unwrap();
+
+        let ids = |cutoff| {
+            in_feed(&conn, Timestamp::from_unix(cutoff))
+                .unwrap()
+                .into_iter()
+                .map(|r| r.notice.id.to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(ids(499), ["closed", "open"]);
+        assert_eq!(ids(500), ["open"]);
+        assert_eq!(list(&conn, false).unwrap().len(), 1);
+        assert_eq!(list(&conn, true).unwrap().len(), 3);
+    }
+
+    #[test]
+    fn reopening_a_resolved_notice_makes_it_active_again() {
+        let mut record = NoticeRecord::new(notice("a"));
+        record.notice.status = Status::Resolved;
+        record.follow_status(Timestamp::from_unix(5));
+        assert_eq!(record.state, NoticeState::Resolved);
+        assert_eq!(record.closed_at, Some(Timestamp::from_unix(5)));
+        record.notice.status = Status::Investigating;
+        record.follow_status(Timestamp::from_unix(6));
+        assert_eq!(record.state, NoticeState::Active);
+        assert_eq!(record.closed_at, None);
+    }
+}
