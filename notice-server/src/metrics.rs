@@ -38,11 +38,11 @@ const FEED_ROUTE: &str = "/v1/feed.json";
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct FeedGauges {
     /// Its version.
-    pub version: u64,
+    pub(crate) version: u64,
     /// When it was signed.
-    pub issued_at: Timestamp,
+    pub(crate) issued_at: Timestamp,
     /// When it expires.
-    pub expires_at: Timestamp,
+    pub(crate) expires_at: Timestamp,
 }
 
 /// Counters and histograms of one server.
@@ -83,7 +83,7 @@ struct Histogram {
 
 impl Metrics {
     /// Counts one answered request.
-    pub fn record_request(&self, route: &str, method: &Method, status: u16) {
+    pub(crate) fn record_request(&self, route: &str, method: &Method, status: u16) {
         if route == FEED_ROUTE {
             let head = *method == Method::HEAD;
             if (head || *method == Method::GET) && matches!(status, 200 | 304) {
@@ -97,27 +97,27 @@ impl Metrics {
     }
 
     /// Counts one feed GET (or HEAD) answered 200 (or 304 Not Modified).
-    pub fn record_feed(&self, head: bool, not_modified: bool) {
+    pub(crate) fn record_feed(&self, head: bool, not_modified: bool) {
         self.feed[usize::from(head)][usize::from(not_modified)].fetch_add(1, Ordering::Relaxed);
     }
 
     /// Counts one feed signature.
-    pub fn record_signing(&self) {
+    pub(crate) fn record_signing(&self) {
         self.signatures.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Counts one served document built (hashed and compressed).
-    pub fn record_build(&self) {
+    pub(crate) fn record_build(&self) {
         self.builds.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Counts one rejected admin credential.
-    pub fn record_auth_failure(&self) {
+    pub(crate) fn record_auth_failure(&self) {
         self.auth_failures.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Records how long one publish took.
-    pub fn record_publish(&self, took: Duration) {
+    pub(crate) fn record_publish(&self, took: Duration) {
         let seconds = took.as_secs_f64();
         let mut histogram = self.latency.lock().unwrap_or_else(PoisonError::into_inner);
         for (bucket, bound) in histogram.buckets.iter_mut().zip(LATENCY_BUCKETS) {
@@ -130,18 +130,18 @@ impl Metrics {
     }
 
     /// Counts one poll of a mirror's upstream by its result.
-    pub fn record_poll(&self, result: &'static str) {
+    pub(crate) fn record_poll(&self, result: &'static str) {
         let mut polls = self.polls.lock().unwrap_or_else(PoisonError::into_inner);
         *polls.entry(result).or_default() += 1;
     }
 
     /// Feeds signed since start.
-    pub fn signatures(&self) -> u64 {
+    pub(crate) fn signatures(&self) -> u64 {
         self.signatures.load(Ordering::Relaxed)
     }
 
     /// Served documents built since start.
-    pub fn builds(&self) -> u64 {
+    pub(crate) fn builds(&self) -> u64 {
         self.builds.load(Ordering::Relaxed)
     }
 

@@ -24,7 +24,7 @@ use crate::storage::tokens::{self, hash_token};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Operator {
     /// The token's name.
-    pub name: String,
+    pub(crate) name: String,
 }
 
 /// The token of an `Authorization: Bearer …` header.
@@ -128,7 +128,7 @@ struct Bucket {
 
 impl AuthLimiter {
     /// A limiter allowing `per_minute` failures per peer per minute.
-    pub fn new(per_minute: u32) -> Self {
+    pub(crate) fn new(per_minute: u32) -> Self {
         Self {
             per_minute: per_minute.max(1),
             buckets: Mutex::new(HashMap::new()),
@@ -143,7 +143,7 @@ impl AuthLimiter {
     }
 
     /// `Ok` if `peer` may try, else the seconds until it may try again.
-    pub fn check(&self, peer: IpAddr, now: Timestamp) -> Result<(), u64> {
+    pub(crate) fn check(&self, peer: IpAddr, now: Timestamp) -> Result<(), u64> {
         let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
         let Some(bucket) = buckets.get_mut(&peer) else {
             return Ok(());
@@ -158,7 +158,7 @@ impl AuthLimiter {
     }
 
     /// Counts a failure of `peer`.
-    pub fn record_failure(&self, peer: IpAddr, now: Timestamp) {
+    pub(crate) fn record_failure(&self, peer: IpAddr, now: Timestamp) {
         let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
         if buckets.len() >= MAX_TRACKED_PEERS && !buckets.contains_key(&peer) {
             let capacity = f64::from(self.per_minute);

@@ -79,7 +79,7 @@ struct Detail<'a> {
 
 impl AppError {
     /// 422 naming `field`.
-    pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
+    pub(crate) fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self::InvalidField {
             field: field.into(),
             message: message.into(),
@@ -87,7 +87,7 @@ impl AppError {
     }
 
     /// The HTTP status.
-    pub fn status(&self) -> StatusCode {
+    pub(crate) fn status(&self) -> StatusCode {
         match self {
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -105,7 +105,7 @@ impl AppError {
     }
 
     /// The stable snake_case code.
-    pub fn code(&self) -> &'static str {
+    pub(crate) fn code(&self) -> &'static str {
         match self {
             AppError::Unauthorized => "unauthorized",
             AppError::RateLimited { .. } => "rate_limited",

@@ -143,7 +143,7 @@ fn bad_query() -> AppError {
 
 impl QueryParams {
     /// Refuses parameters not in `known`.
-    pub fn only(&self, known: &[&str]) -> Result<(), AppError> {
+    pub(crate) fn only(&self, known: &[&str]) -> Result<(), AppError> {
         let mut unknown: Vec<&String> = self
             .0
             .keys()
@@ -167,12 +167,12 @@ impl QueryParams {
     }
 
     /// The value of parameter `name`, if given.
-    pub fn get(&self, name: &str) -> Option<&str> {
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
         self.0.get(name).map(String::as_str)
     }
 
     /// A boolean parameter (`true`/`false`, `1`/`0`; bare `?all` means true), default false.
-    pub fn flag(&self, name: &str) -> Result<bool, AppError> {
+    pub(crate) fn flag(&self, name: &str) -> Result<bool, AppError> {
         match self.0.get(name).map(String::as_str) {
             None => Ok(false),
             Some("" | "true" | "1") => Ok(true),
@@ -182,7 +182,13 @@ impl QueryParams {
     }
 
     /// A number in `min..=max`, `default` when absent.
-    pub fn number(&self, name: &str, default: u32, min: u32, max: u32) -> Result<u32, AppError> {
+    pub(crate) fn number(
+        &self,
+        name: &str,
+        default: u32,
+        min: u32,
+        max: u32,
+    ) -> Result<u32, AppError> {
         match self.0.get(name) {
             None => Ok(default),
             Some(text) => text

@@ -27,24 +27,24 @@ use crate::storage::feeds::StoredFeed;
 #[derive(Debug)]
 pub(crate) struct HotDocument {
     /// Feed version.
-    pub version: u64,
+    pub(crate) version: u64,
     /// The feed's `issued_at`.
-    pub issued_at: Timestamp,
+    pub(crate) issued_at: Timestamp,
     /// The feed's `expires_at`.
-    pub expires_at: Timestamp,
+    pub(crate) expires_at: Timestamp,
     /// When a resolved notice in it passes retention.
-    pub refresh_at: Option<Timestamp>,
+    pub(crate) refresh_at: Option<Timestamp>,
     /// The exact published bytes.
-    pub identity: Bytes,
+    pub(crate) identity: Bytes,
     /// brotli of `identity`, likewise; compressed after the document is served, or on first use (see the
     /// module doc).
     br: OnceLock<Option<Variant>>,
     /// Whether [`HotFeed`] is compressing `br` (GETs do not wait for it then).
     br_compressing: AtomicBool,
     /// Lowercase hex SHA-256 of `identity`.
-    pub sha256_hex: String,
+    pub(crate) sha256_hex: String,
     /// The `x-notice-feed-version` value.
-    pub version_header: HeaderValue,
+    pub(crate) version_header: HeaderValue,
     identity_variant: Variant,
     gzip_variant: Option<Variant>,
 }
@@ -53,13 +53,13 @@ pub(crate) struct HotDocument {
 #[derive(Debug, Clone)]
 pub(crate) struct Variant {
     /// Which encoding.
-    pub encoding: Encoding,
+    pub(crate) encoding: Encoding,
     /// The bytes sent.
-    pub body: Bytes,
+    pub(crate) body: Bytes,
     /// Its strong ETag ([`variant_etag`]).
-    pub etag: HeaderValue,
+    pub(crate) etag: HeaderValue,
     /// Its `Content-Length`.
-    pub content_length: HeaderValue,
+    pub(crate) content_length: HeaderValue,
 }
 
 impl Variant {
@@ -78,7 +78,7 @@ impl Variant {
 impl HotDocument {
     /// Hashes and gzips a stored document; brotli follows ([`HotFeed::install`], or [`HotDocument::br`] on first
     /// use).
-    pub fn build(feed: &StoredFeed) -> Self {
+    pub(crate) fn build(feed: &StoredFeed) -> Self {
         let identity = Bytes::from(feed.bytes.clone());
         let sha256_hex = hex::encode(Sha256::digest(&identity));
         let gzip = gzip(&identity).map(Bytes::from);
@@ -109,7 +109,7 @@ impl HotDocument {
 
     /// The brotli variant. Compresses it if nobody has yet; if another thread is compressing it right now,
     /// waits for that instead of compressing twice.
-    pub fn br(&self) -> Option<&Variant> {
+    pub(crate) fn br(&self) -> Option<&Variant> {
         self.br
             .get_or_init(|| {
                 brotli(&self.identity)
@@ -120,7 +120,7 @@ impl HotDocument {
 
     /// The brotli variant if it can be had without waiting: `None` while [`HotFeed::install`] is compressing
     /// it (the caller picks another encoding); compressed now if nobody has yet.
-    pub fn br_now(&self) -> Option<&Variant> {
+    pub(crate) fn br_now(&self) -> Option<&Variant> {
         match self.br.get() {
             Some(variant) => variant.as_ref(),
             None if self.br_compressing.load(Ordering::Acquire) => None,
@@ -135,7 +135,7 @@ impl HotDocument {
     }
 
     /// The variant to send for `encoding`: that one if it exists, else the uncompressed bytes.
-    pub fn variant(&self, encoding: Encoding) -> &Variant {
+    pub(crate) fn variant(&self, encoding: Encoding) -> &Variant {
         let found = match encoding {
             Encoding::Br => self.br(),
             Encoding::Gzip => self.gzip_variant.as_ref(),
@@ -171,13 +171,13 @@ pub(crate) struct HotFeed(RwLock<Arc<HotDocument>>);
 
 impl HotFeed {
     /// Starts serving `doc`, with all its variants.
-    pub fn new(doc: HotDocument) -> Self {
+    pub(crate) fn new(doc: HotDocument) -> Self {
         doc.br();
         Self(RwLock::new(Arc::new(doc)))
     }
 
     /// The document to serve now. The lock is held only to clone the `Arc`.
-    pub fn current(&self) -> Arc<HotDocument> {
+    pub(crate) fn current(&self) -> Arc<HotDocument> {
         self.0
             .read()
             .unwrap_or_else(PoisonError::into_inner)
@@ -186,7 +186,7 @@ impl HotFeed {
 
     /// Serves `doc` from now on, unless a newer version is already served (versions never go down). Then
     /// compresses its brotli variant, so that is ready when this returns; GETs do not wait for it.
-    pub fn install(&self, doc: HotDocument) -> bool {
+    pub(crate) fn install(&self, doc: HotDocument) -> bool {
         let doc = Arc::new(doc);
         {
             let mut current = self.0.write().unwrap_or_else(PoisonError::into_inner);

@@ -265,3 +265,93 @@ async fn observe(State(state): State<PublicState>, request: Request, next: Next)
     );
     response
 }
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use tower::ServiceExt as _;
+
+    use super::*;
+
+    const METHODS: [Method; 8] = [
+        Method::GET,
+        Method::HEAD,
+        Method::POST,
+        Method::PUT,
+        Method::PATCH,
+        Method::DELETE,
+        Method::OPTIONS,
+        Method::TRACE,
+    ];
+
+    async fn status(router: &Router, method: &Method) -> StatusCode {
+        let request = Request::builder()
+            .method(method.clone())
+            .uri("/probe")
+            .body(Body::empty())
+            .unwrap();
+        router.clone().oneshot(request).await.unwrap().status()
+    }
+
+    #[tokio::test]
+    async fn a_route_answers_only_the_method_it_lists_and_405_to_the_others() {
+        for listed in METHODS.into_iter().filter(|m| *m != Method::HEAD) {
+            let route = route::<(), _, _>(listed.clone(), "/probe", Access::Admin, || async {
+                StatusCode::NO_CONTENT
+            });
+            let router = Router::new().route(route.path, route.handler);
+            for method in &METHODS {
+                let answers =
+                    *method == listed || (listed == Method::GET && *method == Method::HEAD);
+                let expected = if answers {
+                    StatusCode::NO_CONTENT
+                } else {
+                    StatusCode::METHOD_NOT_ALLOWED
+                };
+                assert_eq!(
+                    status(&router, method).await,
+                    expected,
+                    "{method} on a {listed} route"
+                );
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_method_axum_cannot_route_answers_nothing_rather_than_the_wrong_thing() {
+        let brew = Method::from_bytes(b"BREW").unwrap();
+        let route = route::<(), _, _>(brew, "/probe", Access::Admin, || async {
+            StatusCode::NO_CONTENT
+        });
+        let router = Router::new().route(route.path, route.handler);
+        for method in &METHODS {
+            assert_eq!(
+                status(&router, method).await,
+                StatusCode::METHOD_NOT_ALLOWED,
+                "{method}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn public_routes_answer_a_cors_preflight() {
+        let route = route::<(), _, _>(Method::GET, "/probe", Access::Public, || async {
+            StatusCode::NO_CONTENT
+        });
+        let router = Router::new().route(route.path, route.handler);
+        let request = Request::builder()
+            .method(Method::OPTIONS)
+            .uri("/probe")
+            .header("origin", "https://example.org")
+            .header("access-control-request-method", "GET")
+            .header("access-control-request-headers", "if-none-match")
+            .body(Body::empty())
+            .unwrap();
+        let response = router.oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::NO_CONTENT);
+        let headers = response.headers();
+        assert_eq!(headers["access-control-allow-origin"], "*");
+        assert_eq!(headers["access-control-allow-methods"], "GET, HEAD");
+        assert_eq!(headers["access-control-allow-headers"], "if-none-match");
+    }
+}

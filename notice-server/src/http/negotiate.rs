@@ -37,7 +37,7 @@ pub(crate) enum Encoding {
 
 impl Encoding {
     /// The `Content-Encoding` value, or `None` for identity (no header).
-    pub fn header(self) -> Option<&'static str> {
+    pub(crate) fn header(self) -> Option<&'static str> {
         match self {
             Encoding::Br => Some("br"),
             Encoding::Gzip => Some("gzip"),
@@ -49,7 +49,7 @@ impl Encoding {
     /// covers codings not named, brotli wins ties (it is smaller) when `br_offered`. Identity is the answer
     /// when nothing else is acceptable, even if the client refused it: sending the plain document beats a
     /// 406 for a notice feed.
-    pub fn choose(accept_encoding: Option<&str>, br_offered: bool) -> Encoding {
+    pub(crate) fn choose(accept_encoding: Option<&str>, br_offered: bool) -> Encoding {
         let Some(header) = accept_encoding else {
             return Encoding::Identity;
         };

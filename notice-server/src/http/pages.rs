@@ -62,7 +62,7 @@ pub(crate) struct Pages {
 
 impl Pages {
     /// Pages for `site`, opening documents under `trusted` (root v1 on the server, the mirror's root).
-    pub fn new(site: Site, trusted: TrustedRoot) -> Self {
+    pub(crate) fn new(site: Site, trusted: TrustedRoot) -> Self {
         Self {
             site,
             trusted,
@@ -72,17 +72,17 @@ impl Pages {
     }
 
     /// The site the pages are for.
-    pub fn site(&self) -> &Site {
+    pub(crate) fn site(&self) -> &Site {
         &self.site
     }
 
     /// How many pages were rendered since start.
-    pub fn renders(&self) -> u64 {
+    pub(crate) fn renders(&self) -> u64 {
         self.renders.load(Ordering::Relaxed)
     }
 
     /// `page` of `doc` as of `now`, from the cache when it is still what the page looks like.
-    pub fn get(
+    pub(crate) fn get(
         &self,
         doc: &HotDocument,
         page: Page,

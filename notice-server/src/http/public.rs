@@ -192,16 +192,16 @@ pub(crate) async fn atom(
 pub(crate) struct Health {
     /// `ok`; `stale` when the heartbeat has missed two intervals (origin) or the upstream has not answered
     /// for a while (mirror); `expired` when the served feed expired.
-    pub status: &'static str,
+    pub(crate) status: &'static str,
     /// Version served.
-    pub feed_version: u64,
+    pub(crate) feed_version: u64,
     /// Seconds since it was signed.
-    pub feed_age_seconds: i64,
+    pub(crate) feed_age_seconds: i64,
     /// Seconds until it expires.
-    pub expires_in_seconds: i64,
+    pub(crate) expires_in_seconds: i64,
     /// Mirror only: seconds since the upstream last answered validly (absent: not since start).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub upstream_age_seconds: Option<i64>,
+    pub(crate) upstream_age_seconds: Option<i64>,
 }
 
 /// `GET /healthz`. 200 while a document is served, even when stale: the feed stays servable, and a load

@@ -36,12 +36,12 @@ pub(crate) struct LastContact(AtomicI64);
 
 impl LastContact {
     /// Records a valid answer at `at`.
-    pub fn record(&self, at: Timestamp) {
+    pub(crate) fn record(&self, at: Timestamp) {
         self.0.store(at.unix(), Ordering::Relaxed);
     }
 
     /// The last valid answer, if there was one since start.
-    pub fn get(&self) -> Option<Timestamp> {
+    pub(crate) fn get(&self) -> Option<Timestamp> {
         match self.0.load(Ordering::Relaxed) {
             0 => None,
             unix => Some(Timestamp::from_unix(unix)),
@@ -49,54 +49,39 @@ impl LastContact {
     }
 }
 
-/// Everything [`PublicState`] is made of.
+/// What the public endpoints serve from, as the origin or a mirror fills it in. The served document itself
+/// is not here: it changes while the process runs ([`PublicState::install`]).
 pub(crate) struct PublicParts {
-    /// The served feed, if there is one yet (the origin always has one; a new mirror not).
-    pub feed: Option<Arc<HotFeed>>,
     /// Root v1 envelope bytes for `/v1/root.json`, if this host has them.
-    pub root_v1: Option<Bytes>,
+    pub(crate) root_v1: Option<Bytes>,
     /// The status pages.
-    pub pages: Pages,
+    pub(crate) pages: Pages,
     /// The time source.
-    pub clock: Arc<dyn Clock>,
+    pub(crate) clock: Arc<dyn Clock>,
     /// Metrics.
-    pub metrics: Arc<Metrics>,
+    pub(crate) metrics: Arc<Metrics>,
     /// `Cache-Control: max-age` of the feed and pages.
-    pub cache_max_age_secs: u32,
+    pub(crate) cache_max_age_secs: u32,
     /// How `/healthz` judges staleness.
-    pub staleness: Staleness,
-    /// The database, only so `/metrics` can report how often it was used (the origin).
-    pub db: Option<Arc<Db>>,
+    pub(crate) staleness: Staleness,
+    /// The database (origin only), for the operations counter in `/metrics`; public routes never use it.
+    pub(crate) db: Option<Arc<Db>>,
 }
 
-/// The public endpoints' state. Cheap to clone.
+/// The public endpoints' state: the [`PublicParts`] and the served document. Cheap to clone.
 #[derive(Clone)]
-pub(crate) struct PublicState(Arc<Shared>);
+pub(crate) struct PublicState(Arc<(PublicParts, Served)>);
 
-/// What [`PublicState`] holds.
-pub(crate) struct Shared {
+/// The document served now: none yet on a mirror that has not reached its upstream.
+struct Served {
     feed: OnceLock<Arc<HotFeed>>,
     installing: Mutex<()>,
-    /// Root v1 envelope bytes for `/v1/root.json`, if this host has them.
-    pub root_v1: Option<Bytes>,
-    /// The status pages.
-    pub pages: Pages,
-    /// The time source.
-    pub clock: Arc<dyn Clock>,
-    /// Metrics.
-    pub metrics: Arc<Metrics>,
-    /// `Cache-Control: max-age` of the feed and pages.
-    pub cache_max_age_secs: u32,
-    /// How `/healthz` judges staleness.
-    pub staleness: Staleness,
-    /// The database (origin only), for the operations counter in `/metrics`.
-    pub db: Option<Arc<Db>>,
 }
 
 impl std::ops::Deref for PublicState {
-    type Target = Shared;
-    fn deref(&self) -> &Shared {
-        &self.0
+    type Target = PublicParts;
+    fn deref(&self) -> &PublicParts {
+        &self.0.0
     }
 }
 
@@ -109,51 +94,46 @@ impl std::fmt::Debug for PublicState {
 }
 
 impl PublicState {
-    /// Assembles the state.
-    pub fn new(parts: PublicParts) -> Self {
-        let feed = OnceLock::new();
-        if let Some(hot) = parts.feed {
-            let _ = feed.set(hot);
+    /// The state serving `feed` (if there is one yet) with `parts`.
+    pub(crate) fn new(parts: PublicParts, feed: Option<Arc<HotFeed>>) -> Self {
+        let slot = OnceLock::new();
+        if let Some(hot) = feed {
+            let _ = slot.set(hot);
         }
-        Self(Arc::new(Shared {
-            feed,
+        let served = Served {
+            feed: slot,
             installing: Mutex::new(()),
-            root_v1: parts.root_v1,
-            pages: parts.pages,
-            clock: parts.clock,
-            metrics: parts.metrics,
-            cache_max_age_secs: parts.cache_max_age_secs,
-            staleness: parts.staleness,
-            db: parts.db,
-        }))
+        };
+        Self(Arc::new((parts, served)))
     }
 
     /// The document served now, if there is one.
-    pub fn current(&self) -> Option<Arc<HotDocument>> {
-        self.0.feed.get().map(|hot| hot.current())
+    pub(crate) fn current(&self) -> Option<Arc<HotDocument>> {
+        self.0.1.feed.get().map(|hot| hot.current())
     }
 
     /// Serves `doc` from now on, unless a newer or equal version is served (versions never go down).
     /// Returns whether it was installed.
-    pub fn install(&self, doc: HotDocument) -> bool {
-        self.0.metrics.record_build();
+    pub(crate) fn install(&self, doc: HotDocument) -> bool {
+        self.0.0.metrics.record_build();
         // Installs are rare; serializing them makes "first document" and "newer document" one decision.
         let _installing = self
             .0
+            .1
             .installing
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        match self.0.feed.get() {
+        match self.0.1.feed.get() {
             Some(hot) => hot.install(doc),
             // Nobody else sets it while the lock is held.
-            None => self.0.feed.set(Arc::new(HotFeed::new(doc))).is_ok(),
+            None => self.0.1.feed.set(Arc::new(HotFeed::new(doc))).is_ok(),
         }
     }
 
     /// `Cache-Control` of the feed and the pages: short `max-age` so caches pick up news within a minute,
     /// `stale-while-revalidate`, and a week of `stale-if-error` so a CDN keeps serving when every origin is
     /// down.
-    pub fn cache_control(&self) -> String {
+    pub(crate) fn cache_control(&self) -> String {
         format!(
             "public, max-age={}, stale-while-revalidate=60, stale-if-error=604800",
             self.cache_max_age_secs

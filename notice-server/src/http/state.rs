@@ -93,16 +93,18 @@ impl AppState {
             None => Site::for_feed(&trusted.payload().feed_id),
         };
         let hot = Arc::new(HotFeed::new(HotDocument::build(&latest)));
-        let public = PublicState::new(PublicParts {
-            feed: Some(hot.clone()),
-            root_v1: Some(Bytes::from(root_v1)),
-            pages: Pages::new(site, trusted),
-            clock: clock.clone(),
-            metrics: metrics.clone(),
-            cache_max_age_secs: settings.cache_max_age_secs,
-            staleness: Staleness::Heartbeat(settings.heartbeat_interval),
-            db: Some(db.clone()),
-        });
+        let public = PublicState::new(
+            PublicParts {
+                root_v1: Some(Bytes::from(root_v1)),
+                pages: Pages::new(site, trusted),
+                clock: clock.clone(),
+                metrics: metrics.clone(),
+                cache_max_age_secs: settings.cache_max_age_secs,
+                staleness: Staleness::Heartbeat(settings.heartbeat_interval),
+                db: Some(db.clone()),
+            },
+            Some(hot.clone()),
+        );
         let limiter = AuthLimiter::new(settings.auth_failures_per_minute);
         let publisher = Publisher::new(signer, dir.clone(), settings, clock, metrics.clone());
         Ok(Self(Arc::new(AppParts {

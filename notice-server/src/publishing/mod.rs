@@ -52,14 +52,14 @@ impl std::fmt::Debug for Publisher {
 #[derive(Debug)]
 pub(crate) struct Written<T> {
     /// What the change returned.
-    pub output: T,
+    pub(crate) output: T,
     /// The feed version it was signed into (committed, or for a dry run what it would have been).
-    pub feed: StoredFeed,
+    pub(crate) feed: StoredFeed,
 }
 
 impl Publisher {
     /// A publisher signing with `signer` under `settings`.
-    pub fn new(
+    pub(crate) fn new(
         signer: Signer,
         data_dir: DataDir,
         settings: Settings,
@@ -76,17 +76,17 @@ impl Publisher {
     }
 
     /// The settings.
-    pub fn settings(&self) -> &Settings {
+    pub(crate) fn settings(&self) -> &Settings {
         &self.settings
     }
 
     /// The time source.
-    pub fn clock(&self) -> &Arc<dyn Clock> {
+    pub(crate) fn clock(&self) -> &Arc<dyn Clock> {
         &self.clock
     }
 
     /// The data directory.
-    pub fn data_dir(&self) -> &DataDir {
+    pub(crate) fn data_dir(&self) -> &DataDir {
         &self.data_dir
     }
 
@@ -97,7 +97,7 @@ impl Publisher {
     }
 
     /// The newest root (feed id, keys, link hosts) the server signs under.
-    pub fn root(&self) -> RootPayload {
+    pub(crate) fn root(&self) -> RootPayload {
         self.signer().root().clone()
     }
 
@@ -106,7 +106,7 @@ impl Publisher {
     /// the document only after this returns: a GET never serves something a crash could take back.
     ///
     /// Runs on a blocking thread with the connection held.
-    pub fn write<T, E>(
+    pub(crate) fn write<T, E>(
         &self,
         conn: &mut Connection,
         mode: Mode,
@@ -158,11 +158,11 @@ pub fn open_database(dir: &DataDir) -> Result<Connection, Error> {
 #[derive(Debug, Clone)]
 pub(crate) struct AuditNote {
     /// Token name, or `system`.
-    pub actor: String,
+    pub(crate) actor: String,
     /// What was done.
-    pub action: Action,
+    pub(crate) action: Action,
     /// The notice concerned.
-    pub notice_id: Option<NoticeId>,
+    pub(crate) notice_id: Option<NoticeId>,
 }
 
 /// Whether to keep the write.

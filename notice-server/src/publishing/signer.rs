@@ -25,24 +25,24 @@ pub(crate) struct Signer {
 impl Signer {
     /// Loads the root chain from the database and the feed key from `dir`, checking that the key is one the
     /// newest root lists.
-    pub fn load(conn: &Connection, dir: &DataDir) -> Result<Self, Error> {
+    pub(crate) fn load(conn: &Connection, dir: &DataDir) -> Result<Self, Error> {
         let (roots, root) = load_roots(conn, dir)?;
         let key = keys::load_feed_key(dir, &root)?;
         Ok(Self { roots, root, key })
     }
 
     /// A signer from parts already in hand (init and rotation, which just made them).
-    pub fn from_parts(roots: Vec<Envelope>, root: RootPayload, key: SecretKey) -> Self {
+    pub(crate) fn from_parts(roots: Vec<Envelope>, root: RootPayload, key: SecretKey) -> Self {
         Self { roots, root, key }
     }
 
     /// The newest root.
-    pub fn root(&self) -> &RootPayload {
+    pub(crate) fn root(&self) -> &RootPayload {
         &self.root
     }
 
     /// Reloads if another process (`rotate-feed-key`) added a root version since this signer was loaded.
-    pub fn refresh(&mut self, conn: &Connection, dir: &DataDir) -> Result<(), Error> {
+    pub(crate) fn refresh(&mut self, conn: &Connection, dir: &DataDir) -> Result<(), Error> {
         if feeds::latest_root_version(conn)? != self.root.version {
             *self = Self::load(conn, dir)?;
         }

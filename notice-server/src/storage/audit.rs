@@ -37,7 +37,7 @@ pub(crate) enum Action {
 
 impl Action {
     /// The stored and wire name.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Action::Init => "init",
             Action::Create => "create",

@@ -12,15 +12,15 @@ use super::StoreError;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct StoredFeed {
     /// Feed version (strictly increasing).
-    pub version: u64,
+    pub(crate) version: u64,
     /// The exact bytes served at `/v1/feed.json`.
-    pub bytes: Vec<u8>,
+    pub(crate) bytes: Vec<u8>,
     /// The feed's `issued_at`.
-    pub issued_at: Timestamp,
+    pub(crate) issued_at: Timestamp,
     /// The feed's `expires_at`.
-    pub expires_at: Timestamp,
+    pub(crate) expires_at: Timestamp,
     /// When a resolved notice in it passes retention, so the feed must be published again.
-    pub refresh_at: Option<Timestamp>,
+    pub(crate) refresh_at: Option<Timestamp>,
 }
 
 /// Stores root version `version` (its envelope JSON).

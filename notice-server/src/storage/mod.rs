@@ -113,7 +113,7 @@ pub(crate) struct Db {
 
 impl Db {
     /// Opens (creating if needed) and upgrades the database at `path`.
-    pub fn open(path: &Path) -> Result<Self, StoreError> {
+    pub(crate) fn open(path: &Path) -> Result<Self, StoreError> {
         Ok(Self {
             conn: Mutex::new(schema::open(path)?),
             uses: AtomicU64::new(0),
@@ -121,7 +121,7 @@ impl Db {
     }
 
     /// Runs `f` with the connection. Blocks: call from a blocking thread, never across an `.await`.
-    pub fn with<T>(&self, f: impl FnOnce(&mut Connection) -> T) -> T {
+    pub(crate) fn with<T>(&self, f: impl FnOnce(&mut Connection) -> T) -> T {
         self.uses.fetch_add(1, Ordering::Relaxed);
         // A panic while holding the lock leaves no half-done transaction behind (rusqlite rolls back on drop),
         // so the connection is still usable.
@@ -130,7 +130,7 @@ impl Db {
     }
 
     /// How many times the database was used since start (the public read path must not add to this).
-    pub fn uses(&self) -> u64 {
+    pub(crate) fn uses(&self) -> u64 {
         self.uses.load(Ordering::Relaxed)
     }
 }

@@ -163,20 +163,22 @@ impl Mirror {
         let client = Arc::new(Client::new(client_config)?);
         let last_contact = Arc::new(LastContact::default());
         let site = config.site.unwrap_or_else(|| Site::for_feed(&root.feed_id));
-        let public = PublicState::new(PublicParts {
-            feed: None,
-            // `/v1/root.json` is root v1, what apps ship; a later root is not that file.
-            root_v1: (root.version == 1).then(|| Bytes::from(config.trusted_root.clone())),
-            pages: Pages::new(site, trusted),
-            clock,
-            metrics: Arc::new(Metrics::default()),
-            cache_max_age_secs: config.cache_max_age_secs,
-            staleness: Staleness::Upstream {
-                after: config.poll_interval.saturating_mul(4),
-                last_contact: last_contact.clone(),
+        let public = PublicState::new(
+            PublicParts {
+                // `/v1/root.json` is root v1, what apps ship; a later root is not that file.
+                root_v1: (root.version == 1).then(|| Bytes::from(config.trusted_root.clone())),
+                pages: Pages::new(site, trusted),
+                clock,
+                metrics: Arc::new(Metrics::default()),
+                cache_max_age_secs: config.cache_max_age_secs,
+                staleness: Staleness::Upstream {
+                    after: config.poll_interval.saturating_mul(4),
+                    last_contact: last_contact.clone(),
+                },
+                db: None,
             },
-            db: None,
-        });
+            None,
+        );
         let mirror = Self {
             client,
             public,
@@ -201,7 +203,7 @@ impl Mirror {
     }
 
     /// The mirror's router (public routes only).
-    pub fn app(&self) -> Router {
+    pub(crate) fn app(&self) -> Router {
         replica_app(self.public.clone(), self.request_timeout)
     }
 
@@ -251,7 +253,7 @@ impl Mirror {
     }
 
     /// Polls every interval until `shutdown` resolves. Failures are logged and the last good copy stays.
-    pub async fn run_polls(&self, shutdown: impl Future<Output = ()>) {
+    pub(crate) async fn run_polls(&self, shutdown: impl Future<Output = ()>) {
         tokio::pin!(shutdown);
         loop {
             tokio::select! {

@@ -3,6 +3,7 @@
 
 mod admin;
 mod auth;
+mod dry_run;
 mod errors;
 mod harness;
 mod heartbeat;
