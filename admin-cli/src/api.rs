@@ -117,10 +117,16 @@ impl Api {
     }
 
     /// `POST /v1/admin/ingest` with a published document signed offline (break-glass).
-    pub fn ingest(&self, document: &[u8]) -> Result<IngestReport, CliError> {
-        let path = "/v1/admin/ingest";
-        let answer = self.admin("POST", path, Some(document.to_vec()))?;
-        self.parse(path, answer)
+    /// `reopen` names notices whose document state is taken even where the server closed or withdrew them.
+    pub fn ingest(&self, document: &[u8], reopen: &[NoticeId]) -> Result<IngestReport, CliError> {
+        let path = if reopen.is_empty() {
+            "/v1/admin/ingest".to_owned()
+        } else {
+            let ids: Vec<&str> = reopen.iter().map(NoticeId::as_str).collect();
+            format!("/v1/admin/ingest?reopen={}", ids.join(","))
+        };
+        let answer = self.admin("POST", &path, Some(document.to_vec()))?;
+        self.parse(&path, answer)
     }
 
     /// A public document (`/v1/feed.json`, `/v1/root.json`), read up to the size every app accepts.

@@ -141,6 +141,10 @@ pub enum ChangeKind {
     Withdrawn,
     /// Already as the document has it.
     Unchanged,
+    /// The server's state was kept and the document's not taken: the server closed or withdrew the notice,
+    /// or created it, without the document's knowledge (the reason says which). Taking the document's
+    /// state needs the operator's word ([`plan`]'s `reopen`).
+    Kept,
 }
 
 impl ChangeKind {
@@ -152,6 +156,7 @@ impl ChangeKind {
             ChangeKind::Merged => "merged",
             ChangeKind::Withdrawn => "withdrawn",
             ChangeKind::Unchanged => "unchanged",
+            ChangeKind::Kept => "kept",
         }
     }
 }
@@ -161,41 +166,170 @@ impl ChangeKind {
 pub struct PlannedChange {
     /// What happens.
     pub kind: ChangeKind,
-    /// The record as it will be stored.
+    /// The record as it will be stored (for [`ChangeKind::Kept`]: as it is stored).
     pub record: NoticeRecord,
+    /// The record before, if the server had the notice.
+    pub before: Option<NoticeRecord>,
+    /// Why, where it is not obvious (always for [`ChangeKind::Kept`]).
+    pub reason: Option<String>,
+}
+
+impl PlannedChange {
+    fn new(kind: ChangeKind, record: NoticeRecord, before: Option<&NoticeRecord>) -> Self {
+        Self {
+            kind,
+            record,
+            before: before.cloned(),
+            reason: None,
+        }
+    }
+
+    fn because(mut self, reason: String) -> Self {
+        self.reason = Some(reason);
+        self
+    }
+
+    /// What the report says of it.
+    pub fn outcome(&self) -> NoticeOutcome {
+        NoticeOutcome {
+            id: self.record.notice.id.clone(),
+            change: self.kind,
+            before: self.before.as_ref().map(NoticeSummary::of),
+            after: NoticeSummary::of(&self.record),
+            reason: self.reason.clone(),
+        }
+    }
+}
+
+/// A notice's state in one line: what an operator checks after an ingest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoticeSummary {
+    /// Its status (`investigating`, `resolved`, …).
+    pub status: notice_types::Status,
+    /// Active, resolved or withdrawn.
+    pub state: NoticeState,
+    /// Its revision.
+    pub revision: u64,
+}
+
+impl NoticeSummary {
+    fn of(record: &NoticeRecord) -> Self {
+        Self {
+            status: record.notice.status,
+            state: record.state,
+            revision: record.notice.revision,
+        }
+    }
+}
+
+/// What an ingest did to one notice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoticeOutcome {
+    /// The notice.
+    pub id: NoticeId,
+    /// What happened.
+    pub change: ChangeKind,
+    /// The server's record before, if it had the notice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<NoticeSummary>,
+    /// The record now.
+    pub after: NoticeSummary,
+    /// Why, where it is not obvious; for `kept`, also how to take the document's state instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// Compares the document's feed with the stored notices (`stored`: all of them, any state) and the ids the
 /// server's own next feed would carry (`in_feed`). Pure.
+///
+/// The document is the newer truth, except where the server knows something it did not:
+/// - a notice the server resolved or completed stays closed when the document never saw that closing
+///   update (it was signed from an older copy, or before the server closed it): otherwise the operator's
+///   stale copy would silently reopen it;
+/// - a withdrawn notice stays withdrawn (withdrawn notices never change);
+/// - a notice the document lacks is withdrawn only if it is open and existed when the document was signed
+///   (one created on the server later, or resolved and dropped by the document's retention, stays).
+///
+/// `reopen` names notices for which the operator wants the document's state anyway.
 pub fn plan(
     feed: &FeedPayload,
     stored: &[NoticeRecord],
     in_feed: &BTreeSet<NoticeId>,
+    reopen: &BTreeSet<NoticeId>,
 ) -> Result<Vec<PlannedChange>, IngestError> {
     let by_id: BTreeMap<&NoticeId, &NoticeRecord> =
         stored.iter().map(|r| (&r.notice.id, r)).collect();
     let mut changes = Vec::new();
     for notice in &feed.notices {
         let change = match by_id.get(&notice.id) {
-            None => PlannedChange {
-                kind: ChangeKind::Added,
-                record: record_from(notice.clone(), None),
+            None => PlannedChange::new(ChangeKind::Added, record_from(notice.clone(), None), None),
+            Some(existing) if !reopen.contains(&notice.id) => match kept(notice, existing) {
+                Some(reason) => {
+                    PlannedChange::new(ChangeKind::Kept, (*existing).clone(), Some(existing))
+                        .because(format!(
+                            "{reason}; the server's state was kept. To take the document's state, ingest it with `--reopen {}` (`?reopen={}`)",
+                            notice.id, notice.id
+                        ))
+                }
+                None => import(notice, existing)?,
             },
-            Some(existing) => import(notice, existing)?,
+            Some(existing) => {
+                let change = import(notice, existing)?;
+                let reason = format!("the document's state was taken as asked (reopen {})", notice.id);
+                change.because(reason)
+            }
         };
         changes.push(change);
     }
     for record in stored {
-        if in_feed.contains(&record.notice.id) && feed.notice(&record.notice.id).is_none() {
-            let mut record = record.clone();
-            record.state = NoticeState::Withdrawn;
-            changes.push(PlannedChange {
-                kind: ChangeKind::Withdrawn,
-                record,
-            });
+        let id = &record.notice.id;
+        if !in_feed.contains(id) || feed.notice(id).is_some() {
+            continue;
         }
+        let change = if record.state != NoticeState::Active {
+            // Resolved ones leave a feed by retention; that is no reason to call them withdrawn.
+            continue;
+        } else if record.notice.created_at > feed.issued_at {
+            PlannedChange::new(ChangeKind::Kept, record.clone(), Some(record)).because(format!(
+                "created on the server at {} after the document was signed at {}; it stays",
+                record.notice.created_at, feed.issued_at
+            ))
+        } else {
+            let mut withdrawn = record.clone();
+            withdrawn.state = NoticeState::Withdrawn;
+            PlannedChange::new(ChangeKind::Withdrawn, withdrawn, Some(record))
+                .because("the document took it out of the feed".to_owned())
+        };
+        changes.push(change);
     }
     Ok(changes)
+}
+
+/// Why the server's record of `notice` must not take the document's state without the operator's word, if
+/// it must not.
+fn kept(notice: &Notice, existing: &NoticeRecord) -> Option<String> {
+    if existing.state == NoticeState::Withdrawn {
+        return Some(format!(
+            "it was withdrawn on the server; the document still carries it (status {})",
+            notice.status
+        ));
+    }
+    let stored = &existing.notice;
+    if !stored.status.is_closed() || notice.status.is_closed() {
+        return None;
+    }
+    // Closed on the server, open in the document: reopening is right only if the document saw the closing
+    // update and then reopened it.
+    let closing = stored.latest_update().filter(|u| u.status.is_closed());
+    let saw_closing = closing.is_some_and(|update| notice.updates.contains(update));
+    (!saw_closing).then(|| {
+        format!(
+            "it was {} on the server at {}, which the document did not see (it has it {})",
+            stored.status,
+            closing.map_or(stored.updated_at, |u| u.at),
+            notice.status
+        )
+    })
 }
 
 /// The stored state of `notice`: closed notices are resolved (keeping the time the store already has for
@@ -232,7 +366,7 @@ fn import(notice: &Notice, existing: &NoticeRecord) -> Result<PlannedChange, Ing
         } else {
             ChangeKind::Updated
         };
-        return Ok(PlannedChange { kind, record });
+        return Ok(PlannedChange::new(kind, record, Some(existing)));
     }
     // The store has updates the document never saw (posted before the server went down, after the copy the
     // operator worked from). Both were told to users; keep both: the stored timeline, then the document's
@@ -256,10 +390,11 @@ fn import(notice: &Notice, existing: &NoticeRecord) -> Result<PlannedChange, Ing
         id: notice.id.to_string(),
         reason: format!("its timeline and the stored one cannot be merged: {e}"),
     })?;
-    Ok(PlannedChange {
-        kind: ChangeKind::Merged,
-        record: record_from(merged, Some(existing)),
-    })
+    Ok(PlannedChange::new(
+        ChangeKind::Merged,
+        record_from(merged, Some(existing)),
+        Some(existing),
+    ))
 }
 
 #[cfg(test)]
@@ -343,7 +478,7 @@ mod tests {
             ),
             notice("new", &[]),
         ]);
-        let changes = plan(&document, &stored, &in_feed).unwrap();
+        let changes = plan(&document, &stored, &in_feed, &BTreeSet::new()).unwrap();
         assert_eq!(
             kinds(&changes),
             [
@@ -370,7 +505,7 @@ mod tests {
             "n",
             &[(10, Status::Identified), (25, Status::Resolved)],
         )]);
-        let changes = plan(&document, &[stored], &BTreeSet::new()).unwrap();
+        let changes = plan(&document, &[stored], &BTreeSet::new(), &BTreeSet::new()).unwrap();
         assert_eq!(changes[0].kind, ChangeKind::Merged);
         let merged = &changes[0].record.notice;
         assert_eq!(merged.revision, 4);
@@ -393,9 +528,132 @@ mod tests {
         let stored = NoticeRecord::new(notice("n", &[(10, Status::Identified)]));
         let mut other = stored.notice.clone();
         other.title = LocalizedText::english("Edited offline");
-        let changes = plan(&feed(vec![other]), &[stored], &BTreeSet::new()).unwrap();
+        let changes = plan(
+            &feed(vec![other]),
+            &[stored],
+            &BTreeSet::new(),
+            &BTreeSet::new(),
+        )
+        .unwrap();
         assert_eq!(changes[0].kind, ChangeKind::Updated);
         assert_eq!(changes[0].record.notice.revision, 3);
         assert_eq!(changes[0].record.notice.title.en(), "Edited offline");
+    }
+
+    fn ids(list: &[&str]) -> BTreeSet<NoticeId> {
+        list.iter().map(|id| NoticeId::parse(id).unwrap()).collect()
+    }
+
+    fn resolved(id: &str, updates: &[(i64, Status)]) -> NoticeRecord {
+        let mut record = NoticeRecord::new(notice(id, updates));
+        let closed = updates.last().map_or(at(0), |u| at(u.0));
+        record.follow_status(closed);
+        record
+    }
+
+    #[test]
+    fn a_notice_resolved_on_the_server_is_not_reopened_by_a_document_that_never_saw_it() {
+        let stored = resolved("n", &[(10, Status::Identified), (40, Status::Resolved)]);
+        // Signed from an older copy: it has the first update and one of its own, not the resolution.
+        let document = feed(vec![notice(
+            "n",
+            &[(10, Status::Identified), (30, Status::Monitoring)],
+        )]);
+        let changes = plan(&document, &[stored.clone()], &ids(&["n"]), &BTreeSet::new()).unwrap();
+        assert_eq!(kinds(&changes), [("n".to_owned(), ChangeKind::Kept, 3)]);
+        assert_eq!(changes[0].record, stored, "the stored record is untouched");
+        let outcome = changes[0].outcome();
+        let reason = outcome.reason.unwrap();
+        assert!(reason.contains("resolved on the server"), "{reason}");
+        assert!(reason.contains("--reopen n"), "{reason}");
+        assert_eq!(outcome.before.unwrap().state, NoticeState::Resolved);
+        assert_eq!(outcome.after.status, Status::Resolved);
+
+        // The operator says so: the timelines are merged and the document's status wins.
+        let changes = plan(&document, &[stored], &ids(&["n"]), &ids(&["n"])).unwrap();
+        assert_eq!(changes[0].kind, ChangeKind::Merged);
+        assert_eq!(changes[0].record.state, NoticeState::Active);
+        assert!(changes[0].reason.as_deref().unwrap().contains("as asked"));
+    }
+
+    #[test]
+    fn a_document_that_saw_the_resolution_and_reopened_it_is_taken() {
+        let stored = resolved("n", &[(10, Status::Identified), (40, Status::Resolved)]);
+        let document = feed(vec![notice(
+            "n",
+            &[
+                (10, Status::Identified),
+                (40, Status::Resolved),
+                (50, Status::Investigating),
+            ],
+        )]);
+        let changes = plan(&document, &[stored], &ids(&["n"]), &BTreeSet::new()).unwrap();
+        assert_eq!(changes[0].kind, ChangeKind::Updated);
+        assert_eq!(changes[0].record.state, NoticeState::Active);
+        assert_eq!(changes[0].record.notice.status, Status::Investigating);
+    }
+
+    #[test]
+    fn a_withdrawn_notice_stays_withdrawn_unless_the_operator_says_otherwise() {
+        let mut stored = NoticeRecord::new(notice("w", &[]));
+        stored.state = NoticeState::Withdrawn;
+        let document = feed(vec![notice("w", &[])]);
+        let changes = plan(
+            &document,
+            &[stored.clone()],
+            &BTreeSet::new(),
+            &BTreeSet::new(),
+        )
+        .unwrap();
+        assert_eq!(changes[0].kind, ChangeKind::Kept);
+        assert_eq!(changes[0].record.state, NoticeState::Withdrawn);
+        assert!(
+            changes[0]
+                .reason
+                .as_deref()
+                .unwrap()
+                .contains("withdrawn on the server")
+        );
+        let changes = plan(&document, &[stored], &BTreeSet::new(), &ids(&["w"])).unwrap();
+        assert_eq!(changes[0].record.state, NoticeState::Active);
+    }
+
+    #[test]
+    fn notices_the_document_could_not_know_are_not_withdrawn() {
+        // Created on the server after the document was signed (at 500).
+        let mut newer = NoticeRecord::new(notice("newer", &[]));
+        newer.notice.created_at = at(600);
+        newer.notice.updated_at = at(600);
+        // Resolved and dropped from the document by its retention.
+        let closed = resolved("closed", &[(10, Status::Resolved)]);
+        let changes = plan(
+            &feed(vec![]),
+            &[newer, closed],
+            &ids(&["newer", "closed"]),
+            &BTreeSet::new(),
+        )
+        .unwrap();
+        assert_eq!(kinds(&changes), [("newer".to_owned(), ChangeKind::Kept, 1)]);
+        assert!(
+            changes[0]
+                .reason
+                .as_deref()
+                .unwrap()
+                .contains("after the document was signed")
+        );
+    }
+
+    #[test]
+    fn change_kinds_have_their_wire_names() {
+        for kind in [
+            ChangeKind::Added,
+            ChangeKind::Updated,
+            ChangeKind::Merged,
+            ChangeKind::Withdrawn,
+            ChangeKind::Unchanged,
+            ChangeKind::Kept,
+        ] {
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
+        }
     }
 }

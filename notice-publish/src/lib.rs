@@ -19,12 +19,15 @@
 //! - [`change`]: the change rules: [`change::create`] and [`change::apply`] of a [`NoticeChange`].
 //! - [`breakglass`]: the next document made from the last known one, when the server is unreachable.
 //! - [`ingest`]: checking such a document against the server's root and planning what it changes.
+//! - [`export`]: the files a copy of the feed holds (documents, root, pages), with their content types and
+//!   caching, in write order.
 //! - [`status_page`]: the HTML status page in nl/en/de and the Atom feed, from a feed payload.
 //! - [`ChangeError`]: why a change was refused, with the admin API's codes.
 
 pub mod breakglass;
 pub mod change;
 mod error;
+pub mod export;
 pub mod ingest;
 pub mod record;
 pub mod request;

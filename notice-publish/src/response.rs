@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use notice_types::{Notice, NoticeId, Timestamp};
 use serde::{Deserialize, Serialize};
 
-use crate::ingest::ChangeKind;
+use crate::ingest::{ChangeKind, NoticeOutcome};
 use crate::record::{NoticeRecord, NoticeState};
 
 /// A write's answer: the notice after the change, its state, and the feed version that carries it (for a
@@ -89,4 +89,8 @@ pub struct IngestReport {
     pub expired: bool,
     /// Notice ids by what happened to them.
     pub notices: BTreeMap<ChangeKind, Vec<NoticeId>>,
+    /// Each notice: what happened, its state before and after, and why where it is not obvious (a notice
+    /// the server closed and the document did not know of is kept closed; the reason says how to reopen).
+    #[serde(default)]
+    pub changes: Vec<NoticeOutcome>,
 }

@@ -15,6 +15,10 @@ use super::SettingsArgs;
 pub struct IngestArgs {
     /// The published document (feed.json) signed offline with this server's feed key.
     file: PathBuf,
+    /// Take the document's state of this notice even where the server resolved or withdrew it without the
+    /// document knowing (repeatable; the report names such notices)
+    #[arg(long, value_name = "ID")]
+    reopen: Vec<notice_types::NoticeId>,
     #[command(flatten)]
     settings: SettingsArgs,
 }
@@ -40,6 +44,7 @@ impl IngestArgs {
             &bytes,
             LOCAL_ACTOR,
             SystemClock.now(),
+            &self.reopen.iter().cloned().collect(),
         )
         .with_context(|| format!("{} was not ingested", self.file.display()))?;
         let report = &ingested.report;
@@ -47,10 +52,23 @@ impl IngestArgs {
             "ingested feed version {} (the server was at {})",
             report.feed_version, report.previous_version
         );
-        for (what, ids) in &report.notices {
-            let ids: Vec<&str> = ids.iter().map(|id| id.as_str()).collect();
-            let what = what.as_str();
-            println!("  {what:<10} {}", ids.join(", "));
+        for outcome in &report.changes {
+            let before = outcome.before.as_ref().map_or_else(
+                || "new".to_owned(),
+                |b| format!("{} ({}, rev {})", b.status, b.state, b.revision),
+            );
+            let after = &outcome.after;
+            println!(
+                "  {:<10} {}: {before} → {} ({}, rev {})",
+                outcome.change.as_str(),
+                outcome.id,
+                after.status,
+                after.state,
+                after.revision
+            );
+            if let Some(reason) = &outcome.reason {
+                println!("             {reason}");
+            }
         }
         if report.expired {
             println!(

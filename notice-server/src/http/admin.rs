@@ -11,6 +11,8 @@ use notice_publish::{
     AuditList, ChangeError, CreateNotice, EditNotice, IngestReport, NoticeList, NoticeRecord,
     PostUpdate, Resolve, WhoAmI, Withdraw, WriteResponse,
 };
+use std::collections::BTreeSet;
+
 use notice_types::{NoticeId, RootPayload, Timestamp};
 use rand::Rng as _;
 use rusqlite::Transaction;
@@ -113,7 +115,7 @@ pub(crate) async fn create(
 }
 
 /// `GET /v1/admin/notices[?all=true]`.
-pub async fn list(
+pub(crate) async fn list(
     State(state): State<AppState>,
     query: QueryParams,
 ) -> Result<Json<NoticeList>, AppError> {
@@ -216,11 +218,14 @@ pub(crate) async fn withdraw(
 /// [`crate::publishing::ingest`]. 200 with the [`IngestReport`]; 409 when its version is not above the
 /// server's latest (or it was signed under another root version); 422 `invalid_document` when it does not
 /// verify.
-pub async fn ingest(
+pub(crate) async fn ingest(
     State(state): State<AppState>,
     Extension(operator): Extension<Operator>,
+    query: QueryParams,
     DocumentBody(bytes): DocumentBody,
 ) -> Result<Json<IngestReport>, AppError> {
+    query.only(&["reopen"])?;
+    let reopen = reopen_ids(query.get("reopen"))?;
     let actor = operator.name;
     let ingested = state
         .blocking(move |state, conn| {
@@ -231,6 +236,7 @@ pub async fn ingest(
                 &bytes,
                 &actor,
                 state.clock().now(),
+                &reopen,
             )
         })
         .await??;
@@ -242,6 +248,20 @@ pub async fn ingest(
         "break-glass document ingested"
     );
     Ok(Json(ingested.report))
+}
+
+/// `?reopen=a,b`: the notices whose document state the operator wants even where the server closed or
+/// withdrew them.
+fn reopen_ids(list: Option<&str>) -> Result<BTreeSet<NoticeId>, AppError> {
+    list.unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|id| !id.is_empty())
+        .map(|id| {
+            NoticeId::parse(id)
+                .map_err(|e| AppError::field("reopen", format!("`{id}`: {}", e.reason)))
+        })
+        .collect()
 }
 
 /// `GET /v1/admin/audit[?limit=N]`.

@@ -298,9 +298,10 @@ pub fn document() -> Value {
                         "200": json_response("Ingested: the document is served byte for byte until the next write, which publishes its version + 1.", "IngestReport"),
                         "409": error_response("Its version is not above the server's latest, or it was signed under another root version (`conflict`, naming both)."),
                         "413": error_response("Body over 512 KiB, the largest document any reader accepts (`payload_too_large`)."),
-                        "422": error_response("It does not verify under the server's root chain (`invalid_document`).")
+                        "422": error_response("It does not verify under the server's root chain (`invalid_document`), or `reopen` names no notice id (`invalid_field`).")
                     })
-                ), json!({"requestBody": {
+                ), json!({"parameters": [{"name": "reopen", "in": "query", "schema": {"type": "string"}, "description": "Comma-separated notice ids whose document state is taken even where the server resolved or withdrew them without the document knowing."}],
+                    "requestBody": {
                     "required": true,
                     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PublishedDocument"}}}
                 }}))
@@ -428,9 +429,30 @@ pub fn document() -> Value {
                         "expired": {"type": "boolean", "description": "Already expired when ingested; re-signed within seconds."},
                         "notices": {
                             "type": "object",
-                            "description": "Notice ids by what happened: added, updated, merged (timelines combined), withdrawn, unchanged.",
+                            "description": "Notice ids by what happened: added, updated, merged (timelines combined), withdrawn, unchanged, kept (the server's state kept).",
                             "additionalProperties": {"type": "array", "items": {"type": "string"}}
-                        }
+                        },
+                        "changes": {"type": "array", "items": {"$ref": "#/components/schemas/NoticeOutcome"}}
+                    }
+                },
+                "NoticeOutcome": {
+                    "type": "object",
+                    "required": ["id", "change", "after"],
+                    "properties": {
+                        "id": {"type": "string"},
+                        "change": {"enum": ["added", "updated", "merged", "withdrawn", "unchanged", "kept"]},
+                        "before": {"$ref": "#/components/schemas/NoticeSummary"},
+                        "after": {"$ref": "#/components/schemas/NoticeSummary"},
+                        "reason": {"type": "string", "description": "Why, where it is not obvious; for `kept`, how to take the document's state instead."}
+                    }
+                },
+                "NoticeSummary": {
+                    "type": "object",
+                    "required": ["status", "state", "revision"],
+                    "properties": {
+                        "status": {"enum": ["investigating", "identified", "monitoring", "resolved", "scheduled", "in_progress", "completed"]},
+                        "state": {"enum": ["active", "resolved", "withdrawn"]},
+                        "revision": {"type": "integer"}
                     }
                 }
             }

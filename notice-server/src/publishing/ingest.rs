@@ -48,7 +48,8 @@ pub struct Ingested {
 }
 
 /// Ingests `bytes` into the database of `dir` in one transaction: check, import, store the exact bytes as
-/// the published version, audit row `ingest` by `actor`. Blocking. A running server serves the result at
+/// the published version, audit row `ingest` by `actor`. `reopen` names notices whose document state is
+/// taken even where the server closed or withdrew them (`notice_publish::ingest::plan`). Blocking. A running server serves the result at
 /// its next heartbeat tick (or at once when called through the admin API).
 pub fn ingest(
     conn: &mut Connection,
@@ -57,6 +58,7 @@ pub fn ingest(
     bytes: &[u8],
     actor: &str,
     now: Timestamp,
+    reopen: &BTreeSet<NoticeId>,
 ) -> Result<Ingested, IngestFailure> {
     let tx = write_tx(conn)?;
     let (roots, _) = load_roots(&tx, dir)?;
@@ -78,7 +80,7 @@ pub fn ingest(
         .into_iter()
         .map(|r| r.notice.id)
         .collect();
-    let changes = plan(&checked.feed, &stored, &in_feed)?;
+    let changes = plan(&checked.feed, &stored, &in_feed, reopen)?;
 
     let mut report: BTreeMap<ChangeKind, Vec<NoticeId>> = BTreeMap::new();
     for change in &changes {
@@ -95,7 +97,7 @@ pub fn ingest(
             ChangeKind::Updated | ChangeKind::Merged | ChangeKind::Withdrawn => {
                 notices::save(&tx, &change.record, now)?;
             }
-            ChangeKind::Unchanged => {}
+            ChangeKind::Unchanged | ChangeKind::Kept => {}
         }
     }
 
@@ -111,7 +113,14 @@ pub fn ingest(
     let half_life = feed
         .issued_at
         .plus_seconds((feed.expires_at.unix() - feed.issued_at.unix()) / 2);
-    let refresh_at = Some(retention_due.map_or(half_life, |due| due.min(half_life)));
+    // Where the server kept its own state, the document's bytes say otherwise: publish the server's state
+    // at once rather than serve the document until the next write.
+    let kept = changes.iter().any(|c| c.kind == ChangeKind::Kept);
+    let refresh_at = if kept {
+        Some(now)
+    } else {
+        Some(retention_due.map_or(half_life, |due| due.min(half_life)))
+    };
     let stored_feed = StoredFeed {
         version: feed.version,
         bytes: bytes.to_vec(),
@@ -130,6 +139,7 @@ pub fn ingest(
             expires_at: feed.expires_at,
             expired: feed.is_expired(now, None),
             notices: report,
+            changes: changes.iter().map(|c| c.outcome()).collect(),
         },
         feed: stored_feed,
     })

@@ -78,7 +78,7 @@ pub(crate) fn record(
 }
 
 /// The newest `limit` rows, newest first.
-pub fn list(conn: &Connection, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
+pub(crate) fn list(conn: &Connection, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
     let mut statement = conn.prepare_cached(
         "SELECT id, at, actor, action, notice_id, feed_version FROM audit ORDER BY id DESC LIMIT ?1",
     )?;

@@ -32,7 +32,7 @@ pub(crate) fn get(conn: &Connection, id: &NoticeId) -> Result<Option<NoticeRecor
 }
 
 /// All notices (`all`) or only the active ones, newest first.
-pub fn list(conn: &Connection, all: bool) -> Result<Vec<NoticeRecord>, StoreError> {
+pub(crate) fn list(conn: &Connection, all: bool) -> Result<Vec<NoticeRecord>, StoreError> {
     let sql = if all {
         "SELECT notice_json, state, closed_at FROM notices ORDER BY created_at DESC, id"
     } else {
