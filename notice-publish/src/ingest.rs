@@ -559,7 +559,13 @@ mod tests {
             "n",
             &[(10, Status::Identified), (30, Status::Monitoring)],
         )]);
-        let changes = plan(&document, &[stored.clone()], &ids(&["n"]), &BTreeSet::new()).unwrap();
+        let changes = plan(
+            &document,
+            std::slice::from_ref(&stored),
+            &ids(&["n"]),
+            &BTreeSet::new(),
+        )
+        .unwrap();
         assert_eq!(kinds(&changes), [("n".to_owned(), ChangeKind::Kept, 3)]);
         assert_eq!(changes[0].record, stored, "the stored record is untouched");
         let outcome = changes[0].outcome();
