@@ -59,6 +59,8 @@ pub struct Committed {
 
 struct OfflineCommitted {
     exported: Exported,
+    /// Where each copy's document is, for the next steps.
+    documents: Vec<String>,
     previous_version: u64,
     previous_source: String,
 }
@@ -129,7 +131,7 @@ impl Backend {
             Backend::Offline(glass) => format!(
                 "{action} in feed version {}, signed here with the feed key and written to {}?",
                 prepared.response.feed_version,
-                glass.out().display()
+                glass.destinations()
             ),
         };
         if consequence.is_empty() {
@@ -150,6 +152,7 @@ impl Backend {
                     response,
                     offline: Some(OfflineCommitted {
                         exported,
+                        documents: glass.documents(),
                         previous_version: glass.last_version(),
                         previous_source: glass.last_source().to_owned(),
                     }),
@@ -196,15 +199,25 @@ impl Committed {
                 export: &offline.exported,
             });
         }
-        let dir = offline.exported.dir.display();
+        let copies: Vec<&str> = offline
+            .exported
+            .copies
+            .iter()
+            .map(|c| c.target.as_str())
+            .collect();
+        let first = offline
+            .documents
+            .first()
+            .map_or("DIR/feed.json", String::as_str);
         render::print(&format!(
-            "{summary}  {} notice {} in feed version {}, signed offline and written to {dir}\n  \
-             publish:  copy {dir} to every static host and bucket that apps read (it is ready as it is)\n  \
-             check:    notice verify --root ROOT {dir}/feed.json\n  \
-             later:    when the server is back, `notice ingest {dir}/feed.json` before any other change\n",
+            "{summary}  {} notice {} in feed version {}, signed offline and written to {}\n  \
+             publish:  every copy apps read must hold it: sync a directory to the static hosts (buckets written here already are)\n  \
+             check:    notice verify --root ROOT {first}\n  \
+             later:    when the server is back, `notice ingest {first}` before any other change\n",
             styled(OK, "Break-glass:"),
             styled(BOLD, &self.response.notice.id),
             styled(BOLD, offline.exported.version),
+            copies.join(", "),
         ));
         Ok(())
     }

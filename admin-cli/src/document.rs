@@ -18,16 +18,36 @@ pub enum Location {
     Url(String),
     /// Read from disk.
     File(PathBuf),
+    /// The `feed.json` of a copy in a bucket (`s3://BUCKET/PREFIX[/feed.json]`), read with the bucket's
+    /// settings (AWS variables and profiles).
+    Copy(notice_copies::Target),
 }
 
 impl Location {
-    /// `http://…` and `https://…` are URLs; anything else is a file path.
-    pub fn parse(text: &str) -> Self {
+    /// `http://…` and `https://…` are URLs, `s3://…` a bucket copy; anything else is a file path.
+    pub fn parse(text: &str) -> Result<Self, CliError> {
         let lower = text.to_ascii_lowercase();
         if lower.starts_with("http://") || lower.starts_with("https://") {
-            Location::Url(text.to_owned())
+            Ok(Location::Url(text.to_owned()))
+        } else if lower.starts_with("s3://") {
+            // `s3://BUCKET/PREFIX/feed.json` and `s3://BUCKET/PREFIX` name the same copy.
+            let (location, query) = text
+                .split_once('?')
+                .map_or((text, None), |(l, q)| (l, Some(q)));
+            let copy = location
+                .strip_suffix(crate::export::FEED_FILE)
+                .unwrap_or(location)
+                .trim_end_matches('/');
+            let copy = match query {
+                Some(query) => format!("{copy}?{query}"),
+                None => copy.to_owned(),
+            };
+            let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+            notice_copies::Target::parse(&copy, &env)
+                .map(Location::Copy)
+                .map_err(|e| crate::export::copy_error(&e))
         } else {
-            Location::File(PathBuf::from(text))
+            Ok(Location::File(PathBuf::from(text)))
         }
     }
 }
@@ -37,6 +57,7 @@ impl fmt::Display for Location {
         match self {
             Location::Url(url) => f.write_str(url),
             Location::File(path) => write!(f, "{}", path.display()),
+            Location::Copy(target) => write!(f, "{}", crate::export::copy_document(target)),
         }
     }
 }
@@ -46,6 +67,20 @@ pub fn read(location: &Location, http: &Http) -> Result<Vec<u8>, CliError> {
     match location {
         Location::File(path) => read_file(path),
         Location::Url(url) => fetch(url, http),
+        Location::Copy(target) => read_copy(target),
+    }
+}
+
+/// The `feed.json` of a copy.
+fn read_copy(target: &notice_copies::Target) -> Result<Vec<u8>, CliError> {
+    let client = notice_copies::Client::new(std::time::Duration::from_secs(15));
+    match notice_copies::read_document(target, &client) {
+        Ok(Some(held)) => Ok(held.document),
+        Ok(None) => Err(CliError::usage_hint(
+            format!("{target} holds no feed.json"),
+            "check the bucket and prefix (s3://BUCKET/PREFIX, where an export or the server's --publish-to writes)",
+        )),
+        Err(e) => Err(crate::export::copy_error(&e)),
     }
 }
 
@@ -97,13 +132,17 @@ mod tests {
     #[test]
     fn urls_and_paths_are_told_apart() {
         assert_eq!(
-            Location::parse("https://cdn.example/v1/feed.json"),
+            Location::parse("https://cdn.example/v1/feed.json").unwrap(),
             Location::Url("https://cdn.example/v1/feed.json".into())
         );
         assert_eq!(
-            Location::parse("feed.json"),
+            Location::parse("feed.json").unwrap(),
             Location::File(PathBuf::from("feed.json"))
         );
+        let bucket = Location::parse("s3://bucket/prefix/feed.json").unwrap();
+        assert_eq!(bucket, Location::parse("s3://bucket/prefix").unwrap());
+        assert_eq!(bucket.to_string(), "s3://bucket/prefix/feed.json");
+        assert!(Location::parse("s3://Not_A_Bucket/x").is_err());
     }
 
     #[test]

@@ -1,43 +1,27 @@
-//! The static export directory: the signed document and the status page as plain files, for any static
-//! host or bucket on another provider (`notice export`, and every break-glass write).
+//! Copies of the feed for other providers: the signed document, root v1 and the status page as plain files
+//! (`notice export`, and every break-glass write), written to a directory or straight into a bucket.
 //!
-//! # Files
-//! | file | what |
-//! |---|---|
-//! | `feed.json` | the published document, byte for byte as the server serves it (apps verify it) |
-//! | `v1/feed.json` | the same bytes at the server's path, so a host that takes over the origin's name needs no app change |
-//! | `index.html`, `index.{nl,en,de}.html` | the status page, in the site's language and in each language |
-//! | `feed.atom` | the Atom feed of the status page |
-//!
-//! # Writing
-//! Every file goes to a temporary file in its own directory, is flushed to disk and renamed over the old
-//! one, so a host serving the directory never sees half a file, and an interrupted export leaves the old
-//! file (and no temporary one: it is deleted when the write fails). The pages are written before the
-//! documents: the version check below reads `feed.json`, so running an interrupted export again finishes
-//! it.
-//!
-//! # Never backwards
-//! A directory that already holds a document of the same feed is only replaced by a higher version (or the
-//! same bytes again, to refresh the pages): apps that read the copy have its version as their floor, and a
-//! lower one would be refused as a rollback. A directory holding something else (another feed, garbage) is
-//! refused: it is probably the wrong directory.
+//! What a copy holds is `notice_publish::export` (the same files, content types and caching as the server's
+//! publish targets); writing it is `notice_copies::publish`: every file replaced in one step, `feed.json`
+//! last, and never a lower version, the same version with other bytes, or over something that is not a
+//! document of this feed.
 
-use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::Args;
-use notice_publish::status_page::{Lang, Site, render_all};
-use notice_types::{
-    FeedId, FeedPayload, Timestamp, TrustedRoot, dangerous_verify_ignoring_freshness,
-};
+use notice_copies::{Client, CopyError, Published, Target};
+use notice_publish::export::{CachePolicy, files};
+use notice_publish::status_page::{Lang, Site};
+use notice_types::{FeedId, FeedPayload, Timestamp, TrustedRoot};
+use serde::Serialize;
 
-use crate::document;
 use crate::error::CliError;
 
-/// The document, at the top of the directory.
-pub const FEED_FILE: &str = "feed.json";
-/// The document again, at the server's path.
-pub const SERVER_PATH_FEED_FILE: &str = "v1/feed.json";
+/// The document, at the top of a copy.
+pub const FEED_FILE: &str = notice_publish::export::FEED_FILE;
+
+/// `Cache-Control: max-age` of the copies, as the server's default.
+const COPY_MAX_AGE_SECS: u32 = 30;
 
 /// How the status page presents itself: the same flags and environment variables as `notice-server serve`.
 #[derive(Debug, Clone, Args)]
@@ -66,275 +50,154 @@ impl SiteArgs {
     }
 }
 
-/// What [`write`] did.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Exported {
-    /// The directory.
-    pub dir: PathBuf,
-    /// The version now in it.
-    pub version: u64,
+/// Where copies go: `--out DIR` and `--to URL` (repeatable), as one list.
+#[derive(Debug, Clone, Args)]
+pub struct CopyArgs {
+    /// Export directory (created if missing) [env: NOTICE_EXPORT_DIR]
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// A copy to write: s3://BUCKET/PREFIX (endpoint, region and credentials as the AWS tools take them:
+    /// AWS_* variables, profiles; or ?endpoint=&region=&profile=), file:///DIR or a directory (repeatable)
+    #[arg(long = "to", value_name = "URL")]
+    to: Vec<String>,
+}
+
+impl CopyArgs {
+    /// The targets given; `NOTICE_EXPORT_DIR` when none is. An empty list when neither.
+    pub fn targets(&self) -> Result<Vec<Target>, CliError> {
+        targets(self.out.as_ref(), &self.to)
+    }
+}
+
+/// The copies of `--out DIR` and `--to URL…`; `NOTICE_EXPORT_DIR` when none is given. An empty list when
+/// neither.
+pub fn targets(out: Option<&PathBuf>, to: &[String]) -> Result<Vec<Target>, CliError> {
+    {
+        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let mut texts: Vec<String> = out
+            .iter()
+            .map(|p| p.display().to_string())
+            .chain(to.iter().cloned())
+            .collect();
+        if texts.is_empty() {
+            texts.extend(env("NOTICE_EXPORT_DIR"));
+        }
+        texts
+            .iter()
+            .map(|text| {
+                let target = Target::parse(text, &env).map_err(|e| copy_error(&e))?;
+                if !target.is_writable() {
+                    return Err(copy_error(&CopyError::NotWritable {
+                        target: target.to_string(),
+                    }));
+                }
+                Ok(target)
+            })
+            .collect()
+    }
+}
+
+/// What one copy got.
+#[derive(Debug, Clone, Serialize)]
+pub struct CopyResult {
+    /// The copy (no credentials).
+    pub target: String,
+    /// `written` or `refreshed` (already held these bytes; pages written again).
+    pub result: &'static str,
     /// The version it held before, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub previous_version: Option<u64>,
-    /// The files written, relative to the directory.
+}
+
+/// What [`write`] did.
+#[derive(Debug, Clone, Serialize)]
+pub struct Exported {
+    /// The version now in every copy.
+    pub version: u64,
+    /// The version the (first) copy held before, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_version: Option<u64>,
+    /// Each copy.
+    pub copies: Vec<CopyResult>,
+    /// The files written, relative to a copy's root.
     pub files: Vec<String>,
 }
 
-/// Writes `document` (verified, carrying `feed`) and the status page rendered at `now` into `dir`, creating
-/// it if needed. Refuses to replace a higher version, or the same version with other bytes, or anything that
-/// is not a document of `trusted`'s feed.
+/// Writes `document` (verified, carrying `feed`), root v1 (`root_v1`, when known) and the status page
+/// rendered at `now` to every target. Every copy is tried; the first failure is reported after.
 pub fn write(
-    dir: &Path,
+    targets: &[Target],
     trusted: &TrustedRoot,
     document: &[u8],
     feed: &FeedPayload,
+    root_v1: Option<&[u8]>,
     now: Timestamp,
     site: &Site,
 ) -> Result<Exported, CliError> {
-    let previous_version = check_not_backwards(dir, trusted, document, feed.version)?;
-    let server_path = dir.join(SERVER_PATH_FEED_FILE);
-    let server_dir = server_path.parent().unwrap_or(dir);
-    std::fs::create_dir_all(server_dir).map_err(|e| CliError::io("create", server_dir, e))?;
-
-    let mut files = Vec::new();
-    for page in render_all(feed, now, site) {
-        write_atomically(dir, page.name, page.body.as_bytes())?;
-        files.push(page.name.to_owned());
+    let policy = CachePolicy {
+        max_age_secs: COPY_MAX_AGE_SECS,
+    };
+    let files = files(document, feed, root_v1, now, site, policy);
+    let client = Client::new(std::time::Duration::from_secs(30));
+    let mut copies = Vec::new();
+    let mut failures = Vec::new();
+    for target in targets {
+        match notice_copies::publish(target, &client, trusted, &files, feed.version) {
+            Ok(Published::Written { previous }) => copies.push(CopyResult {
+                target: target.to_string(),
+                result: "written",
+                previous_version: previous,
+            }),
+            Ok(Published::Refreshed) => copies.push(CopyResult {
+                target: target.to_string(),
+                result: "refreshed",
+                previous_version: Some(feed.version),
+            }),
+            Ok(Published::Ahead { version, .. }) => failures.push(CliError::usage_hint(
+                format!(
+                    "{target} holds feed version {version}, and this document is version {}: apps that read the copy would refuse it as a rollback; nothing was written there",
+                    feed.version
+                ),
+                format!(
+                    "the copy is ahead (a break-glass document?): take it into the server with `notice ingest {}`, then export again",
+                    copy_document(target)
+                ),
+            )),
+            Err(e) => failures.push(copy_error(&e)),
+        }
     }
-    write_atomically(dir, SERVER_PATH_FEED_FILE, document)?;
-    write_atomically(dir, FEED_FILE, document)?;
-    files.push(SERVER_PATH_FEED_FILE.to_owned());
-    files.push(FEED_FILE.to_owned());
-    sync_dir(server_dir)?;
-    sync_dir(dir)?;
+    if let Some(first) = failures.into_iter().next() {
+        return Err(first);
+    }
     Ok(Exported {
-        dir: dir.to_owned(),
         version: feed.version,
-        previous_version,
-        files,
+        previous_version: copies.first().and_then(|c| c.previous_version),
+        copies,
+        files: files.iter().map(|f| f.path.to_owned()).collect(),
     })
 }
 
-/// The version `dir` holds now, after checking that `document` (version `version`) may replace it.
-fn check_not_backwards(
-    dir: &Path,
-    trusted: &TrustedRoot,
-    document: &[u8],
-    version: u64,
-) -> Result<Option<u64>, CliError> {
-    let path = dir.join(FEED_FILE);
-    if !path.exists() {
-        return Ok(None);
+/// Where the document of a copy is, for a hint.
+pub fn copy_document(target: &Target) -> String {
+    match target {
+        Target::Dir(dir) => dir.join(FEED_FILE).display().to_string(),
+        other => format!("{}/{FEED_FILE}", other.to_string().trim_end_matches('/')),
     }
-    let existing = document::read_file(&path)?;
-    let (_, held) = dangerous_verify_ignoring_freshness(&existing, trusted).map_err(|e| {
-        CliError::usage_hint(
-            format!(
-                "{} is not a document of feed `{}` ({e}); refusing to overwrite it",
-                path.display(),
-                trusted.payload().feed_id
-            ),
-            "is --out the right directory? Pick an empty one or move that file away",
-        )
-    })?;
-    if held.version > version || (held.version == version && existing != document) {
-        return Err(CliError::usage_hint(
-            format!(
-                "{} holds feed version {}, and this document is version {version}: apps that read the copy would refuse it as a rollback; nothing was written",
-                path.display(),
-                held.version
-            ),
-            "the directory is ahead (a break-glass document?): take it into the server with `notice ingest DIR/feed.json`, then export again",
-        ));
-    }
-    Ok(Some(held.version))
 }
 
-/// Writes `bytes` to `dir/name` through a flushed temporary file in the same directory and a rename.
-fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), CliError> {
-    let path = dir.join(name);
-    let parent = path.parent().unwrap_or(dir);
-    let mut file = tempfile::Builder::new()
-        .prefix(".notice-export-")
-        .tempfile_in(parent)
-        .map_err(|e| CliError::io("create a temporary file in", parent, e))?;
-    file.write_all(bytes)
-        .and_then(|()| file.as_file().sync_all())
-        .map_err(|e| CliError::io("write", &path, e))?;
-    // World-readable like any published file (tempfile creates owner-only files).
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        file.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o644))
-            .map_err(|e| CliError::io("set permissions of", &path, e))?;
-    }
-    file.persist(&path)
-        .map_err(|e| CliError::io("replace", &path, e.error))?;
-    Ok(())
-}
-
-/// Makes the renames in `dir` durable (a no-op where directories cannot be opened, e.g. Windows).
-fn sync_dir(dir: &Path) -> Result<(), CliError> {
-    #[cfg(unix)]
-    std::fs::File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(|e| CliError::io("flush", dir, e))?;
-    #[cfg(not(unix))]
-    let _ = dir;
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use notice_types::{
-        FeedPayload, LocalizedText, Notice, NoticeId, PublishedDocument, RootPayload, SecretKey,
-        Severity, Status, sign_feed, sign_root,
+/// A copy that could not be read or written, as the CLI reports it.
+pub fn copy_error(error: &CopyError) -> CliError {
+    let hint = match error {
+        CopyError::Foreign { .. } => {
+            "is it the right copy? Pick an empty directory or prefix, or move that file away"
+        }
+        CopyError::Conflict { .. } => {
+            "two documents claim one version: take the copy's into the server with `notice ingest`, then export again"
+        }
+        CopyError::Failed { .. } => {
+            "check the path or bucket, the credentials (AWS_* variables or profile) and the network; nothing else was changed"
+        }
+        _ => "give s3://BUCKET/PREFIX or a directory",
     };
-
-    struct Kit {
-        key: SecretKey,
-        root: RootPayload,
-        root_envelope: notice_types::Envelope,
-        trusted: TrustedRoot,
-    }
-
-    fn kit() -> Kit {
-        let key = SecretKey::from_seed(&[7; 32]);
-        let root = RootPayload {
-            feed_id: FeedId::parse("yivi-app/test").unwrap(),
-            version: 1,
-            root_keys: vec![key.public_key()],
-            root_threshold: 1,
-            feed_keys: vec![key.public_key()],
-            feed_threshold: 1,
-            link_hosts: vec![],
-        };
-        let root_envelope = sign_root(&root, &root, &[&key]).unwrap();
-        let trusted =
-            TrustedRoot::from_envelope_bytes(&serde_json::to_vec(&root_envelope).unwrap()).unwrap();
-        Kit {
-            key,
-            root,
-            root_envelope,
-            trusted,
-        }
-    }
-
-    fn document(kit: &Kit, version: u64, title: &str) -> (Vec<u8>, FeedPayload) {
-        let at = Timestamp::from_unix(1_790_000_000);
-        let feed = FeedPayload {
-            feed_id: kit.root.feed_id.clone(),
-            version,
-            issued_at: at,
-            expires_at: at.plus_seconds(3600),
-            notices: vec![Notice {
-                id: NoticeId::parse("n").unwrap(),
-                revision: 1,
-                severity: Severity::Outage,
-                status: Status::Investigating,
-                title: LocalizedText::english(title),
-                body: LocalizedText::english("body"),
-                components: vec![],
-                platforms: vec![],
-                app_versions: None,
-                created_at: at,
-                updated_at: at,
-                show_from: None,
-                starts_at: None,
-                ends_at: None,
-                dismissible: false,
-                link: None,
-                updates: vec![],
-            }],
-        };
-        let envelope = sign_feed(&feed, &kit.root, &[&kit.key]).unwrap();
-        let bytes = PublishedDocument::assemble(vec![kit.root_envelope.clone()], envelope).unwrap();
-        (bytes, feed)
-    }
-
-    fn site() -> Site {
-        Site::new("Yivi", Lang::En, None).unwrap()
-    }
-
-    /// [`write`] of a document from [`document`] into `dir`, rendered as of its signing.
-    fn export(
-        kit: &Kit,
-        dir: &Path,
-        bytes: &[u8],
-        feed: &FeedPayload,
-    ) -> Result<Exported, CliError> {
-        write(dir, &kit.trusted, bytes, feed, feed.issued_at, &site())
-    }
-
-    #[test]
-    fn an_export_holds_the_exact_bytes_twice_and_every_page() {
-        let kit = kit();
-        let dir = tempfile::tempdir().unwrap();
-        let (bytes, feed) = document(&kit, 3, "PIN check is down");
-        let exported = export(&kit, dir.path(), &bytes, &feed).unwrap();
-        assert_eq!(exported.version, 3);
-        assert_eq!(exported.previous_version, None);
-        assert_eq!(std::fs::read(dir.path().join("feed.json")).unwrap(), bytes);
-        assert_eq!(
-            std::fs::read(dir.path().join("v1/feed.json")).unwrap(),
-            bytes
-        );
-        for page in [
-            "index.html",
-            "index.nl.html",
-            "index.en.html",
-            "index.de.html",
-        ] {
-            let html = std::fs::read_to_string(dir.path().join(page)).unwrap();
-            assert!(html.contains("PIN check is down"), "{page}");
-        }
-        assert!(
-            std::fs::read_to_string(dir.path().join("feed.atom"))
-                .unwrap()
-                .contains("<feed")
-        );
-        let leftovers: Vec<_> = std::fs::read_dir(dir.path())
-            .unwrap()
-            .filter_map(Result::ok)
-            .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
-            .collect();
-        assert!(leftovers.is_empty(), "{leftovers:?}");
-    }
-
-    #[test]
-    fn an_export_never_goes_back_to_a_lower_version_or_other_bytes() {
-        let kit = kit();
-        let dir = tempfile::tempdir().unwrap();
-        let (v5, feed5) = document(&kit, 5, "five");
-        export(&kit, dir.path(), &v5, &feed5).unwrap();
-
-        let (v4, feed4) = document(&kit, 4, "four");
-        let err = export(&kit, dir.path(), &v4, &feed4).unwrap_err();
-        assert!(err.to_string().contains("holds feed version 5"), "{err}");
-        let (other5, other_feed5) = document(&kit, 5, "another five");
-        export(&kit, dir.path(), &other5, &other_feed5).unwrap_err();
-        assert_eq!(std::fs::read(dir.path().join("feed.json")).unwrap(), v5);
-
-        // The same bytes again refresh the pages; a higher version replaces.
-        export(&kit, dir.path(), &v5, &feed5).unwrap();
-        let (v6, feed6) = document(&kit, 6, "six");
-        let exported = export(&kit, dir.path(), &v6, &feed6).unwrap();
-        assert_eq!(exported.previous_version, Some(5));
-        assert_eq!(std::fs::read(dir.path().join("feed.json")).unwrap(), v6);
-    }
-
-    #[test]
-    fn a_directory_holding_something_else_is_not_overwritten() {
-        let kit = kit();
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("feed.json"), b"{\"not\": \"ours\"}").unwrap();
-        let (bytes, feed) = document(&kit, 1, "x");
-        let err = export(&kit, dir.path(), &bytes, &feed).unwrap_err();
-        assert!(err.to_string().contains("refusing to overwrite"), "{err}");
-        assert_eq!(
-            std::fs::read(dir.path().join("feed.json")).unwrap(),
-            b"{\"not\": \"ours\"}"
-        );
-    }
+    CliError::usage_hint(error.to_string(), hint)
 }

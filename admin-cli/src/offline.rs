@@ -24,6 +24,8 @@ use notice_types::{
 };
 use zeroize::Zeroizing;
 
+use notice_copies::Target;
+
 use crate::backend::Request;
 use crate::commands::Ctx;
 use crate::commands::verify::{load_root, verification_error};
@@ -39,7 +41,7 @@ const HEADING: &str = "Break-glass (the server is unreachable)";
 #[derive(Debug, Args)]
 pub struct OfflineArgs {
     /// Do not use the server: sign the change yourself with the feed key, on top of the newest last known
-    /// document, into the export directory --out
+    /// document, into the copies --out and --to
     #[arg(long, help_heading = HEADING)]
     pub offline: bool,
     /// Feed signing key: feed-key.pem from the server's data directory (repeat when the root needs more
@@ -49,14 +51,17 @@ pub struct OfflineArgs {
     /// The root the apps ship (root.json); the last known document must verify under it [env: NOTICE_ROOT]
     #[arg(long, value_name = "PATH", requires = "offline", help_heading = HEADING)]
     root: Option<PathBuf>,
-    /// A last known document: a mirror's URL or a file (repeatable; the newest that verifies is used)
-    /// [default: OUT/feed.json]
+    /// A last known document: a mirror's URL, a bucket (s3://…) or a file (repeatable; the newest that
+    /// verifies is used) [default: the feed.json of every copy --out/--to]
     #[arg(long = "last", value_name = "URL|FILE", requires = "offline", help_heading = HEADING)]
     last: Vec<String>,
-    /// Export directory for the new document and status page; copy it to your static hosts afterwards
-    /// [env: NOTICE_EXPORT_DIR]
+    /// Export directory for the new document and status page [env: NOTICE_EXPORT_DIR]
     #[arg(long, value_name = "DIR", requires = "offline", help_heading = HEADING)]
     out: Option<PathBuf>,
+    /// A copy apps read, written straight away: s3://BUCKET/PREFIX or a directory (repeatable; with
+    /// --out, both are written)
+    #[arg(long = "to", value_name = "URL", requires = "offline", help_heading = HEADING)]
+    to: Vec<String>,
     /// How long the signed document is valid (as the server's --feed-validity)
     #[arg(long, value_name = "DURATION", default_value = "72h", value_parser = humantime::parse_duration, help_heading = HEADING)]
     feed_validity: Duration,
@@ -72,7 +77,8 @@ pub struct Breakglass {
     trusted: TrustedRoot,
     keys: Vec<SecretKey>,
     last: LastKnown,
-    out: PathBuf,
+    targets: Vec<Target>,
+    root_v1: Vec<u8>,
     site: Site,
     options: OfflineOptions,
 }
@@ -111,12 +117,14 @@ impl OfflineArgs {
                 )
             })?;
         let trusted = load_root(&root_path)?;
-        let out = self.out.clone().or_else(|| env_path("NOTICE_EXPORT_DIR")).ok_or_else(|| {
-            CliError::usage_hint(
-                "--offline needs an export directory to write the new document into",
-                "pass --out DIR (the directory your static hosts serve) or set NOTICE_EXPORT_DIR",
-            )
-        })?;
+        let root_v1 = document::read_file(&root_path)?;
+        let targets = export::targets(self.out.as_ref(), &self.to)?;
+        if targets.is_empty() {
+            return Err(CliError::usage_hint(
+                "--offline needs a copy to write the new document into",
+                "pass --out DIR (the directory your static hosts serve), --to s3://BUCKET/PREFIX, or set NOTICE_EXPORT_DIR",
+            ));
+        }
         let key_paths = if self.feed_keys.is_empty() {
             env_path("NOTICE_FEED_KEY").into_iter().collect()
         } else {
@@ -132,7 +140,7 @@ impl OfflineArgs {
             .iter()
             .map(|path| read_key(path))
             .collect::<Result<Vec<_>, _>>()?;
-        let last = self.last_known(ctx, &trusted, &out)?;
+        let last = self.last_known(ctx, &trusted, &targets)?;
         for (key, path) in keys.iter().zip(&key_paths) {
             if !last.root.feed_keys.contains(&key.public_key()) {
                 return Err(CliError::usage_hint(
@@ -151,7 +159,8 @@ impl OfflineArgs {
             trusted,
             keys,
             last,
-            out,
+            targets,
+            root_v1,
             site,
             options: OfflineOptions {
                 feed_validity: self.feed_validity,
@@ -160,28 +169,39 @@ impl OfflineArgs {
         })
     }
 
-    /// The newest document among `--last` (default `OUT/feed.json`) that verifies; the others are reported
-    /// on stderr.
+    /// The newest document among `--last` (default: every copy's `feed.json`) that verifies; the others are
+    /// reported on stderr.
     fn last_known(
         &self,
         ctx: &Ctx<'_>,
         trusted: &TrustedRoot,
-        out: &std::path::Path,
+        targets: &[Target],
     ) -> Result<LastKnown, CliError> {
         let locations: Vec<Location> = if self.last.is_empty() {
-            let default = out.join(export::FEED_FILE);
-            if !default.exists() {
+            let mut locations = Vec::new();
+            for target in targets {
+                match target {
+                    Target::Dir(dir) if !dir.join(export::FEED_FILE).exists() => {}
+                    Target::Dir(dir) => locations.push(Location::File(dir.join(export::FEED_FILE))),
+                    other => locations.push(Location::Copy(other.clone())),
+                }
+            }
+            if locations.is_empty() {
+                let missing: Vec<String> = targets.iter().map(export::copy_document).collect();
                 return Err(CliError::usage_hint(
                     format!(
                         "no last known document: {} does not exist",
-                        default.display()
+                        missing.join(", ")
                     ),
-                    "pass --last with a mirror's URL (https://mirror.example/v1/feed.json) or a saved feed.json; the newest that verifies is used",
+                    "pass --last with a mirror's URL (https://mirror.example/v1/feed.json), a bucket (s3://…) or a saved feed.json; the newest that verifies is used",
                 ));
             }
-            vec![Location::File(default)]
+            locations
         } else {
-            self.last.iter().map(|l| Location::parse(l)).collect()
+            self.last
+                .iter()
+                .map(|l| Location::parse(l))
+                .collect::<Result<_, _>>()?
         };
         let http = ctx.http(5);
         let now = ctx.now();
@@ -311,9 +331,15 @@ impl Breakglass {
         ));
     }
 
-    /// The export directory written to.
-    pub fn out(&self) -> &std::path::Path {
-        &self.out
+    /// Where each copy's document is (a path or `s3://…/feed.json`).
+    pub fn documents(&self) -> Vec<String> {
+        self.targets.iter().map(export::copy_document).collect()
+    }
+
+    /// The copies written to, for people.
+    pub fn destinations(&self) -> String {
+        let names: Vec<String> = self.targets.iter().map(ToString::to_string).collect();
+        names.join(", ")
     }
 
     /// The version of the last known document the change is made from.
@@ -370,10 +396,11 @@ impl Breakglass {
             )
         })?;
         export::write(
-            &self.out,
+            &self.targets,
             &self.trusted,
             &bytes,
             &write.feed,
+            Some(&self.root_v1),
             now,
             &self.site,
         )

@@ -1,6 +1,6 @@
-//! `notice export`: the published document and the status page as plain files, for static hosts and buckets
-//! on other providers. Reads the live feed from the server (no token needed) or any published copy, verifies
-//! it as the app does, and updates the directory in place (see [`crate::export`]).
+//! `notice export`: the published document, root v1 and the status page as plain files, for static hosts and
+//! buckets on other providers. Reads the live feed from the server (no token needed) or any published copy,
+//! verifies it as the app does, and updates each copy in place (see [`crate::export`]).
 
 use std::path::PathBuf;
 
@@ -12,28 +12,30 @@ use super::{Ctx, print_json};
 use crate::api::Api;
 use crate::document::{self, Location};
 use crate::error::CliError;
-use crate::export::{self, SiteArgs};
+use crate::export::{self, CopyArgs, SiteArgs};
 use crate::render::{self, BOLD, OK, WARN, styled};
 
 const EXAMPLES: &str = "\
-Writes feed.json (the exact bytes the server serves, also as v1/feed.json), index.html,
-index.nl.html, index.en.html, index.de.html and feed.atom. Each file is replaced in one
-step; the directory never goes back to a lower version. Run it after every change (or
-every minute from cron) and sync the directory to hosts on other providers.
+Writes feed.json (the exact bytes the server serves, also as v1/feed.json), v1/root.json,
+index.html, index.nl.html, index.en.html, index.de.html and feed.atom, to a directory
+(--out) or straight into buckets (--to s3://BUCKET/PREFIX, repeatable). Each file is
+replaced in one step; a copy never goes back to a lower version. A server with
+--publish-to does this itself after every version; this is for everything else.
 
 Examples:
   notice export --out ./export --root root.json
   notice export --out ./export --root root.json --site-name Yivi --site-lang nl
   notice export --out ./export --root root.json --from https://mirror.example.net/v1/feed.json
-  rclone sync ./export bucket:status    # any static host or bucket";
+  AWS_PROFILE=backup notice export --to s3://notice-status/yivi --root root.json
+  notice export --to 's3://notice/yivi?endpoint=https://s3.nl-ams.scw.cloud&region=nl-ams' \\
+      --root root.json";
 
 /// Write the feed and the status page as static files.
 #[derive(Debug, Args)]
 #[command(after_help = EXAMPLES)]
 pub struct ExportArgs {
-    /// The directory to write (created if missing) [env: NOTICE_EXPORT_DIR]
-    #[arg(long, value_name = "DIR")]
-    out: Option<PathBuf>,
+    #[command(flatten)]
+    copies: CopyArgs,
     /// Where the document comes from: a URL or a file [default: the server's /v1/feed.json]
     #[arg(long, value_name = "URL|FILE")]
     from: Option<String>,
@@ -51,21 +53,18 @@ pub struct ExportArgs {
 impl ExportArgs {
     /// Runs `notice export`.
     pub fn run(self, ctx: &Ctx<'_>) -> Result<(), CliError> {
-        let out = self
-            .out
-            .clone()
-            .or_else(|| std::env::var_os("NOTICE_EXPORT_DIR").map(PathBuf::from))
-            .ok_or_else(|| {
-                CliError::usage_hint(
-                    "no export directory given",
-                    "pass --out DIR (the directory your static hosts serve) or set NOTICE_EXPORT_DIR",
-                )
-            })?;
+        let targets = self.copies.targets()?;
+        if targets.is_empty() {
+            return Err(CliError::usage_hint(
+                "no copy to write given",
+                "pass --out DIR (the directory your static hosts serve), --to s3://BUCKET/PREFIX, or set NOTICE_EXPORT_DIR",
+            ));
+        }
         let root = self
             .root
             .clone()
             .or_else(|| std::env::var_os("NOTICE_ROOT").map(PathBuf::from));
-        let (what, bytes, trusted) = match &self.from {
+        let (what, bytes, trusted, root_v1) = match &self.from {
             Some(from) => {
                 let root = root.ok_or_else(|| {
                     CliError::usage_hint(
@@ -74,54 +73,74 @@ impl ExportArgs {
                     )
                 })?;
                 let trusted = load_root(&root)?;
-                let location = Location::parse(from);
+                let root_v1 = document::read_file(&root)?;
+                let location = Location::parse(from)?;
                 let bytes = document::read(&location, &ctx.http(5))?;
-                (location.to_string(), bytes, trusted)
+                (location.to_string(), bytes, trusted, root_v1)
             }
             None => {
                 // Public documents may be redirected (to a CDN), unlike admin calls.
                 let api = Api::new(&ctx.settings()?, ctx.http(5))?;
-                let trusted = match &root {
-                    Some(path) => load_root(path)?,
+                let (trusted, root_v1) = match &root {
+                    Some(path) => (load_root(path)?, document::read_file(path)?),
                     None => {
                         render::eprint(&format!(
                             "{} verifying against the server's own /v1/root.json; pass --root to pin the root the app ships\n",
                             styled(WARN, "note:")
                         ));
-                        TrustedRoot::from_envelope_bytes(&api.public("/v1/root.json")?).map_err(
-                            |e| CliError::BadResponse {
+                        let root_v1 = api.public("/v1/root.json")?;
+                        let trusted = TrustedRoot::from_envelope_bytes(&root_v1).map_err(|e| {
+                            CliError::BadResponse {
                                 url: format!("{}/v1/root.json", api.server()),
                                 detail: format!("not a root document: {e}"),
-                            },
-                        )?
+                            }
+                        })?;
+                        (trusted, root_v1)
                     }
                 };
                 let bytes = api.public("/v1/feed.json")?;
-                (format!("{}/v1/feed.json", api.server()), bytes, trusted)
+                (
+                    format!("{}/v1/feed.json", api.server()),
+                    bytes,
+                    trusted,
+                    root_v1,
+                )
             }
         };
         let now = ctx.now();
         let verified = verify(&bytes, &trusted, None, now)
             .map_err(|e| verification_error(what.clone(), &e, &bytes, &trusted, now))?;
         let site = self.site.site(&verified.feed.feed_id)?;
-        let exported = export::write(&out, &trusted, &bytes, &verified.feed, now, &site)?;
+        let exported = export::write(
+            &targets,
+            &trusted,
+            &bytes,
+            &verified.feed,
+            Some(&root_v1),
+            now,
+            &site,
+        )?;
         if self.json {
             return print_json(&exported);
         }
-        let change = match exported.previous_version {
-            Some(previous) if previous == exported.version => {
-                format!("still feed version {} (pages refreshed)", exported.version)
-            }
-            Some(previous) => format!("feed version {previous} → {}", exported.version),
-            None => format!("feed version {}", exported.version),
-        };
-        render::print(&format!(
-            "{} {what} to {}: {change}\n  files:    {}\n  check:    notice verify --root ROOT {}\n",
-            styled(OK, "Exported"),
-            styled(BOLD, out.display()),
-            exported.files.join(", "),
-            out.join(export::FEED_FILE).display(),
-        ));
+        let mut text = String::new();
+        for (copy, target) in exported.copies.iter().zip(&targets) {
+            let change = match copy.previous_version {
+                Some(previous) if previous == exported.version => {
+                    format!("still feed version {} (pages refreshed)", exported.version)
+                }
+                Some(previous) => format!("feed version {previous} → {}", exported.version),
+                None => format!("feed version {}", exported.version),
+            };
+            text.push_str(&format!(
+                "{} {what} to {}: {change}\n  check:    notice verify --root ROOT {}\n",
+                styled(OK, "Exported"),
+                styled(BOLD, &copy.target),
+                export::copy_document(target),
+            ));
+        }
+        text.push_str(&format!("  files:    {}\n", exported.files.join(", ")));
+        render::print(&text);
         Ok(())
     }
 }
