@@ -20,7 +20,7 @@ pub enum Location {
     File(PathBuf),
     /// The `feed.json` of a copy in a bucket (`s3://BUCKET/PREFIX[/feed.json]`), read with the bucket's
     /// settings (AWS variables and profiles).
-    Copy(notice_copies::Target),
+    Copy(Box<notice_copies::Target>),
 }
 
 impl Location {
@@ -44,7 +44,7 @@ impl Location {
             };
             let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
             notice_copies::Target::parse(&copy, &env)
-                .map(Location::Copy)
+                .map(|target| Location::Copy(Box::new(target)))
                 .map_err(|e| crate::export::copy_error(&e))
         } else {
             Ok(Location::File(PathBuf::from(text)))

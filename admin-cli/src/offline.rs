@@ -183,7 +183,7 @@ impl OfflineArgs {
                 match target {
                     Target::Dir(dir) if !dir.join(export::FEED_FILE).exists() => {}
                     Target::Dir(dir) => locations.push(Location::File(dir.join(export::FEED_FILE))),
-                    other => locations.push(Location::Copy(other.clone())),
+                    other => locations.push(Location::Copy(Box::new(other.clone()))),
                 }
             }
             if locations.is_empty() {
