@@ -5,7 +5,8 @@
 //! rejected (401), rate limited (429), a field at fault (422), not found, conflict, server error.
 
 use notice_publish::{
-    CreateNotice, IngestReport, NoticeChange, NoticeList, NoticeRecord, WriteResponse,
+    CopyList, CopyState, CreateNotice, IngestReport, NoticeChange, NoticeList, NoticeRecord,
+    WriteResponse,
 };
 use notice_types::{NoticeId, limits::MAX_DOCUMENT_BYTES};
 use serde::de::DeserializeOwned;
@@ -107,6 +108,13 @@ impl Api {
         };
         let answer = self.admin("GET", path, None)?;
         Ok(self.parse::<NoticeList>(path, answer)?.notices)
+    }
+
+    /// `GET /v1/admin/copies`: the server's copies on other providers, as it last saw them.
+    pub fn copies(&self) -> Result<Vec<CopyState>, CliError> {
+        let path = "/v1/admin/copies";
+        let answer = self.admin("GET", path, None)?;
+        Ok(self.parse::<CopyList>(path, answer)?.copies)
     }
 
     /// `GET /v1/admin/notices/{id}`.

@@ -18,7 +18,7 @@ use crate::commands::{Ctx, print_json};
 use crate::error::CliError;
 use crate::export::Exported;
 use crate::offline::{Breakglass, OfflineArgs, Prepared as OfflinePrepared};
-use crate::render::{self, BOLD, OK, styled};
+use crate::render::{self, BOLD, OK, WARN, styled};
 
 /// One change to notices, as the admin API takes it.
 #[derive(Debug, Clone)]
@@ -183,6 +183,9 @@ impl Committed {
     /// Prints the result: `--json`, or `summary` (one line saying what happened, the command's words) and,
     /// after a break-glass write, where the document went and the next steps.
     pub fn report(&self, summary: &str, json: bool) -> Result<(), CliError> {
+        for warning in &self.response.warnings {
+            render::eprint(&format!("{} {warning}\n", styled(WARN, "note:")));
+        }
         let Some(offline) = &self.offline else {
             if json {
                 return print_json(&self.response);

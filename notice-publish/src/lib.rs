@@ -42,7 +42,10 @@ pub use record::{NoticeRecord, NoticeState};
 pub use request::{
     CreateNotice, EditNotice, PostUpdate, Resolve, TextInput, Withdraw, parse_request,
 };
-pub use response::{AuditEntry, AuditList, IngestReport, NoticeList, WhoAmI, WriteResponse};
+pub use response::{
+    AuditEntry, AuditList, CopyKind, CopyList, CopyState, IngestReport, NoticeList, WhoAmI,
+    WriteResponse,
+};
 
 /// How long a signed feed is valid unless configured otherwise (the server's `--feed-validity`, and
 /// break-glass documents'): three days, long enough to ride out a weekend without the origin.

@@ -19,6 +19,10 @@ pub struct WriteResponse {
     pub state: NoticeState,
     /// The feed version carrying it.
     pub feed_version: u64,
+    /// What the operator should know about the write beyond its result: a document taken in from a copy
+    /// first (a break-glass document found ahead of the server), or copies that could not be read.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 impl WriteResponse {
@@ -28,6 +32,7 @@ impl WriteResponse {
             notice: record.notice,
             state: record.state,
             feed_version,
+            warnings: Vec::new(),
         }
     }
 }
@@ -93,4 +98,122 @@ pub struct IngestReport {
     /// the server closed and the document did not know of is kept closed; the reason says how to reopen).
     #[serde(default)]
     pub changes: Vec<NoticeOutcome>,
+}
+
+/// Whether the server writes a copy or only reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CopyKind {
+    /// A publish target: written after every version.
+    Publish,
+    /// Watched: read, to take in a document that is ahead of the server.
+    Watch,
+}
+
+/// One copy on another provider, as the server last saw it (`GET /v1/admin/copies`, `notice status`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CopyState {
+    /// The copy (`s3://bucket/prefix`, a directory, a URL), without credentials.
+    pub target: String,
+    /// Written or watched.
+    pub kind: CopyKind,
+    /// The version it holds, as far as the server knows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<u64>,
+    /// When it was last read or written without error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_success_at: Option<Timestamp>,
+    /// When the server last tried.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_attempt_at: Option<Timestamp>,
+    /// Since when every attempt has failed (absent while it works).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failing_since: Option<Timestamp>,
+    /// The last error, while it fails.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl CopyState {
+    /// A copy not tried yet.
+    pub fn new(target: String, kind: CopyKind) -> Self {
+        Self {
+            target,
+            kind,
+            version: None,
+            last_success_at: None,
+            last_attempt_at: None,
+            failing_since: None,
+            error: None,
+        }
+    }
+
+    fn succeeded(&mut self, now: Timestamp) {
+        self.last_attempt_at = Some(now);
+        self.last_success_at = Some(now);
+        self.failing_since = None;
+        self.error = None;
+    }
+
+    /// Read without error at `now`.
+    pub fn seen(&mut self, now: Timestamp) {
+        self.succeeded(now);
+    }
+
+    /// Written with `version` at `now` (or found holding it already).
+    pub fn written(&mut self, now: Timestamp, version: u64) {
+        self.succeeded(now);
+        self.version = Some(version);
+    }
+
+    /// Found holding a higher `version` than the server's at `now`.
+    pub fn ahead(&mut self, now: Timestamp, version: u64) {
+        self.succeeded(now);
+        self.version = Some(version);
+    }
+
+    /// Failed at `now` with `error`.
+    pub fn failed(&mut self, now: Timestamp, error: String) {
+        self.last_attempt_at = Some(now);
+        self.failing_since.get_or_insert(now);
+        self.error = Some(error);
+    }
+
+    /// Whether the last attempt failed.
+    pub fn is_failing(&self) -> bool {
+        self.error.is_some()
+    }
+}
+
+/// `GET /v1/admin/copies`: `{"copies": […]}`, publish targets first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CopyList {
+    /// Every copy the server writes or watches.
+    pub copies: Vec<CopyState>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_copy_fails_since_its_first_failure_and_recovers_at_its_next_success() {
+        let mut state = CopyState::new("s3://b/p".to_owned(), CopyKind::Publish);
+        let at = |s: i64| Timestamp::from_unix(1_000 + s);
+        state.failed(at(0), "connection refused".to_owned());
+        state.failed(at(10), "timed out".to_owned());
+        assert!(state.is_failing());
+        assert_eq!(state.failing_since, Some(at(0)));
+        assert_eq!(state.error.as_deref(), Some("timed out"));
+        state.written(at(20), 7);
+        assert!(!state.is_failing());
+        assert_eq!(state.failing_since, None);
+        assert_eq!(
+            (state.version, state.last_success_at),
+            (Some(7), Some(at(20)))
+        );
+        let json = serde_json::to_value(&state).unwrap();
+        assert_eq!(json["kind"], "publish");
+        assert!(json.get("error").is_none());
+    }
 }

@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use notice_copies::Target;
 use notice_publish::status_page::Site;
 
 /// Largest admin request body. Notices are small: a full notice with three languages is a few KiB.
@@ -34,6 +35,13 @@ pub struct Settings {
     /// against the client address its `X-Forwarded-For` names, so that failed logins of one client behind a
     /// shared proxy do not lock every operator out. Empty: the socket's peer address is the client.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Copies on other providers the server writes after every new version (buckets, directories).
+    pub publish_to: Vec<Target>,
+    /// Further copies it only reads (a CDN, a static host someone else fills), to know whether one is
+    /// ahead of it: a break-glass document written there while it was down.
+    pub watch: Vec<Target>,
+    /// How often the copies are read to notice one that is ahead (besides before every write).
+    pub copy_check_interval: Duration,
 }
 
 impl Default for Settings {
@@ -47,6 +55,9 @@ impl Default for Settings {
             request_timeout: Duration::from_secs(30),
             site: None,
             trusted_proxies: Vec::new(),
+            publish_to: Vec::new(),
+            watch: Vec::new(),
+            copy_check_interval: Duration::from_secs(30),
         }
     }
 }

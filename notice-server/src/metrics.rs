@@ -17,6 +17,10 @@
 //! - `notice_mirror_polls_total{result}`: a mirror's polls of its upstream (`updated`, `unchanged`,
 //!   `failed`, `waiting` for a Retry-After); only on a mirror.
 //!
+//! - `notice_copy_up{target,kind}` (1 while the last read or write of a copy on another provider worked),
+//!   `notice_copy_version{target,kind}`, `notice_copy_last_success_timestamp_seconds{target,kind}`,
+//!   `notice_copy_failures_total{target,kind}`: the publish targets and watched copies; only with copies.
+//!
 //! Before a mirror has its first document, the feed gauges are absent rather than zero.
 
 use std::collections::BTreeMap;
@@ -26,6 +30,7 @@ use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use axum::http::Method;
+use notice_publish::{CopyKind, CopyState};
 use notice_types::Timestamp;
 
 /// Upper bounds of the publish latency histogram, in seconds.
@@ -56,6 +61,8 @@ pub(crate) struct Metrics {
     auth_failures: AtomicU64,
     latency: Mutex<Histogram>,
     polls: Mutex<BTreeMap<&'static str, u64>>,
+    /// Copies by target: the last state and the number of failed attempts.
+    copies: Mutex<BTreeMap<String, (CopyState, u64)>>,
 }
 
 /// The method as a label: the standard methods by name, anything else (hyper accepts any token) as `other`.
@@ -133,6 +140,18 @@ impl Metrics {
     pub(crate) fn record_poll(&self, result: &'static str) {
         let mut polls = self.polls.lock().unwrap_or_else(PoisonError::into_inner);
         *polls.entry(result).or_default() += 1;
+    }
+
+    /// Records the state of a copy after an attempt.
+    pub(crate) fn record_copy(&self, state: &CopyState) {
+        let mut copies = self.copies.lock().unwrap_or_else(PoisonError::into_inner);
+        let entry = copies
+            .entry(state.target.clone())
+            .or_insert_with(|| (state.clone(), 0));
+        if state.is_failing() {
+            entry.1 += 1;
+        }
+        entry.0 = state.clone();
     }
 
     /// Feeds signed since start.
@@ -246,6 +265,7 @@ impl Metrics {
             }
         }
         drop(polls);
+        self.render_copies(&mut out);
         counter(
             &mut out,
             "notice_auth_failures_total",
@@ -278,6 +298,72 @@ impl Metrics {
             histogram.count
         );
         out
+    }
+}
+
+impl Metrics {
+    fn render_copies(&self, out: &mut String) {
+        let copies = self.copies.lock().unwrap_or_else(PoisonError::into_inner);
+        if copies.is_empty() {
+            return;
+        }
+        let label = |state: &CopyState| {
+            let kind = match state.kind {
+                CopyKind::Publish => "publish",
+                CopyKind::Watch => "watch",
+            };
+            format!("target=\"{}\",kind=\"{kind}\"", escape(&state.target))
+        };
+        header(
+            out,
+            "notice_copy_up",
+            "gauge",
+            "1 while the last read or write of a copy on another provider worked.",
+        );
+        for (state, _) in copies.values() {
+            let up = u8::from(!state.is_failing());
+            let _ = writeln!(out, "notice_copy_up{{{}}} {up}", label(state));
+        }
+        header(
+            out,
+            "notice_copy_version",
+            "gauge",
+            "The feed version a copy holds, as far as the server knows.",
+        );
+        for (state, _) in copies.values() {
+            if let Some(version) = state.version {
+                let _ = writeln!(out, "notice_copy_version{{{}}} {version}", label(state));
+            }
+        }
+        header(
+            out,
+            "notice_copy_last_success_timestamp_seconds",
+            "gauge",
+            "When a copy was last read or written without error (Unix seconds).",
+        );
+        for (state, _) in copies.values() {
+            if let Some(at) = state.last_success_at {
+                let _ = writeln!(
+                    out,
+                    "notice_copy_last_success_timestamp_seconds{{{}}} {}",
+                    label(state),
+                    at.unix()
+                );
+            }
+        }
+        header(
+            out,
+            "notice_copy_failures_total",
+            "counter",
+            "Failed reads and writes of a copy.",
+        );
+        for (state, failures) in copies.values() {
+            let _ = writeln!(
+                out,
+                "notice_copy_failures_total{{{}}} {failures}",
+                label(state)
+            );
+        }
     }
 }
 
@@ -353,6 +439,38 @@ mod tests {
         assert!(!text.contains("notice_feed_version"));
         assert!(!text.contains("notice_db_operations_total"));
         assert!(text.contains("notice_page_renders_total 0"));
+    }
+
+    #[test]
+    fn copies_have_their_state_version_last_success_and_failures() {
+        let metrics = Metrics::default();
+        let mut state = CopyState::new("s3://b/p".to_owned(), CopyKind::Publish);
+        state.failed(Timestamp::from_unix(100), "refused".to_owned());
+        metrics.record_copy(&state);
+        metrics.record_copy(&state);
+        let text = metrics.render(None, Timestamp::from_unix(130), None, 0);
+        for line in [
+            "notice_copy_up{target=\"s3://b/p\",kind=\"publish\"} 0",
+            "notice_copy_failures_total{target=\"s3://b/p\",kind=\"publish\"} 2",
+        ] {
+            assert!(
+                text.lines().any(|l| l == line),
+                "missing `{line}` in\n{text}"
+            );
+        }
+        state.written(Timestamp::from_unix(200), 9);
+        metrics.record_copy(&state);
+        let text = metrics.render(None, Timestamp::from_unix(230), None, 0);
+        for line in [
+            "notice_copy_up{target=\"s3://b/p\",kind=\"publish\"} 1",
+            "notice_copy_version{target=\"s3://b/p\",kind=\"publish\"} 9",
+            "notice_copy_last_success_timestamp_seconds{target=\"s3://b/p\",kind=\"publish\"} 200",
+        ] {
+            assert!(
+                text.lines().any(|l| l == line),
+                "missing `{line}` in\n{text}"
+            );
+        }
     }
 
     #[test]

@@ -6,27 +6,40 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::http::{AppState, FeedFastPath, app, serve_connections};
-use crate::tasks::heartbeat;
+use crate::tasks::{copies, heartbeat};
 
 /// Serves `state` on `listener` until `shutdown` resolves, then stops accepting, lets requests in flight
-/// finish and stops the heartbeat. A first heartbeat round runs before serving, so a feed that went stale
-/// while the server was down is re-signed before anyone fetches it.
+/// finish and stops the heartbeat and the copy tasks. Before serving, the copies are read and one that is
+/// ahead (a break-glass document written while the server was down) is taken in, and a first heartbeat round
+/// runs, so a feed that went stale meanwhile is re-signed before anyone fetches it.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    match state.reconcile().await {
+        Ok(notes) => {
+            for note in notes {
+                tracing::info!(%note, "copies at start");
+            }
+        }
+        Err(e) => tracing::error!(error = %e, "the copies could not be reconciled at start"),
+    }
     if let Err(e) = heartbeat::tick(&state).await {
         tracing::error!(error = %e, "first heartbeat failed; serving the stored feed and retrying");
     }
     let (stop_tx, stop_rx) = watch::channel(false);
-    let beat = tokio::spawn(heartbeat::run(state.clone(), stopped(stop_rx)));
+    let beat = tokio::spawn(heartbeat::run(state.clone(), stopped(stop_rx.clone())));
+    let copies = tokio::spawn(copies::run(state.clone(), stopped(stop_rx)));
     let fast = FeedFastPath::new(state.public.clone());
     let header_timeout = state.settings().request_timeout;
     let result = serve_connections(listener, app(state), fast, header_timeout, shutdown).await;
     let _ = stop_tx.send(true);
     if let Err(e) = beat.await {
         tracing::error!(error = %e, "heartbeat task ended abnormally");
+    }
+    if let Err(e) = copies.await {
+        tracing::error!(error = %e, "copy tasks ended abnormally");
     }
     result
 }

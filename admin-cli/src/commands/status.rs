@@ -11,6 +11,8 @@ use notice_types::{
 use serde::Serialize;
 
 use super::verify::{load_root, verification_error};
+use notice_publish::{CopyKind, CopyState};
+
 use super::{Ctx, PlatformArg, print_json};
 use crate::api::Api;
 use crate::error::CliError;
@@ -68,6 +70,9 @@ struct Report<'a> {
     app_version: Option<String>,
     languages: Vec<String>,
     notices: &'a [ShownNotice],
+    /// The server's copies on other providers, when a token was given to ask for them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    copies: Option<Vec<CopyState>>,
 }
 
 impl StatusArgs {
@@ -89,6 +94,7 @@ impl StatusArgs {
             dismissed: BTreeSet::new(),
         };
         let shown = select(&verified.feed, &context, at);
+        let copies = self.copies(ctx)?;
 
         if self.json {
             return print_json(&Report {
@@ -104,6 +110,7 @@ impl StatusArgs {
                 app_version: self.app_version.as_ref().map(ToString::to_string),
                 languages: self.lang.iter().map(ToString::to_string).collect(),
                 notices: &shown,
+                copies,
             });
         }
 
@@ -147,8 +154,31 @@ impl StatusArgs {
                 out.push_str(&render::banner(&label, notice, at));
             }
         }
+        if let Some(copies) = &copies {
+            out.push_str(&copies_text(copies, feed.version, now));
+        }
         render::print(&out);
         Ok(())
+    }
+
+    /// The server's copies (`GET /v1/admin/copies`), when a token is configured; without one, the public
+    /// status is all there is.
+    fn copies(&self, ctx: &Ctx<'_>) -> Result<Option<Vec<CopyState>>, CliError> {
+        let settings = ctx.settings()?;
+        if settings.token.is_none() {
+            return Ok(None);
+        }
+        // The status users see does not depend on this: a token that does not work here is a note.
+        match Api::new(&settings, ctx.http(0))?.copies() {
+            Ok(copies) => Ok(Some(copies)),
+            Err(e) => {
+                render::eprint(&format!(
+                    "{} the copies could not be listed ({e})\n",
+                    styled(WARN, "note:")
+                ));
+                Ok(None)
+            }
+        }
     }
 
     fn trusted_root(&self, api: &Api) -> Result<TrustedRoot, CliError> {
@@ -187,4 +217,43 @@ impl StatusArgs {
         };
         format!("A user (platform {platform}, app version {version}, language {langs})")
     }
+}
+
+/// The copies section of `notice status`: one line each, failing ones with their error.
+fn copies_text(copies: &[CopyState], served: u64, now: Timestamp) -> String {
+    if copies.is_empty() {
+        return "\nCopies: none configured (notice-server serve --publish-to s3://… keeps them current).\n"
+            .to_owned();
+    }
+    let mut out = String::from("\nCopies on other providers:\n");
+    for copy in copies {
+        let kind = match copy.kind {
+            CopyKind::Publish => "publish",
+            CopyKind::Watch => "watch",
+        };
+        let version = copy
+            .version
+            .map_or_else(|| "version unknown".to_owned(), |v| format!("version {v}"));
+        let state = match (&copy.error, copy.failing_since) {
+            (Some(error), since) => styled(
+                WARN,
+                format!(
+                    "FAILING since {}: {error}",
+                    since.map_or_else(|| "?".to_owned(), |at| when(at, now))
+                ),
+            ),
+            (None, _) if copy.kind == CopyKind::Publish && copy.version == Some(served) => {
+                styled(OK, "current")
+            }
+            (None, _) => match copy.last_success_at {
+                Some(at) => format!("ok, last {}", when(at, now)),
+                None => "not tried yet".to_owned(),
+            },
+        };
+        out.push_str(&format!(
+            "  {kind:<8}{} · {version} · {state}\n",
+            copy.target
+        ));
+    }
+    out
 }

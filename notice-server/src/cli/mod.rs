@@ -1,5 +1,6 @@
 //! Command-line interface: one module per subcommand, each with `run`.
 
+mod config_file;
 mod ingest;
 mod init;
 mod mirror;
@@ -11,7 +12,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory as _, FromArgMatches as _, Parser, Subcommand, ValueEnum};
 use notice_publish::status_page::{Lang, Site};
 use notice_server::DataDir;
 use notice_server::config::Settings;
@@ -56,6 +57,11 @@ pub struct Cli {
     )]
     data_dir: PathBuf,
 
+    /// Config file (TOML): any setting of the command, named as its flag with _ for -, e.g.
+    /// `publish_to = ["s3://bucket/prefix"]`. Flags and environment variables win over it.
+    #[arg(long, env = config_file::CONFIG_ENV, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+
     /// Log filter (tracing EnvFilter syntax), e.g. `info` or `notice_server=debug`. Logs go to stderr.
     #[arg(long, env = "NOTICE_LOG", default_value = "info", global = true)]
     log: String,
@@ -85,7 +91,10 @@ const SERVE_EXAMPLES: &str = "\
 Examples:
   notice-server serve
   NOTICE_DATA_DIR=/var/lib/notice notice-server serve --listen 0.0.0.0:8080 \\
-      --trusted-proxy 10.0.0.0/8 --site-name Yivi --site-url https://status.yivi.app/";
+      --trusted-proxy 10.0.0.0/8 --site-name Yivi --site-url https://status.yivi.app/
+  AWS_PROFILE=backup notice-server serve --publish-to s3://notice-status/yivi \\
+      --watch https://status-cdn.example.net/
+  notice-server serve --config /etc/notice/server.toml";
 
 const ROTATE_EXAMPLES: &str = "\
 Run it when the feed key may have leaked. Apps follow the new root version from the next
@@ -200,6 +209,7 @@ impl SettingsArgs {
             request_timeout: self.request_timeout,
             site: None,
             trusted_proxies: self.trusted_proxies.clone(),
+            ..Settings::default()
         };
         settings.validate()?;
         Ok(settings)
@@ -278,6 +288,28 @@ fn parse_feed_id(text: &str) -> Result<FeedId, String> {
 }
 
 impl Cli {
+    /// Parses `args` (the program name first) and the config file they name, if any: flags and environment
+    /// first, then the file, then defaults. Help, version and flag errors exit here, as clap does.
+    pub fn from_args_and_config(args: Vec<std::ffi::OsString>) -> anyhow::Result<Self> {
+        let command = Self::command();
+        let matches = command
+            .clone()
+            .try_get_matches_from(&args)
+            .unwrap_or_else(|e| e.exit());
+        let Some(file) = matches.get_one::<PathBuf>("config").cloned() else {
+            return Ok(Self::from_arg_matches(&matches)?);
+        };
+        let all = config_file::with_file_settings(&command, &args, &matches, &file)?;
+        let matches = command.try_get_matches_from(all).unwrap_or_else(|e| {
+            eprintln!(
+                "note: the settings of {} were added as flags; a value named below may come from there",
+                file.display()
+            );
+            e.exit()
+        });
+        Ok(Self::from_arg_matches(&matches)?)
+    }
+
     /// Sets up logging to stderr (stdout carries the command's output).
     pub fn init_logging(&self) {
         let filter = tracing_subscriber::EnvFilter::try_new(&self.log).unwrap_or_else(|e| {
@@ -314,7 +346,6 @@ impl Cli {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory as _;
 
     #[test]
     fn the_command_line_is_well_formed() {

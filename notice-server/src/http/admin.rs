@@ -8,8 +8,8 @@ use axum::http::StatusCode;
 use axum::{Extension, response::IntoResponse, response::Response};
 use notice_publish::change::{self, NoticeChange};
 use notice_publish::{
-    AuditList, ChangeError, CreateNotice, EditNotice, IngestReport, NoticeList, NoticeRecord,
-    PostUpdate, Resolve, WhoAmI, Withdraw, WriteResponse,
+    AuditList, ChangeError, CopyList, CreateNotice, EditNotice, IngestReport, NoticeList,
+    NoticeRecord, PostUpdate, Resolve, WhoAmI, Withdraw, WriteResponse,
 };
 use std::collections::BTreeSet;
 
@@ -63,6 +63,9 @@ async fn write_notice(
     + Send
     + 'static,
 ) -> Result<WriteResponse, AppError> {
+    // A copy may be ahead (a break-glass document): take it in first, so this change goes on top of it and
+    // its version is above what phones hold.
+    let warnings = state.reconcile().await?;
     let (record, feed_version) = state
         .blocking(move |state, conn| {
             state.write(conn, mode, |tx, now, root| {
@@ -84,7 +87,9 @@ async fn write_notice(
         dry_run = mode == Mode::DryRun,
         "notice written"
     );
-    Ok(WriteResponse::new(record, feed_version))
+    let mut response = WriteResponse::new(record, feed_version);
+    response.warnings = warnings;
+    Ok(response)
 }
 
 /// `POST /v1/admin/notices[?dry_run=true]`.
@@ -275,6 +280,13 @@ pub(crate) async fn audit_log(
         .blocking(move |_, conn| audit::list(conn, limit))
         .await??;
     Ok(Json(AuditList { entries }))
+}
+
+/// `GET /v1/admin/copies`: the copies on other providers, as last seen.
+pub(crate) async fn copy_list(State(state): State<AppState>) -> Json<CopyList> {
+    Json(CopyList {
+        copies: state.copies.states(),
+    })
 }
 
 /// `GET /v1/admin/whoami`.

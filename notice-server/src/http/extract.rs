@@ -46,20 +46,30 @@ async fn read_body(request: Request) -> Result<Bytes, AppError> {
     read_limited(request, BODY_LIMIT_BYTES).await
 }
 
-/// Reads the body, refusing more than `limit` bytes without reading it all.
+/// Reads the body, refusing more than `limit` bytes without keeping it.
+///
+/// A body declared too large but of a modest size (up to [`DRAIN_LIMIT_BYTES`]) is read and dropped before
+/// the 413: a client still sending when the server answers and closes would otherwise see a reset
+/// connection instead of the answer that says what is wrong. Anything larger is refused at once.
 pub(crate) async fn read_limited(request: Request, limit: usize) -> Result<Bytes, AppError> {
     let declared = request
         .headers()
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|len| len > limit as u64) {
+    if let Some(declared) = declared.filter(|len| *len > limit as u64) {
+        if declared <= DRAIN_LIMIT_BYTES as u64 {
+            let _ = axum::body::to_bytes(request.into_body(), DRAIN_LIMIT_BYTES).await;
+        }
         return Err(AppError::PayloadTooLarge(limit));
     }
     axum::body::to_bytes(request.into_body(), limit)
         .await
         .map_err(|_| AppError::PayloadTooLarge(limit))
 }
+
+/// How large a refused body may be and still be read to the end before the 413 (see [`read_limited`]).
+const DRAIN_LIMIT_BYTES: usize = 1024 * 1024;
 
 /// The raw body of a published document (break-glass ingest): at most
 /// [`notice_types::limits::MAX_DOCUMENT_BYTES`], the size any reader accepts.

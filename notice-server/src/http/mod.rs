@@ -139,6 +139,7 @@ pub fn routes() -> Vec<Route> {
         ),
         route(Method::POST, "/v1/admin/ingest", Admin, admin::ingest),
         route(Method::GET, "/v1/admin/audit", Admin, admin::audit_log),
+        route(Method::GET, "/v1/admin/copies", Admin, admin::copy_list),
         route(Method::GET, "/v1/admin/whoami", Admin, admin::whoami),
     ]);
     routes

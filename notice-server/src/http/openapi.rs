@@ -314,147 +314,170 @@ pub fn document() -> Value {
             },
             "/v1/admin/whoami": {
                 "get": admin_op("The name of the token used.", json!({"200": json_response("Token name.", "WhoAmI")}))
+            },
+            "/v1/admin/copies": {
+                "get": admin_op("The copies on other providers (publish targets and watched copies), as last seen.", json!({"200": json_response("Publish targets first.", "CopyList")}))
             }
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": {
-                "Error": {
+            "schemas": schemas()
+        }
+    })
+}
+
+/// The schemas of the document's components (one `json!` would exceed the macro recursion limit).
+fn schemas() -> Value {
+    json!({
+        "Error": {
+            "type": "object",
+            "required": ["error"],
+            "additionalProperties": false,
+            "properties": {
+                "error": {
                     "type": "object",
-                    "required": ["error"],
+                    "required": ["code", "message"],
                     "additionalProperties": false,
                     "properties": {
-                        "error": {
-                            "type": "object",
-                            "required": ["code", "message"],
-                            "additionalProperties": false,
-                            "properties": {
-                                "code": {"enum": ["unauthorized", "rate_limited", "invalid_field", "invalid_json", "payload_too_large", "not_found", "method_not_allowed", "timeout", "conflict", "invalid_document", "unavailable", "internal"]},
-                                "message": {"type": "string"},
-                                "field": {"type": "string", "description": "Path of the one field at fault, e.g. title.en."}
-                            }
-                        }
-                    }
-                },
-                "Severity": {"enum": ["outage", "degraded", "maintenance", "info"]},
-                "Status": {"enum": ["investigating", "identified", "monitoring", "resolved", "scheduled", "in_progress", "completed"]},
-                "Envelope": {
-                    "type": "object",
-                    "required": ["payloadType", "payload", "signatures"],
-                    "properties": {
-                        "payloadType": {"type": "string"},
-                        "payload": {"type": "string", "contentEncoding": "base64"},
-                        "signatures": {"type": "array", "items": {"type": "object", "required": ["keyid", "sig"], "properties": {"keyid": {"type": "string"}, "sig": {"type": "string"}}}}
-                    }
-                },
-                "PublishedDocument": {
-                    "type": "object",
-                    "required": ["roots", "feed"],
-                    "properties": {
-                        "roots": {"type": "array", "items": {"$ref": "#/components/schemas/Envelope"}},
-                        "feed": {"$ref": "#/components/schemas/Envelope"}
-                    }
-                },
-                "Notice": {"type": "object", "description": "A notice as notice-types serializes it (see PROTOCOL.md)."},
-                "NoticeRecord": {
-                    "type": "object",
-                    "required": ["notice", "state"],
-                    "properties": {
-                        "notice": {"$ref": "#/components/schemas/Notice"},
-                        "state": {"enum": ["active", "resolved", "withdrawn"]},
-                        "closed_at": {"type": "string", "format": "date-time", "description": "When it was resolved or completed (absent while open); retention counts from here."}
-                    }
-                },
-                "WriteResponse": {
-                    "type": "object",
-                    "required": ["notice", "state", "feed_version"],
-                    "properties": {
-                        "notice": {"$ref": "#/components/schemas/Notice"},
-                        "state": {"enum": ["active", "resolved", "withdrawn"]},
-                        "feed_version": {"type": "integer", "minimum": 1}
-                    }
-                },
-                "NoticeList": {"type": "object", "required": ["notices"], "properties": {"notices": {"type": "array", "items": {"$ref": "#/components/schemas/NoticeRecord"}}}},
-                "CreateNotice": {
-                    "type": "object",
-                    "required": ["severity", "title", "body"],
-                    "additionalProperties": false,
-                    "properties": notice_fields(true)
-                },
-                "EditNotice": {"type": "object", "additionalProperties": false, "minProperties": 1, "properties": notice_fields(false)},
-                "PostUpdate": {
-                    "type": "object",
-                    "required": ["status", "message"],
-                    "additionalProperties": false,
-                    "properties": {"status": {"$ref": "#/components/schemas/Status"}, "message": localized()}
-                },
-                "Resolve": {"type": "object", "additionalProperties": false, "properties": {"message": localized()}},
-                "Withdraw": {"type": "object", "additionalProperties": false, "properties": {}},
-                "AuditList": {
-                    "type": "object",
-                    "required": ["entries"],
-                    "properties": {"entries": {"type": "array", "items": {
-                        "type": "object",
-                        "required": ["id", "at", "actor", "action"],
-                        "properties": {
-                            "id": {"type": "integer"},
-                            "at": {"type": "string", "format": "date-time"},
-                            "actor": {"type": "string"},
-                            "action": {"type": "string"},
-                            "notice_id": {"type": "string"},
-                            "feed_version": {"type": "integer"}
-                        }
-                    }}}
-                },
-                "WhoAmI": {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}},
-                "Health": {
-                    "type": "object",
-                    "required": ["status", "feed_version", "feed_age_seconds", "expires_in_seconds"],
-                    "properties": {
-                        "status": {"enum": ["ok", "stale", "expired"]},
-                        "feed_version": {"type": "integer"},
-                        "feed_age_seconds": {"type": "integer"},
-                        "expires_in_seconds": {"type": "integer"},
-                        "upstream_age_seconds": {"type": "integer", "description": "Mirror only: seconds since the upstream last answered validly."}
-                    }
-                },
-                "IngestReport": {
-                    "type": "object",
-                    "required": ["feed_version", "previous_version", "issued_at", "expires_at", "expired", "notices"],
-                    "properties": {
-                        "feed_version": {"type": "integer"},
-                        "previous_version": {"type": "integer"},
-                        "issued_at": {"type": "string", "format": "date-time"},
-                        "expires_at": {"type": "string", "format": "date-time"},
-                        "expired": {"type": "boolean", "description": "Already expired when ingested; re-signed within seconds."},
-                        "notices": {
-                            "type": "object",
-                            "description": "Notice ids by what happened: added, updated, merged (timelines combined), withdrawn, unchanged, kept (the server's state kept).",
-                            "additionalProperties": {"type": "array", "items": {"type": "string"}}
-                        },
-                        "changes": {"type": "array", "items": {"$ref": "#/components/schemas/NoticeOutcome"}}
-                    }
-                },
-                "NoticeOutcome": {
-                    "type": "object",
-                    "required": ["id", "change", "after"],
-                    "properties": {
-                        "id": {"type": "string"},
-                        "change": {"enum": ["added", "updated", "merged", "withdrawn", "unchanged", "kept"]},
-                        "before": {"$ref": "#/components/schemas/NoticeSummary"},
-                        "after": {"$ref": "#/components/schemas/NoticeSummary"},
-                        "reason": {"type": "string", "description": "Why, where it is not obvious; for `kept`, how to take the document's state instead."}
-                    }
-                },
-                "NoticeSummary": {
-                    "type": "object",
-                    "required": ["status", "state", "revision"],
-                    "properties": {
-                        "status": {"enum": ["investigating", "identified", "monitoring", "resolved", "scheduled", "in_progress", "completed"]},
-                        "state": {"enum": ["active", "resolved", "withdrawn"]},
-                        "revision": {"type": "integer"}
+                        "code": {"enum": ["unauthorized", "rate_limited", "invalid_field", "invalid_json", "payload_too_large", "not_found", "method_not_allowed", "timeout", "conflict", "invalid_document", "unavailable", "internal"]},
+                        "message": {"type": "string"},
+                        "field": {"type": "string", "description": "Path of the one field at fault, e.g. title.en."}
                     }
                 }
+            }
+        },
+        "Severity": {"enum": ["outage", "degraded", "maintenance", "info"]},
+        "Status": {"enum": ["investigating", "identified", "monitoring", "resolved", "scheduled", "in_progress", "completed"]},
+        "Envelope": {
+            "type": "object",
+            "required": ["payloadType", "payload", "signatures"],
+            "properties": {
+                "payloadType": {"type": "string"},
+                "payload": {"type": "string", "contentEncoding": "base64"},
+                "signatures": {"type": "array", "items": {"type": "object", "required": ["keyid", "sig"], "properties": {"keyid": {"type": "string"}, "sig": {"type": "string"}}}}
+            }
+        },
+        "PublishedDocument": {
+            "type": "object",
+            "required": ["roots", "feed"],
+            "properties": {
+                "roots": {"type": "array", "items": {"$ref": "#/components/schemas/Envelope"}},
+                "feed": {"$ref": "#/components/schemas/Envelope"}
+            }
+        },
+        "Notice": {"type": "object", "description": "A notice as notice-types serializes it (see PROTOCOL.md)."},
+        "NoticeRecord": {
+            "type": "object",
+            "required": ["notice", "state"],
+            "properties": {
+                "notice": {"$ref": "#/components/schemas/Notice"},
+                "state": {"enum": ["active", "resolved", "withdrawn"]},
+                "closed_at": {"type": "string", "format": "date-time", "description": "When it was resolved or completed (absent while open); retention counts from here."}
+            }
+        },
+        "WriteResponse": {
+            "type": "object",
+            "required": ["notice", "state", "feed_version"],
+            "properties": {
+                "notice": {"$ref": "#/components/schemas/Notice"},
+                "state": {"enum": ["active", "resolved", "withdrawn"]},
+                "feed_version": {"type": "integer", "minimum": 1},
+                "warnings": {"type": "array", "items": {"type": "string"}, "description": "A document taken in from a copy before this change (a break-glass document ahead of the server), copies that could not be read."}
+            }
+        },
+        "CopyList": {"type": "object", "required": ["copies"], "properties": {"copies": {"type": "array", "items": {"$ref": "#/components/schemas/CopyState"}}}},
+        "CopyState": {
+            "type": "object",
+            "required": ["target", "kind"],
+            "properties": {
+                "target": {"type": "string", "description": "s3://bucket/prefix, a directory or a URL; never credentials."},
+                "kind": {"enum": ["publish", "watch"]},
+                "version": {"type": "integer"},
+                "last_success_at": {"type": "string", "format": "date-time"},
+                "last_attempt_at": {"type": "string", "format": "date-time"},
+                "failing_since": {"type": "string", "format": "date-time"},
+                "error": {"type": "string"}
+            }
+        },
+        "NoticeList": {"type": "object", "required": ["notices"], "properties": {"notices": {"type": "array", "items": {"$ref": "#/components/schemas/NoticeRecord"}}}},
+        "CreateNotice": {
+            "type": "object",
+            "required": ["severity", "title", "body"],
+            "additionalProperties": false,
+            "properties": notice_fields(true)
+        },
+        "EditNotice": {"type": "object", "additionalProperties": false, "minProperties": 1, "properties": notice_fields(false)},
+        "PostUpdate": {
+            "type": "object",
+            "required": ["status", "message"],
+            "additionalProperties": false,
+            "properties": {"status": {"$ref": "#/components/schemas/Status"}, "message": localized()}
+        },
+        "Resolve": {"type": "object", "additionalProperties": false, "properties": {"message": localized()}},
+        "Withdraw": {"type": "object", "additionalProperties": false, "properties": {}},
+        "AuditList": {
+            "type": "object",
+            "required": ["entries"],
+            "properties": {"entries": {"type": "array", "items": {
+                "type": "object",
+                "required": ["id", "at", "actor", "action"],
+                "properties": {
+                    "id": {"type": "integer"},
+                    "at": {"type": "string", "format": "date-time"},
+                    "actor": {"type": "string"},
+                    "action": {"type": "string"},
+                    "notice_id": {"type": "string"},
+                    "feed_version": {"type": "integer"}
+                }
+            }}}
+        },
+        "WhoAmI": {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}},
+        "Health": {
+            "type": "object",
+            "required": ["status", "feed_version", "feed_age_seconds", "expires_in_seconds"],
+            "properties": {
+                "status": {"enum": ["ok", "stale", "expired"]},
+                "feed_version": {"type": "integer"},
+                "feed_age_seconds": {"type": "integer"},
+                "expires_in_seconds": {"type": "integer"},
+                "upstream_age_seconds": {"type": "integer", "description": "Mirror only: seconds since the upstream last answered validly."}
+            }
+        },
+        "IngestReport": {
+            "type": "object",
+            "required": ["feed_version", "previous_version", "issued_at", "expires_at", "expired", "notices"],
+            "properties": {
+                "feed_version": {"type": "integer"},
+                "previous_version": {"type": "integer"},
+                "issued_at": {"type": "string", "format": "date-time"},
+                "expires_at": {"type": "string", "format": "date-time"},
+                "expired": {"type": "boolean", "description": "Already expired when ingested; re-signed within seconds."},
+                "notices": {
+                    "type": "object",
+                    "description": "Notice ids by what happened: added, updated, merged (timelines combined), withdrawn, unchanged, kept (the server's state kept).",
+                    "additionalProperties": {"type": "array", "items": {"type": "string"}}
+                },
+                "changes": {"type": "array", "items": {"$ref": "#/components/schemas/NoticeOutcome"}}
+            }
+        },
+        "NoticeOutcome": {
+            "type": "object",
+            "required": ["id", "change", "after"],
+            "properties": {
+                "id": {"type": "string"},
+                "change": {"enum": ["added", "updated", "merged", "withdrawn", "unchanged", "kept"]},
+                "before": {"$ref": "#/components/schemas/NoticeSummary"},
+                "after": {"$ref": "#/components/schemas/NoticeSummary"},
+                "reason": {"type": "string", "description": "Why, where it is not obvious; for `kept`, how to take the document's state instead."}
+            }
+        },
+        "NoticeSummary": {
+            "type": "object",
+            "required": ["status", "state", "revision"],
+            "properties": {
+                "status": {"enum": ["investigating", "identified", "monitoring", "resolved", "scheduled", "in_progress", "completed"]},
+                "state": {"enum": ["active", "resolved", "withdrawn"]},
+                "revision": {"type": "integer"}
             }
         }
     })

@@ -9,6 +9,9 @@ use notice_publish::status_page::Site;
 use notice_types::{RootPayload, Timestamp, TrustedRoot};
 use rusqlite::{Connection, Transaction};
 
+use tokio::sync::watch;
+
+use super::AppError;
 use super::auth::AuthLimiter;
 use super::hot::{HotDocument, HotFeed};
 use super::pages::Pages;
@@ -16,6 +19,7 @@ use super::served::{PublicParts, PublicState, Staleness};
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::metrics::Metrics;
+use crate::publishing::copies::{self, Copies};
 use crate::publishing::{self, AuditNote, Error, Mode, Publisher, Signer, Written};
 use crate::storage::feeds::{self, StoredFeed};
 use crate::storage::{DataDir, Db, StoreError, write_tx};
@@ -38,6 +42,12 @@ pub struct AppParts {
     pub(crate) metrics: Arc<Metrics>,
     /// Failed-auth rate limiting.
     pub(crate) limiter: AuthLimiter,
+    /// The copies on other providers: written after every version, read before every write.
+    pub(crate) copies: Arc<Copies>,
+    /// Root v1, what apps ship: copies are checked against it.
+    pub(crate) trusted: TrustedRoot,
+    /// The version served, for the tasks that follow it (uploads to the copies).
+    pub(crate) served: watch::Sender<u64>,
 }
 
 impl Deref for AppState {
@@ -96,7 +106,7 @@ impl AppState {
         let public = PublicState::new(
             PublicParts {
                 root_v1: Some(Bytes::from(root_v1)),
-                pages: Pages::new(site, trusted),
+                pages: Pages::new(site, trusted.clone()),
                 clock: clock.clone(),
                 metrics: metrics.clone(),
                 cache_max_age_secs: settings.cache_max_age_secs,
@@ -106,6 +116,8 @@ impl AppState {
             Some(hot.clone()),
         );
         let limiter = AuthLimiter::new(settings.auth_failures_per_minute);
+        let copies = Arc::new(Copies::new(&settings, metrics.clone()));
+        let (served, _) = watch::channel(latest.version);
         let publisher = Publisher::new(signer, dir.clone(), settings, clock, metrics.clone());
         Ok(Self(Arc::new(AppParts {
             db,
@@ -114,6 +126,9 @@ impl AppState {
             publisher,
             metrics,
             limiter,
+            copies,
+            trusted,
+            served,
         })))
     }
 
@@ -168,10 +183,50 @@ impl AppState {
         Ok((output, feed.version))
     }
 
-    /// Serves a committed document from now on (if it is newer than the one served).
+    /// Serves a committed document from now on (if it is newer than the one served), and tells the tasks
+    /// that follow the served version (uploads to the copies).
     pub(crate) fn install(&self, feed: &StoredFeed) {
         if self.public.install(HotDocument::build(feed)) {
             tracing::info!(version = feed.version, expires_at = %feed.expires_at, "serving new feed version");
+            self.served.send_replace(feed.version);
         }
+    }
+
+    /// Looks at every copy and takes in the highest valid document above the server's latest version
+    /// (a break-glass document written there while the server was down), so nothing published after this
+    /// is lower than what phones already hold. Returns what the operator should know: the document taken
+    /// in, copies that could not be read.
+    pub(crate) async fn reconcile(&self) -> Result<Vec<String>, AppError> {
+        if self.copies.is_empty() {
+            return Ok(Vec::new());
+        }
+        let state = self.clone();
+        let seen = tokio::task::spawn_blocking(move || state.copies.look(state.clock().now()))
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "reading the copies failed");
+                AppError::Internal
+            })?;
+        let reconciled = self
+            .blocking(move |state, conn| {
+                copies::reconcile(
+                    conn,
+                    state.publisher.data_dir(),
+                    state.settings(),
+                    &state.trusted,
+                    seen,
+                    state.clock().now(),
+                )
+            })
+            .await??;
+        let mut notes = reconciled.warnings;
+        if let (Some(ingested), Some(source)) = (reconciled.ingested, reconciled.source) {
+            self.install(&ingested.feed);
+            notes.insert(0, copies::describe(&ingested.report, &source));
+        }
+        for note in &notes {
+            tracing::warn!(note = %note, "copies");
+        }
+        Ok(notes)
     }
 }

@@ -5,6 +5,7 @@
 //!
 //! It uses the storage layer and knows nothing of HTTP: the caller serves a committed document.
 
+pub(crate) mod copies;
 pub(crate) mod error;
 pub(crate) mod ingest;
 pub(crate) mod init;

@@ -43,19 +43,38 @@ pub enum Ticked {
     Published(u64),
 }
 
-/// One heartbeat round.
+/// One heartbeat round: serve a version another process published; or, when a re-signing is due, first
+/// take in a copy that is ahead of the server (`AppState::reconcile`), then publish the next version.
 pub async fn tick(state: &AppState) -> Result<Ticked, Error> {
-    state
-        .blocking(|state, conn| -> Result<Ticked, Error> {
+    let loaded = state
+        .blocking(|state, conn| -> Result<Option<Ticked>, Error> {
             let served = state.hot.current();
             if feeds::latest_version(conn)? > served.version {
                 if let Some(feed) = feeds::latest_published(conn)? {
                     state.install(&feed);
-                    return Ok(Ticked::Loaded(feed.version));
+                    return Ok(Some(Ticked::Loaded(feed.version)));
                 }
             }
-            let Some(action) = due(
+            let due = due(
                 &served,
+                state.settings().heartbeat_interval,
+                state.clock().now(),
+            );
+            Ok(due.is_none().then_some(Ticked::Idle))
+        })
+        .await??;
+    if let Some(ticked) = loaded {
+        return Ok(ticked);
+    }
+    // Whatever the copies hold, the heartbeat publishes; a copy that cannot be read is in the log.
+    if let Err(e) = state.reconcile().await {
+        tracing::warn!(error = %e, "the copies could not be reconciled before the heartbeat");
+    }
+    state
+        .blocking(|state, conn| -> Result<Ticked, Error> {
+            // Taking a copy in may have made the heartbeat unnecessary (a new document) or changed why.
+            let Some(action) = due(
+                &state.hot.current(),
                 state.settings().heartbeat_interval,
                 state.clock().now(),
             ) else {
