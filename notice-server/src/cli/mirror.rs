@@ -16,11 +16,13 @@ use super::{SiteArgs, run_listening};
 /// Arguments of `mirror`.
 #[derive(Debug, Args)]
 pub struct MirrorArgs {
-    /// The server (or mirror, or static copy) to replicate: a base URL such as https://notices.example.org
-    /// (`/v1/feed.json` is appended) or the full URL of a document ending in `.json`. https, or http to
-    /// loopback.
-    #[arg(long, env = "NOTICE_UPSTREAM")]
-    upstream: Url,
+    /// What to replicate (repeatable; env: comma-separated): the origin's base URL such as
+    /// https://notices.example.org (`/v1/feed.json` is appended), the root of a copy (a bucket's or static
+    /// host's https URL, where the server's --publish-to or `notice export` write), or the full URL of a
+    /// document ending in `.json`. All are asked at every poll; the highest valid version is served. https,
+    /// or http to loopback.
+    #[arg(long, env = "NOTICE_UPSTREAM", value_delimiter = ',', required = true)]
+    upstream: Vec<Url>,
 
     /// The root document to verify against: root.json as written by the origin's `init` (what apps ship).
     #[arg(long, env = "NOTICE_ROOT")]
@@ -77,7 +79,7 @@ impl MirrorArgs {
             .feed_id
             .clone();
         let config = MirrorConfig {
-            upstream: self.upstream,
+            upstreams: self.upstream,
             trusted_root,
             state_dir: self.state_dir,
             poll_interval: self.poll_interval,
@@ -88,7 +90,7 @@ impl MirrorArgs {
         };
         let mirror = Mirror::open(config, Arc::new(SystemClock))
             .with_context(|| format!("cannot start the mirror of {}", self.root.display()))?;
-        tracing::info!(upstream = %mirror.upstream(), "mirroring");
+        tracing::info!(upstreams = %mirror.upstream_list(), "mirroring");
         run_listening(self.listen, "mirror failed", |listener| {
             mirror.serve(listener, shutdown_signal())
         })

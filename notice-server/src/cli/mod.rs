@@ -107,7 +107,10 @@ const MIRROR_EXAMPLES: &str = "\
 Examples:
   notice-server mirror --upstream https://notices.example.org --root root.json
   notice-server mirror --upstream https://notices.example.org --root root.json \\
-      --listen 0.0.0.0:8081 --state-dir /var/lib/notice-mirror --poll-interval 10s";
+      --listen 0.0.0.0:8081 --state-dir /var/lib/notice-mirror --poll-interval 10s
+  # During an outage of the origin, also follow the bucket break-glass documents go to:
+  notice-server mirror --upstream https://notices.example.org \\
+      --upstream https://notice-status.s3.nl-ams.scw.cloud/yivi/ --root root.json";
 
 const INGEST_EXAMPLES: &str = "\
 While the server runs, `notice ingest FILE` does the same through the admin API.

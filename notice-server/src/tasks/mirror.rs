@@ -38,9 +38,11 @@ use crate::storage::feeds::StoredFeed;
 /// How a mirror is set up.
 #[derive(Debug, Clone)]
 pub struct MirrorConfig {
-    /// The upstream: a server's base URL (`https://notices.example.org`, `/v1/feed.json` is appended) or
-    /// the full URL of a document ending in `.json` (a static copy). `https://`, or `http://` to loopback.
-    pub upstream: Url,
+    /// The upstreams, asked at once at every poll; the highest valid version among them is served. Each is
+    /// a server's base URL (`https://notices.example.org`, `/v1/feed.json` is appended), a copy's root (a
+    /// bucket or static host written by `--publish-to` or `notice export`: it has `v1/feed.json` too) or the
+    /// full URL of a document ending in `.json`. `https://`, or `http://` to loopback.
+    pub upstreams: Vec<Url>,
     /// The root envelope file to verify against (root.json from the origin's `init`, or a later version).
     pub trusted_root: Vec<u8>,
     /// A directory only this mirror uses: the last verified document and the version floor.
@@ -101,7 +103,7 @@ impl PollOutcome {
 pub struct Mirror {
     client: Arc<Client>,
     public: PublicState,
-    upstream: Url,
+    upstreams: Vec<Url>,
     poll_interval: Duration,
     request_timeout: Duration,
     last_contact: Arc<LastContact>,
@@ -110,7 +112,7 @@ pub struct Mirror {
 impl std::fmt::Debug for Mirror {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Mirror")
-            .field("upstream", &self.upstream.as_str())
+            .field("upstreams", &self.upstream_list())
             .finish_non_exhaustive()
     }
 }
@@ -146,13 +148,18 @@ impl Mirror {
         let trusted =
             TrustedRoot::from_envelope_bytes(&config.trusted_root).map_err(MirrorError::Root)?;
         let root = trusted.payload().clone();
-        let upstream = feed_url(&config.upstream);
+        if config.upstreams.is_empty() {
+            return Err(MirrorError::Config(
+                "give at least one --upstream: the origin, a bucket or a static copy".to_owned(),
+            ));
+        }
+        let upstreams: Vec<Url> = config.upstreams.iter().map(feed_url).collect();
         let mut client_config = Config::new(
             root.feed_id.clone(),
             config.trusted_root.clone(),
             &config.state_dir,
         );
-        client_config.mirrors = vec![upstream.to_string()];
+        client_config.mirrors = upstreams.iter().map(ToString::to_string).collect();
         client_config.timeouts = Timeouts {
             connect: config.timeout.min(Duration::from_secs(5)),
             mirror: config.timeout,
@@ -182,7 +189,7 @@ impl Mirror {
         let mirror = Self {
             client,
             public,
-            upstream,
+            upstreams,
             poll_interval: config.poll_interval,
             request_timeout: config.request_timeout,
             last_contact,
@@ -197,9 +204,10 @@ impl Mirror {
         Ok(mirror)
     }
 
-    /// The document URL polled.
-    pub fn upstream(&self) -> &Url {
-        &self.upstream
+    /// The document URLs polled, comma-separated (for logs).
+    pub fn upstream_list(&self) -> String {
+        let urls: Vec<&str> = self.upstreams.iter().map(Url::as_str).collect();
+        urls.join(", ")
     }
 
     /// The mirror's router (public routes only).
@@ -260,14 +268,14 @@ impl Mirror {
                 () = &mut shutdown => return,
                 outcome = self.poll() => match outcome {
                     PollOutcome::Updated(version) => {
-                        tracing::info!(version, upstream = %self.upstream, "serving new feed version");
+                        tracing::info!(version, upstreams = %self.upstream_list(), "serving new feed version");
                     }
                     PollOutcome::Unchanged(_) => {}
                     PollOutcome::Waiting(until) => {
                         tracing::info!(%until, "upstream asked to wait (Retry-After)");
                     }
                     PollOutcome::Failed(reason) => {
-                        tracing::warn!(upstream = %self.upstream, %reason, "poll failed; serving the last good copy");
+                        tracing::warn!(upstreams = %self.upstream_list(), %reason, "poll failed; serving the last good copy");
                     }
                 },
             }
