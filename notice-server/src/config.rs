@@ -42,6 +42,11 @@ pub struct Settings {
     pub watch: Vec<Target>,
     /// How often the copies are read to notice one that is ahead (besides before every write).
     pub copy_check_interval: Duration,
+    /// After the stop signal, how long requests in flight may take before the connections are closed.
+    pub shutdown_timeout: Duration,
+    /// How many published documents the database keeps (the newest; older ones are pruned after every
+    /// publish). Versions only go up whatever is pruned: the newest is always kept.
+    pub keep_versions: u32,
 }
 
 impl Default for Settings {
@@ -58,6 +63,8 @@ impl Default for Settings {
             publish_to: Vec::new(),
             watch: Vec::new(),
             copy_check_interval: Duration::from_secs(30),
+            shutdown_timeout: Duration::from_secs(10),
+            keep_versions: 200,
         }
     }
 }
@@ -104,6 +111,8 @@ impl Settings {
             ("heartbeat-interval", self.heartbeat_interval),
             ("feed-validity", self.feed_validity),
             ("request-timeout", self.request_timeout),
+            ("copy-check-interval", self.copy_check_interval),
+            ("shutdown-timeout", self.shutdown_timeout),
         ] {
             if value.as_secs() == 0 {
                 return Err(ConfigError::Zero { name });
@@ -120,6 +129,13 @@ impl Settings {
             ("feed-validity", self.feed_validity, 366 * DAY, "366 days"),
             ("retention", self.retention, 366 * DAY, "366 days"),
             ("request-timeout", self.request_timeout, 3600, "1 hour"),
+            (
+                "copy-check-interval",
+                self.copy_check_interval,
+                DAY,
+                "1 day",
+            ),
+            ("shutdown-timeout", self.shutdown_timeout, 600, "10 minutes"),
         ] {
             if value.as_secs() > max {
                 return Err(ConfigError::TooLong { name, max: shown });
@@ -128,6 +144,11 @@ impl Settings {
         if self.auth_failures_per_minute == 0 {
             return Err(ConfigError::Zero {
                 name: "auth-failures-per-minute",
+            });
+        }
+        if self.keep_versions == 0 {
+            return Err(ConfigError::Zero {
+                name: "keep-versions",
             });
         }
         if self.feed_validity <= self.heartbeat_interval {

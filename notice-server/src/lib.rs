@@ -52,11 +52,14 @@ pub use http::openapi::document as openapi_document;
 pub use http::{Access, AppState, Route, app, routes};
 pub use publishing::ingest::{IngestFailure, Ingested, ingest};
 pub use publishing::init::{FIRST_TOKEN_NAME, InitOptions, Initialized, LOCAL_ACTOR, init};
+pub use publishing::recovery::{BackedUp, Resumed, backup, recover, restore};
 pub use publishing::rotate::{Rotated, rotate_feed_key};
 pub use publishing::tokens::{issue_token, revoke_token};
 pub use publishing::{Error, open_database};
 pub use service::{serve, shutdown_signal};
 pub use storage::tokens::TokenInfo;
-pub use storage::{DataDir, StoreError, keys::read as read_key, tokens::list as list_tokens};
+pub use storage::{
+    DataDir, DataDirLock, StoreError, keys::read as read_key, tokens::list as list_tokens,
+};
 pub use tasks::heartbeat::{Ticked, tick};
 pub use tasks::mirror::{Mirror, MirrorConfig};

@@ -17,6 +17,7 @@
 //! - `notice_mirror_polls_total{result}`: a mirror's polls of its upstream (`updated`, `unchanged`,
 //!   `failed`, `waiting` for a Retry-After); only on a mirror.
 //!
+//! - `notice_db_writable`: 1 while the database takes the probe write (origin only); alert on 0.
 //! - `notice_copy_up{target,kind}` (1 while the last read or write of a copy on another provider worked),
 //!   `notice_copy_version{target,kind}`, `notice_copy_last_success_timestamp_seconds{target,kind}`,
 //!   `notice_copy_failures_total{target,kind}`: the publish targets and watched copies; only with copies.
@@ -63,6 +64,8 @@ pub(crate) struct Metrics {
     polls: Mutex<BTreeMap<&'static str, u64>>,
     /// Copies by target: the last state and the number of failed attempts.
     copies: Mutex<BTreeMap<String, (CopyState, u64)>>,
+    /// The last database probe: 0 unknown (a mirror), 1 writable, 2 not writable.
+    database: AtomicU64,
 }
 
 /// The method as a label: the standard methods by name, anything else (hyper accepts any token) as `other`.
@@ -140,6 +143,12 @@ impl Metrics {
     pub(crate) fn record_poll(&self, result: &'static str) {
         let mut polls = self.polls.lock().unwrap_or_else(PoisonError::into_inner);
         *polls.entry(result).or_default() += 1;
+    }
+
+    /// Records whether the database took the last probe write.
+    pub(crate) fn record_database(&self, writable: bool) {
+        self.database
+            .store(if writable { 1 } else { 2 }, Ordering::Relaxed);
     }
 
     /// Records the state of a copy after an attempt.
@@ -266,6 +275,15 @@ impl Metrics {
         }
         drop(polls);
         self.render_copies(&mut out);
+        match self.database.load(Ordering::Relaxed) {
+            0 => {}
+            probe => gauge(
+                &mut out,
+                "notice_db_writable",
+                "1 while the database takes writes (probed every 30 s); 0 when writes fail.",
+                f64::from(u8::from(probe == 1)),
+            ),
+        }
         counter(
             &mut out,
             "notice_auth_failures_total",

@@ -5,7 +5,7 @@ use std::future::Future;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use crate::http::{AppState, FeedFastPath, app, serve_connections};
+use crate::http::{AppState, ConnectionLimits, FeedFastPath, app, serve_connections};
 use crate::tasks::{copies, heartbeat};
 
 /// Serves `state` on `listener` until `shutdown` resolves, then stops accepting, lets requests in flight
@@ -32,8 +32,11 @@ pub async fn serve(
     let beat = tokio::spawn(heartbeat::run(state.clone(), stopped(stop_rx.clone())));
     let copies = tokio::spawn(copies::run(state.clone(), stopped(stop_rx)));
     let fast = FeedFastPath::new(state.public.clone());
-    let header_timeout = state.settings().request_timeout;
-    let result = serve_connections(listener, app(state), fast, header_timeout, shutdown).await;
+    let limits = ConnectionLimits {
+        header_timeout: state.settings().request_timeout,
+        shutdown_timeout: state.settings().shutdown_timeout,
+    };
+    let result = serve_connections(listener, app(state), fast, limits, shutdown).await;
     let _ = stop_tx.send(true);
     if let Err(e) = beat.await {
         tracing::error!(error = %e, "heartbeat task ended abnormally");

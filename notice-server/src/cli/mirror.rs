@@ -54,6 +54,10 @@ pub struct MirrorArgs {
     #[arg(long, env = "NOTICE_REQUEST_TIMEOUT", default_value = "30s", value_parser = humantime::parse_duration)]
     request_timeout: Duration,
 
+    /// After SIGTERM or Ctrl-C, how long requests in flight may take before their connections are closed.
+    #[arg(long, env = "NOTICE_SHUTDOWN_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
+    shutdown_timeout: Duration,
+
     #[command(flatten)]
     site: SiteArgs,
 }
@@ -86,6 +90,7 @@ impl MirrorArgs {
             timeout: self.timeout,
             cache_max_age_secs: self.cache_max_age,
             request_timeout: self.request_timeout,
+            shutdown_timeout: self.shutdown_timeout,
             site: self.site.site(&feed_id)?,
         };
         let mirror = Mirror::open(config, Arc::new(SystemClock))

@@ -4,6 +4,7 @@ mod config_file;
 mod ingest;
 mod init;
 mod mirror;
+mod recovery;
 mod rotate;
 mod serve;
 mod token;
@@ -139,7 +140,41 @@ enum Command {
     /// Take in a document signed offline with the feed key (break-glass) as the newest published version.
     #[command(after_help = INGEST_EXAMPLES)]
     Ingest(ingest::IngestArgs),
+    /// Write a consistent copy of the database (while the server runs).
+    #[command(after_help = BACKUP_EXAMPLES)]
+    Backup(recovery::BackupArgs),
+    /// Put a backup back in place of the database (the server must be stopped).
+    #[command(after_help = RESTORE_EXAMPLES)]
+    Restore(recovery::RestoreArgs),
+    /// Rebuild a lost data directory from the keys and the last published document of any copy.
+    #[command(after_help = RECOVER_EXAMPLES)]
+    Recover(recovery::RecoverArgs),
 }
+
+const BACKUP_EXAMPLES: &str = "\
+Keys are not in the backup: back up feed-key.pem apart (and keep root-key.pem offline).
+
+Examples:
+  notice-server backup --data-dir /var/lib/notice --out /var/backups/notice/notice-$(date +%F-%H%M).db";
+
+const RESTORE_EXAMPLES: &str = "\
+The data directory keeps its keys and root.json; the first version signed after the restore
+jumps 1000 ahead, so phones that saw versions after the backup still accept it.
+
+Examples:
+  systemctl stop notice-server
+  notice-server restore --data-dir /var/lib/notice --from /var/backups/notice/notice-2026-12-01-0300.db --replace
+  systemctl start notice-server";
+
+const RECOVER_EXAMPLES: &str = "\
+No backup? The keys and any copy of the last published document are enough: the notices,
+their timelines and the root chain are in the document. Tokens are not: a new one is printed.
+
+Examples:
+  notice-server recover --data-dir /var/lib/notice --from https://mirror.example.net/v1/feed.json \\
+      --feed-key /media/keys/feed-key.pem --root /media/keys/root.json
+  notice-server recover --data-dir /var/lib/notice --from s3://notice-status/yivi \\
+      --feed-key feed-key.pem --root root.json";
 
 /// What a new feed is (used by `init`, and by `serve` when it initializes).
 #[derive(Debug, Args)]
@@ -189,6 +224,15 @@ struct SettingsArgs {
     /// clients can reach directly: they could then name any address.
     #[arg(long = "trusted-proxy", env = "NOTICE_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_net)]
     trusted_proxies: Vec<ipnet::IpNet>,
+
+    /// After SIGTERM or Ctrl-C, how long requests in flight may take before their connections are closed.
+    #[arg(long, env = "NOTICE_SHUTDOWN_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
+    shutdown_timeout: Duration,
+
+    /// How many published documents the database keeps (the newest; older ones are pruned after each
+    /// publish, so it stays small however long the server runs).
+    #[arg(long, env = "NOTICE_KEEP_VERSIONS", default_value_t = 200)]
+    keep_versions: u32,
 }
 
 /// An address range, or a single address as a range of one.
@@ -212,6 +256,8 @@ impl SettingsArgs {
             request_timeout: self.request_timeout,
             site: None,
             trusted_proxies: self.trusted_proxies.clone(),
+            shutdown_timeout: self.shutdown_timeout,
+            keep_versions: self.keep_versions,
             ..Settings::default()
         };
         settings.validate()?;
@@ -270,7 +316,7 @@ where
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(async {
+    let result = runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .with_context(|| format!("cannot listen on {listen}"))?;
@@ -283,7 +329,11 @@ where
             .context("cannot write to stdout")?;
         tracing::info!(%address, "listening");
         serve(listener).await.context(failure)
-    })
+    });
+    // Blocking work still running (a slow upload, a database probe) gets a moment, not a say in when the
+    // process ends.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    result
 }
 
 fn parse_feed_id(text: &str) -> Result<FeedId, String> {
@@ -342,6 +392,9 @@ impl Cli {
             Command::RotateFeedKey(args) => args.run(&dir),
             Command::Mirror(args) => args.run(),
             Command::Ingest(args) => args.run(&dir),
+            Command::Backup(args) => args.run(&dir),
+            Command::Restore(args) => args.run(&dir),
+            Command::Recover(args) => args.run(&dir),
         }
     }
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use clap::Args;
 use notice_server::clock::{Clock as _, SystemClock};
-use notice_server::{AppState, DataDir, init, serve, shutdown_signal};
+use notice_server::{AppState, DataDir, DataDirLock, init, serve, shutdown_signal};
 
 use super::{FeedArgs, SettingsArgs, SiteArgs, run_listening};
 
@@ -51,10 +51,20 @@ pub struct ServeArgs {
 impl ServeArgs {
     pub fn run(self, dir: &DataDir) -> anyhow::Result<()> {
         let mut settings = self.settings.settings()?;
+        // Held until the process ends: a second server on this directory refuses to start.
+        let _lock = if dir.path().exists() {
+            Some(DataDirLock::acquire(dir, "serve", SystemClock.now())?)
+        } else {
+            None
+        };
         if !dir.is_initialized() {
             let report = init(dir, &self.feed.options()?, &settings, SystemClock.now())?;
             print!("{report}");
         }
+        let _lock = match _lock {
+            Some(lock) => lock,
+            None => DataDirLock::acquire(dir, "serve", SystemClock.now())?,
+        };
         let root = std::fs::read(dir.root_json())
             .with_context(|| format!("cannot read {}", dir.root_json().display()))?;
         let feed_id = notice_types::TrustedRoot::from_envelope_bytes(&root)

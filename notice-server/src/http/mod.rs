@@ -35,7 +35,7 @@ use tower_http::timeout::TimeoutLayer;
 pub(crate) use error::AppError;
 pub(crate) use served::PublicState;
 pub(crate) use server::FeedFastPath;
-pub(crate) use server::serve_connections;
+pub(crate) use server::{ConnectionLimits, serve_connections};
 pub use state::AppState;
 
 use crate::config::BODY_LIMIT_BYTES;
@@ -105,6 +105,7 @@ where
         route(Method::GET, "/index.de.html", Public, public::index_de),
         route(Method::GET, "/feed.atom", Public, public::atom),
         route(Method::GET, "/healthz", Public, public::healthz),
+        route(Method::GET, "/readyz", Public, public::readyz),
         route(Method::GET, "/metrics", Public, public::metrics),
     ]
 }

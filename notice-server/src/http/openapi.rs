@@ -239,8 +239,18 @@ pub fn document() -> Value {
                     "summary": "Liveness and feed freshness.",
                     "tags": ["public"],
                     "responses": {
-                        "200": json_response("Health; `status` is ok, stale (origin: heartbeat missed; mirror: upstream silent for four poll intervals) or expired.", "Health"),
+                        "200": json_response("Liveness: answered while a document is served. `status` is ok only when nothing is wrong: database_not_writable (origin), expired, stale (origin: heartbeat missed; mirror: upstream silent for four poll intervals).", "Health"),
                         "503": error_response("A mirror with no verified feed yet (`unavailable`).")
+                    }
+                }
+            },
+            "/readyz": {
+                "get": {
+                    "summary": "Readiness: whether this instance does its job.",
+                    "tags": ["public"],
+                    "responses": {
+                        "200": json_response("Ready, or degraded (a copy on another provider is failing).", "Readiness"),
+                        "503": error_response("Not ready (`unavailable`): the message names each failed check: the database does not take writes, the feed expired, or a mirror has nothing to serve yet.")
                     }
                 }
             },
@@ -436,11 +446,27 @@ fn schemas() -> Value {
             "type": "object",
             "required": ["status", "feed_version", "feed_age_seconds", "expires_in_seconds"],
             "properties": {
-                "status": {"enum": ["ok", "stale", "expired"]},
+                "status": {"enum": ["ok", "stale", "expired", "database_not_writable"]},
                 "feed_version": {"type": "integer"},
                 "feed_age_seconds": {"type": "integer"},
                 "expires_in_seconds": {"type": "integer"},
                 "upstream_age_seconds": {"type": "integer", "description": "Mirror only: seconds since the upstream last answered validly."}
+            }
+        },
+        "Readiness": {
+            "type": "object",
+            "required": ["status", "checks"],
+            "properties": {
+                "status": {"enum": ["ready", "degraded"]},
+                "checks": {
+                    "type": "object",
+                    "required": ["feed"],
+                    "properties": {
+                        "feed": {"type": "string", "description": "ok, expired at …, or none yet."},
+                        "database": {"type": "string", "description": "Origin only: ok, or why it does not take writes."},
+                        "failing_copies": {"type": "array", "items": {"type": "string"}}
+                    }
+                }
             }
         },
         "IngestReport": {

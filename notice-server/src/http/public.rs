@@ -204,9 +204,10 @@ pub(crate) struct Health {
     pub(crate) upstream_age_seconds: Option<i64>,
 }
 
-/// `GET /healthz`. 200 while a document is served, even when stale: the feed stays servable, and a load
-/// balancer must not take the only copy away for it. `status` and `/metrics` are for alerting. 503
-/// `unavailable` only on a mirror that has nothing to serve yet.
+/// `GET /healthz`, liveness: 200 while a document is served, even when stale or when the database does not
+/// take writes: the feed stays servable, and a restart would not fix a full disk. `status` says what is
+/// wrong (`ok` only when nothing is). 503 `unavailable` only on a mirror that has nothing to serve yet.
+/// Readiness, whether this instance does its whole job, is `/readyz`.
 pub(crate) async fn healthz(State(state): State<PublicState>) -> Response {
     let now = state.clock.now();
     let upstream_age = match &state.staleness {
@@ -225,7 +226,10 @@ pub(crate) async fn healthz(State(state): State<PublicState>) -> Response {
         Staleness::Heartbeat(interval) => age > secs(*interval).saturating_mul(2),
         Staleness::Upstream { after, .. } => upstream_age.is_none_or(|a| a > secs(*after)),
     };
-    let status = if expires_in <= 0 {
+    let database = state.origin.as_ref().and_then(|o| o.database_problem());
+    let status = if database.is_some() {
+        "database_not_writable"
+    } else if expires_in <= 0 {
         "expired"
     } else if stale {
         "stale"
@@ -238,6 +242,91 @@ pub(crate) async fn healthz(State(state): State<PublicState>) -> Response {
         feed_age_seconds: age,
         expires_in_seconds: expires_in,
         upstream_age_seconds: upstream_age,
+    })
+    .into_response();
+    response
+        .headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// The `/readyz` body.
+#[derive(Debug, Serialize)]
+pub(crate) struct Readiness {
+    /// `ready`; `degraded` when it serves and takes writes but a copy on another provider is failing. (Not
+    /// ready is a 503 with the error body, naming what failed.)
+    pub(crate) status: &'static str,
+    /// Each check: `ok`, or what is wrong.
+    pub(crate) checks: ReadinessChecks,
+}
+
+/// The checks of `/readyz`.
+#[derive(Debug, Serialize)]
+pub(crate) struct ReadinessChecks {
+    /// The served feed: `ok`, `expired`, or `none yet` (a mirror before its first document).
+    pub(crate) feed: String,
+    /// The origin's database: `ok`, or why it does not take writes. Absent on a mirror.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) database: Option<String>,
+    /// The copies on other providers (origin): each failing one with its error. Empty when all work.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) failing_copies: Vec<String>,
+}
+
+/// `GET /readyz`: 200 when this instance does its job (serves a valid feed, and on the origin takes writes),
+/// 503 `unavailable` when it does not, the message naming each failed check. A failing copy makes it `degraded`, not unready:
+/// the origin still serves and signs, and an alert on the copy metrics is the way to learn of it.
+pub(crate) async fn readyz(State(state): State<PublicState>) -> Response {
+    let now = state.clock.now();
+    let feed = match state.current() {
+        None => "none yet".to_owned(),
+        Some(doc) if doc.expires_at <= now => format!("expired at {}", doc.expires_at),
+        Some(_) => "ok".to_owned(),
+    };
+    let database = state
+        .origin
+        .as_ref()
+        .map(|origin| origin.database_problem().unwrap_or_else(|| "ok".to_owned()));
+    let failing_copies: Vec<String> = state
+        .origin
+        .iter()
+        .flat_map(|origin| origin.copies.states())
+        .filter_map(|copy| {
+            copy.error
+                .as_ref()
+                .map(|error| format!("{}: {error}", copy.target))
+        })
+        .collect();
+    let mut problems = Vec::new();
+    if feed != "ok" {
+        problems.push(format!("feed: {feed}"));
+    }
+    if let Some(problem) = database.as_deref().filter(|d| *d != "ok") {
+        problems.push(format!("database: {problem}"));
+    }
+    if !problems.is_empty() {
+        let mut response = AppError::Unavailable {
+            message: format!("not ready: {}", problems.join("; ")),
+            retry_after_secs: 30,
+        }
+        .into_response();
+        response
+            .headers_mut()
+            .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        return response;
+    }
+    let status = if failing_copies.is_empty() {
+        "ready"
+    } else {
+        "degraded"
+    };
+    let mut response = Json(Readiness {
+        status,
+        checks: ReadinessChecks {
+            feed,
+            database,
+            failing_copies,
+        },
     })
     .into_response();
     response

@@ -14,6 +14,7 @@ use super::hot::{HotDocument, HotFeed};
 use super::pages::Pages;
 use crate::clock::Clock;
 use crate::metrics::Metrics;
+use crate::publishing::copies::Copies;
 use crate::storage::Db;
 
 /// How `/healthz` decides the served feed is stale.
@@ -66,6 +67,49 @@ pub(crate) struct PublicParts {
     pub(crate) staleness: Staleness,
     /// The database (origin only), for the operations counter in `/metrics`; public routes never use it.
     pub(crate) db: Option<Arc<Db>>,
+    /// What `/readyz` checks on the origin besides the served document: the database's last probe and the
+    /// copies. `None` on a mirror.
+    pub(crate) origin: Option<Arc<OriginChecks>>,
+}
+
+/// The origin's own readiness: whether its database took the last probe write, and its copies.
+#[derive(Debug)]
+pub(crate) struct OriginChecks {
+    /// `None` while the last probe passed; the error while it fails.
+    database: Mutex<Option<String>>,
+    /// The copies on other providers.
+    pub(crate) copies: Arc<Copies>,
+}
+
+impl OriginChecks {
+    /// Checks over `copies`, with a database that passed its start check.
+    pub(crate) fn new(copies: Arc<Copies>) -> Self {
+        Self {
+            database: Mutex::new(None),
+            copies,
+        }
+    }
+
+    /// Records the outcome of a database probe.
+    pub(crate) fn record_database(&self, outcome: Result<(), String>) {
+        let mut database = self.database.lock().unwrap_or_else(PoisonError::into_inner);
+        match (&*database, &outcome) {
+            (None, Err(e)) => {
+                tracing::error!(error = %e, "the database cannot be written: not ready")
+            }
+            (Some(_), Ok(())) => tracing::info!("the database can be written again: ready"),
+            _ => {}
+        }
+        *database = outcome.err();
+    }
+
+    /// Why the database is not writable, if it is not.
+    pub(crate) fn database_problem(&self) -> Option<String> {
+        self.database
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
 }
 
 /// The public endpoints' state: the [`PublicParts`] and the served document. Cheap to clone.

@@ -29,7 +29,8 @@ use super::served::PublicState;
 
 /// Accepts connections on `listener` and serves HTTP/1.1 and HTTP/2 on each: feed GETs by `fast`, everything
 /// else by `router` (with the peer's address as [`ConnectInfo`], which the admin rate limiter reads). When
-/// `shutdown` resolves it stops accepting, lets requests in flight finish and closes idle connections.
+/// `shutdown` resolves it stops accepting, lets requests in flight finish (for at most the shutdown limit)
+/// and closes idle connections.
 ///
 /// This is what `axum::serve` does, written out with hyper so that a feed GET costs only its answer: the
 /// router is cloned and the request body boxed only for requests that go to it. Unlike `axum::serve`, a
@@ -39,9 +40,13 @@ pub(crate) async fn serve_connections(
     listener: TcpListener,
     router: Router,
     fast: FeedFastPath,
-    header_timeout: Duration,
+    limits: ConnectionLimits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let ConnectionLimits {
+        header_timeout,
+        shutdown_timeout,
+    } = limits;
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder
         .http1()
@@ -75,8 +80,26 @@ pub(crate) async fn serve_connections(
         });
     }
     drop(listener);
-    graceful.shutdown().await;
+    // Requests in flight get `shutdown_timeout` to finish; a client that stalls does not hold the process.
+    if tokio::time::timeout(shutdown_timeout, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            limit_secs = shutdown_timeout.as_secs(),
+            "connections still open at the shutdown limit were closed"
+        );
+    }
     Ok(())
+}
+
+/// How long a client may take: to send a request's head, and to finish once the server stops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ConnectionLimits {
+    /// A request head not complete after this closes the connection (slowloris).
+    pub(crate) header_timeout: Duration,
+    /// After the stop signal, connections still open after this are closed.
+    pub(crate) shutdown_timeout: Duration,
 }
 
 /// After a failed `accept`: a connection that died before it was accepted is nothing; anything else (out

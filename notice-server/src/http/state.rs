@@ -15,14 +15,14 @@ use super::AppError;
 use super::auth::AuthLimiter;
 use super::hot::{HotDocument, HotFeed};
 use super::pages::Pages;
-use super::served::{PublicParts, PublicState, Staleness};
+use super::served::{OriginChecks, PublicParts, PublicState, Staleness};
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::metrics::Metrics;
 use crate::publishing::copies::{self, Copies};
 use crate::publishing::{self, AuditNote, Error, Mode, Publisher, Signer, Written};
 use crate::storage::feeds::{self, StoredFeed};
-use crate::storage::{DataDir, Db, StoreError, write_tx};
+use crate::storage::{DataDir, Db, StoreError, check, write_tx};
 
 /// The origin's shared state. Cheap to clone; everything lives behind one `Arc`.
 #[derive(Clone)]
@@ -48,6 +48,8 @@ pub struct AppParts {
     pub(crate) trusted: TrustedRoot,
     /// The version served, for the tasks that follow it (uploads to the copies).
     pub(crate) served: watch::Sender<u64>,
+    /// What `/readyz` reports of the database and the copies.
+    pub(crate) origin: Arc<OriginChecks>,
 }
 
 impl Deref for AppState {
@@ -77,6 +79,8 @@ impl AppState {
         let db = Arc::new(Db::open(&dir.db())?);
         let metrics = Arc::new(Metrics::default());
         let (signer, latest, root_v1) = db.with(|conn| -> Result<_, Error> {
+            // A damaged or read-only database refuses to start, rather than serve while every write fails.
+            check::check(conn, &dir.db())?;
             let signer = Signer::load(conn, dir)?;
             let root_v1 = feeds::roots(conn)?
                 .into_iter()
@@ -103,6 +107,8 @@ impl AppState {
             None => Site::for_feed(&trusted.payload().feed_id),
         };
         let hot = Arc::new(HotFeed::new(HotDocument::build(&latest)));
+        let copies = Arc::new(Copies::new(&settings, metrics.clone()));
+        let origin = Arc::new(OriginChecks::new(copies.clone()));
         let public = PublicState::new(
             PublicParts {
                 root_v1: Some(Bytes::from(root_v1)),
@@ -112,11 +118,11 @@ impl AppState {
                 cache_max_age_secs: settings.cache_max_age_secs,
                 staleness: Staleness::Heartbeat(settings.heartbeat_interval),
                 db: Some(db.clone()),
+                origin: Some(origin.clone()),
             },
             Some(hot.clone()),
         );
         let limiter = AuthLimiter::new(settings.auth_failures_per_minute);
-        let copies = Arc::new(Copies::new(&settings, metrics.clone()));
         let (served, _) = watch::channel(latest.version);
         let publisher = Publisher::new(signer, dir.clone(), settings, clock, metrics.clone());
         Ok(Self(Arc::new(AppParts {
@@ -129,6 +135,7 @@ impl AppState {
             copies,
             trusted,
             served,
+            origin,
         })))
     }
 
@@ -190,6 +197,18 @@ impl AppState {
             tracing::info!(version = feed.version, expires_at = %feed.expires_at, "serving new feed version");
             self.served.send_replace(feed.version);
         }
+    }
+
+    /// Writes a probe to the database and records whether it worked (for `/readyz`, `/healthz`, `/metrics`).
+    pub(crate) async fn probe_database(&self) {
+        let outcome = self
+            .blocking(|state, conn| {
+                check::probe(conn, &state.publisher.data_dir().db()).map_err(|e| e.to_string())
+            })
+            .await
+            .unwrap_or_else(|e| Err(e.to_string()));
+        self.metrics.record_database(outcome.is_ok());
+        self.origin.record_database(outcome);
     }
 
     /// Looks at every copy and takes in the highest valid document above the server's latest version

@@ -72,6 +72,17 @@ pub enum Error {
     /// No unrevoked token has this name.
     #[error("no active token named `{0}` (see `notice-server token list`)")]
     TokenNotFound(String),
+    /// A backup cannot be restored.
+    #[error("cannot restore {}: {reason}", path.display())]
+    Restore {
+        /// The backup file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// A data directory cannot be recovered from the document and keys given.
+    #[error("cannot recover: {0}")]
+    Recover(String),
     /// A blocking task died (a bug); details are in the log.
     #[error("internal error in a background task")]
     Task,

@@ -160,7 +160,7 @@ fn e_field(e: serde_json::Error) -> notice_types::InvalidField {
 }
 
 /// The database holds token hashes and the audit log: owner-only, like the keys.
-fn restrict_to_owner(path: &std::path::Path) -> Result<(), Error> {
+pub(crate) fn restrict_to_owner(path: &std::path::Path) -> Result<(), Error> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
@@ -172,7 +172,7 @@ fn restrict_to_owner(path: &std::path::Path) -> Result<(), Error> {
     Ok(())
 }
 
-fn create_private_dir(dir: &DataDir) -> Result<(), Error> {
+pub(crate) fn create_private_dir(dir: &DataDir) -> Result<(), Error> {
     let path = dir.path();
     let existed = path.exists();
     fs::create_dir_all(path).map_err(|e| Error::Store(StoreError::io("create", path, e)))?;

@@ -9,6 +9,7 @@ pub(crate) mod copies;
 pub(crate) mod error;
 pub(crate) mod ingest;
 pub(crate) mod init;
+pub(crate) mod recovery;
 pub(crate) mod rotate;
 mod signer;
 pub(crate) mod tokens;
@@ -19,7 +20,7 @@ use notice_types::{NoticeId, RootPayload, Timestamp};
 use rusqlite::{Connection, Transaction};
 
 pub use error::Error;
-pub(crate) use signer::{Signer, load_roots, publish};
+pub(crate) use signer::{Signer, load_roots, publish, publish_version};
 
 use crate::clock::Clock;
 use crate::config::Settings;

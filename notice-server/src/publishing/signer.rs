@@ -77,6 +77,20 @@ pub(crate) fn publish(
     settings: &Settings,
     now: Timestamp,
 ) -> Result<StoredFeed, Error> {
+    let version = feeds::latest_version(conn)?.saturating_add(1);
+    publish_version(conn, signer, settings, now, version)
+}
+
+/// Signs and stores the store's feed as `version` (above the latest) inside `conn`'s transaction. For a
+/// data directory that comes back from a backup or a published copy, where phones may hold versions the
+/// store never saw: the version jumps ahead as break-glass documents do.
+pub(crate) fn publish_version(
+    conn: &Connection,
+    signer: &Signer,
+    settings: &Settings,
+    now: Timestamp,
+    version: u64,
+) -> Result<StoredFeed, Error> {
     let retention = secs(settings.retention);
     let records = notices::in_feed(conn, now.plus_seconds(-retention))?;
     let refresh_at = records
@@ -85,7 +99,6 @@ pub(crate) fn publish(
         .filter_map(|r| r.closed_at)
         .map(|closed| closed.plus_seconds(retention))
         .min();
-    let version = feeds::latest_version(conn)? + 1;
     let payload = FeedPayload {
         feed_id: signer.root.feed_id.clone(),
         version,
@@ -103,5 +116,6 @@ pub(crate) fn publish(
         refresh_at,
     };
     feeds::insert_published(conn, &feed, now)?;
+    feeds::prune_published(conn, settings.keep_versions)?;
     Ok(feed)
 }

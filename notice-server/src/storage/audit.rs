@@ -33,6 +33,10 @@ pub(crate) enum Action {
     RotateFeedKey,
     /// A document signed offline (break-glass) was taken in.
     Ingest,
+    /// The database was restored from a backup.
+    Restore,
+    /// The data directory was rebuilt from a published document and the keys.
+    Recover,
 }
 
 impl Action {
@@ -51,6 +55,8 @@ impl Action {
             Action::TokenRevoke => "token_revoke",
             Action::RotateFeedKey => "rotate_feed_key",
             Action::Ingest => "ingest",
+            Action::Restore => "restore",
+            Action::Recover => "recover",
         }
     }
 }

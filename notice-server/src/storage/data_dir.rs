@@ -45,6 +45,11 @@ impl DataDir {
         self.root.join("root.json")
     }
 
+    /// The lock a running server holds (see `DataDirLock`).
+    pub fn lock_file(&self) -> PathBuf {
+        self.root.join("notice.lock")
+    }
+
     /// Whether `init` has run here (the database exists).
     pub fn is_initialized(&self) -> bool {
         self.db().exists()

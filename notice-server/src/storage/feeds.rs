@@ -74,6 +74,20 @@ pub(crate) fn insert_published(
     Ok(())
 }
 
+/// Deletes all but the newest `keep` published documents (at least the newest one stays); returns how many
+/// went. The version rules read only the newest, so pruning never lets a version go down.
+pub(crate) fn prune_published(conn: &Connection, keep: u32) -> Result<usize, StoreError> {
+    Ok(conn.execute(
+        "DELETE FROM published_feeds WHERE version <= (SELECT max(version) FROM published_feeds) - ?1",
+        [u64::from(keep.max(1))],
+    )?)
+}
+
+/// How many published documents are stored.
+pub(crate) fn published_count(conn: &Connection) -> Result<u64, StoreError> {
+    Ok(conn.query_row("SELECT count(*) FROM published_feeds", [], |row| row.get(0))?)
+}
+
 /// The newest published version, 0 if none.
 pub(crate) fn latest_version(conn: &Connection) -> Result<u64, StoreError> {
     Ok(conn.query_row(
@@ -101,6 +115,36 @@ pub(crate) fn latest_published(conn: &Connection) -> Result<Option<StoredFeed>, 
             },
         )
         .optional()?)
+}
+
+#[cfg(test)]
+mod prune_tests {
+    use super::*;
+
+    #[test]
+    fn pruning_keeps_the_newest_documents_and_the_latest_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = super::super::schema::open(&dir.path().join("t.db")).unwrap();
+        for version in 1..=10 {
+            let feed = StoredFeed {
+                version,
+                bytes: vec![1; 10],
+                issued_at: Timestamp::from_unix(version as i64),
+                expires_at: Timestamp::from_unix(100),
+                refresh_at: None,
+            };
+            insert_published(&conn, &feed, Timestamp::from_unix(version as i64)).unwrap();
+        }
+        assert_eq!(prune_published(&conn, 3).unwrap(), 7);
+        assert_eq!(published_count(&conn).unwrap(), 3);
+        assert_eq!(latest_version(&conn).unwrap(), 10);
+        assert_eq!(
+            prune_published(&conn, 0).unwrap(),
+            2,
+            "the newest always stays"
+        );
+        assert_eq!(latest_published(&conn).unwrap().unwrap().version, 10);
+    }
 }
 
 #[cfg(test)]

@@ -10,14 +10,17 @@
 //! This layer knows nothing of HTTP, signing rules or the server's state; everything above uses it.
 
 pub(crate) mod audit;
+pub(crate) mod check;
 mod data_dir;
 pub(crate) mod feeds;
 pub(crate) mod keys;
+mod lock;
 pub(crate) mod notices;
 pub(crate) mod schema;
 pub(crate) mod tokens;
 
 pub use data_dir::DataDir;
+pub use lock::DataDirLock;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -67,6 +70,39 @@ pub enum StoreError {
         path: PathBuf,
         /// What is wrong with it.
         source: notice_types::KeyError,
+    },
+    /// Another process holds the data directory.
+    #[error(
+        "{} is in use by {holder}; stop that server first (two servers on one directory would sign different feeds with the same versions)",
+        dir.display()
+    )]
+    Locked {
+        /// The data directory.
+        dir: PathBuf,
+        /// Who holds it, as its lock file says.
+        holder: String,
+    },
+    /// The database file is damaged.
+    #[error(
+        "the database {} is damaged ({detail}); stop, restore it from a backup (`notice-server restore --from FILE`) or recover it from a published copy (`notice-server recover --from URL`)",
+        path.display()
+    )]
+    Damaged {
+        /// The database file.
+        path: PathBuf,
+        /// What SQLite's check found (first lines).
+        detail: String,
+    },
+    /// The database cannot be written.
+    #[error(
+        "the database {} cannot be written ({detail}); check that the data directory and its files belong to the server's user and are writable, and that the disk is not full or mounted read-only",
+        path.display()
+    )]
+    NotWritable {
+        /// The database file.
+        path: PathBuf,
+        /// SQLite's reason.
+        detail: String,
     },
     /// The feed key on disk is not one the current root lists.
     #[error(

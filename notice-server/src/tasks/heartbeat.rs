@@ -95,6 +95,9 @@ pub async fn tick(state: &AppState) -> Result<Ticked, Error> {
         .await?
 }
 
+/// How often [`run`] checks that the database still takes writes (for `/readyz`).
+const PROBE_EVERY: Duration = Duration::from_secs(30);
+
 /// How often [`run`] looks: often enough to notice another process's version and a passed retention soon,
 /// never more than the interval.
 pub(crate) fn check_every(heartbeat_interval: Duration) -> Duration {
@@ -105,11 +108,17 @@ pub(crate) fn check_every(heartbeat_interval: Duration) -> Duration {
 /// (disk full) must not stop the next one.
 pub(crate) async fn run(state: AppState, shutdown: impl Future<Output = ()>) {
     let every = check_every(state.settings().heartbeat_interval);
+    let mut probed_at = std::time::Instant::now();
+    state.probe_database().await;
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
             () = &mut shutdown => return,
             () = tokio::time::sleep(every) => {}
+        }
+        if probed_at.elapsed() >= PROBE_EVERY {
+            probed_at = std::time::Instant::now();
+            state.probe_database().await;
         }
         match tick(&state).await {
             Ok(Ticked::Idle) => {}

@@ -31,7 +31,7 @@ use crate::clock::Clock;
 use crate::http::hot::HotDocument;
 use crate::http::pages::Pages;
 use crate::http::served::{LastContact, PublicParts, PublicState, Staleness};
-use crate::http::{FeedFastPath, replica_app, serve_connections};
+use crate::http::{ConnectionLimits, FeedFastPath, replica_app, serve_connections};
 use crate::metrics::Metrics;
 use crate::storage::feeds::StoredFeed;
 
@@ -55,6 +55,8 @@ pub struct MirrorConfig {
     pub cache_max_age_secs: u32,
     /// How long one request to the mirror may take.
     pub request_timeout: Duration,
+    /// After the stop signal, how long requests in flight may take before the connections are closed.
+    pub shutdown_timeout: Duration,
     /// The status page's site; `None`: named after the feed id, English.
     pub site: Option<Site>,
 }
@@ -106,6 +108,7 @@ pub struct Mirror {
     upstreams: Vec<Url>,
     poll_interval: Duration,
     request_timeout: Duration,
+    shutdown_timeout: Duration,
     last_contact: Arc<LastContact>,
 }
 
@@ -183,6 +186,7 @@ impl Mirror {
                     last_contact: last_contact.clone(),
                 },
                 db: None,
+                origin: None,
             },
             None,
         );
@@ -192,6 +196,7 @@ impl Mirror {
             upstreams,
             poll_interval: config.poll_interval,
             request_timeout: config.request_timeout,
+            shutdown_timeout: config.shutdown_timeout,
             last_contact,
         };
         let now = mirror.public.clock.now();
@@ -301,8 +306,11 @@ impl Mirror {
         // The origin's way of serving, fast path included: a mirror takes the same load when the origin is
         // down.
         let fast = FeedFastPath::new(self.public.clone());
-        let header_timeout = self.request_timeout;
-        let result = serve_connections(listener, self.app(), fast, header_timeout, shutdown).await;
+        let limits = ConnectionLimits {
+            header_timeout: self.request_timeout,
+            shutdown_timeout: self.shutdown_timeout,
+        };
+        let result = serve_connections(listener, self.app(), fast, limits, shutdown).await;
         let _ = stop_tx.send(true);
         if let Err(e) = poller.await {
             tracing::error!(error = %e, "poll task ended abnormally");
