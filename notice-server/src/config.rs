@@ -44,6 +44,8 @@ pub struct Settings {
     pub copy_check_interval: Duration,
     /// After the stop signal, how long requests in flight may take before the connections are closed.
     pub shutdown_timeout: Duration,
+    /// Serve `/metrics` on this address only, not on the public listener.
+    pub metrics_listen: Option<std::net::SocketAddr>,
     /// How many published documents the database keeps (the newest; older ones are pruned after every
     /// publish). Versions only go up whatever is pruned: the newest is always kept.
     pub keep_versions: u32,
@@ -65,6 +67,7 @@ impl Default for Settings {
             copy_check_interval: Duration::from_secs(30),
             shutdown_timeout: Duration::from_secs(10),
             keep_versions: 200,
+            metrics_listen: None,
         }
     }
 }

@@ -5,7 +5,9 @@ use std::future::Future;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use crate::http::{AppState, ConnectionLimits, FeedFastPath, app, serve_connections};
+use crate::http::{
+    AppState, ConnectionLimits, FeedFastPath, app, serve_connections, serve_metrics_apart,
+};
 use crate::tasks::{copies, heartbeat};
 
 /// Serves `state` on `listener` until `shutdown` resolves, then stops accepting, lets requests in flight
@@ -29,6 +31,7 @@ pub async fn serve(
         tracing::error!(error = %e, "first heartbeat failed; serving the stored feed and retrying");
     }
     let (stop_tx, stop_rx) = watch::channel(false);
+    let stop_rx_metrics = stop_rx.clone();
     let beat = tokio::spawn(heartbeat::run(state.clone(), stopped(stop_rx.clone())));
     let copies = tokio::spawn(copies::run(state.clone(), stopped(stop_rx)));
     let fast = FeedFastPath::new(state.public.clone());
@@ -36,8 +39,23 @@ pub async fn serve(
         header_timeout: state.settings().request_timeout,
         shutdown_timeout: state.settings().shutdown_timeout,
     };
+    let metrics = match state.settings().metrics_listen {
+        Some(address) => Some(
+            serve_metrics_apart(
+                address,
+                state.public.clone(),
+                limits,
+                stopped(stop_rx_metrics),
+            )
+            .await?,
+        ),
+        None => None,
+    };
     let result = serve_connections(listener, app(state), fast, limits, shutdown).await;
     let _ = stop_tx.send(true);
+    if let Some(metrics) = metrics {
+        let _ = metrics.await;
+    }
     if let Err(e) = beat.await {
         tracing::error!(error = %e, "heartbeat task ended abnormally");
     }

@@ -58,6 +58,11 @@ pub struct MirrorArgs {
     #[arg(long, env = "NOTICE_SHUTDOWN_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
     shutdown_timeout: Duration,
 
+    /// Serve /metrics on this address only, not on --listen (port 0 picks a free port; printed as
+    /// `metrics listening on http://ADDR`).
+    #[arg(long, env = "NOTICE_METRICS_LISTEN", value_name = "ADDR")]
+    metrics_listen: Option<SocketAddr>,
+
     #[command(flatten)]
     site: SiteArgs,
 }
@@ -91,6 +96,7 @@ impl MirrorArgs {
             cache_max_age_secs: self.cache_max_age,
             request_timeout: self.request_timeout,
             shutdown_timeout: self.shutdown_timeout,
+            metrics_listen: self.metrics_listen,
             site: self.site.site(&feed_id)?,
         };
         let mirror = Mirror::open(config, Arc::new(SystemClock))

@@ -233,6 +233,11 @@ struct SettingsArgs {
     /// publish, so it stays small however long the server runs).
     #[arg(long, env = "NOTICE_KEEP_VERSIONS", default_value_t = 200)]
     keep_versions: u32,
+
+    /// Serve /metrics on this address only (e.g. 10.0.0.5:9090 on an internal network), not on --listen.
+    /// Port 0 picks a free port; the chosen address is printed as `metrics listening on http://ADDR`.
+    #[arg(long, env = "NOTICE_METRICS_LISTEN", value_name = "ADDR")]
+    metrics_listen: Option<SocketAddr>,
 }
 
 /// An address range, or a single address as a range of one.
@@ -258,6 +263,7 @@ impl SettingsArgs {
             trusted_proxies: self.trusted_proxies.clone(),
             shutdown_timeout: self.shutdown_timeout,
             keep_versions: self.keep_versions,
+            metrics_listen: self.metrics_listen,
             ..Settings::default()
         };
         settings.validate()?;

@@ -35,7 +35,7 @@ use tower_http::timeout::TimeoutLayer;
 pub(crate) use error::AppError;
 pub(crate) use served::PublicState;
 pub(crate) use server::FeedFastPath;
-pub(crate) use server::{ConnectionLimits, serve_connections};
+pub(crate) use server::{ConnectionLimits, serve_connections, serve_metrics_apart};
 pub use state::AppState;
 
 use crate::config::BODY_LIMIT_BYTES;
@@ -106,7 +106,7 @@ where
         route(Method::GET, "/feed.atom", Public, public::atom),
         route(Method::GET, "/healthz", Public, public::healthz),
         route(Method::GET, "/readyz", Public, public::readyz),
-        route(Method::GET, "/metrics", Public, public::metrics),
+        route(Method::GET, METRICS_PATH, Public, public::metrics),
     ]
 }
 
@@ -163,7 +163,11 @@ fn finish(router: Router, public: PublicState, request_timeout: Duration) -> Rou
 pub fn app(state: AppState) -> Router {
     let mut public = Router::new();
     let mut admin = Router::new();
-    for route in routes() {
+    let metrics_apart = state.public.metrics_apart;
+    for route in routes()
+        .into_iter()
+        .filter(|r| !(metrics_apart && r.path == METRICS_PATH))
+    {
         match route.access {
             Access::Public => public = public.route(route.path, route.handler),
             Access::Admin => admin = admin.route(route.path, route.handler),
@@ -190,11 +194,26 @@ pub fn app(state: AppState) -> Router {
 /// CORS, caching headers, errors and metrics as the origin, and no admin API.
 pub(crate) fn replica_app(public: PublicState, request_timeout: Duration) -> Router {
     let mut router = Router::new();
-    for route in replica_routes::<PublicState>() {
+    for route in replica_routes::<PublicState>()
+        .into_iter()
+        .filter(|r| !(public.metrics_apart && r.path == METRICS_PATH))
+    {
         router = router.route(route.path, route.handler);
     }
     let router = router
         .layer(middleware::map_response(public_answer))
+        .with_state(public.clone());
+    finish(router, public, request_timeout)
+}
+
+/// The path of the Prometheus metrics.
+const METRICS_PATH: &str = "/metrics";
+
+/// The router of a separate metrics address (`--metrics-listen`): `/metrics` only, so a scraper on an
+/// internal network can reach it while the public listener does not serve it.
+pub(crate) fn metrics_app(public: PublicState, request_timeout: Duration) -> Router {
+    let router = Router::new()
+        .route(METRICS_PATH, on(MethodFilter::GET, public::metrics))
         .with_state(public.clone());
     finish(router, public, request_timeout)
 }

@@ -70,6 +70,8 @@ pub(crate) struct PublicParts {
     /// What `/readyz` checks on the origin besides the served document: the database's last probe and the
     /// copies. `None` on a mirror.
     pub(crate) origin: Option<Arc<OriginChecks>>,
+    /// Whether `/metrics` is served on its own address (`--metrics-listen`) and not by the public routes.
+    pub(crate) metrics_apart: bool,
 }
 
 /// The origin's own readiness: whether its database took the last probe write, and its copies.

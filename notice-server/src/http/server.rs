@@ -93,6 +93,29 @@ pub(crate) async fn serve_connections(
     Ok(())
 }
 
+/// Binds `address` and serves `/metrics` there until `shutdown` (see `--metrics-listen`); prints
+/// `metrics listening on http://ADDR` on stdout, as the main listener prints its line.
+pub(crate) async fn serve_metrics_apart(
+    address: SocketAddr,
+    public: PublicState,
+    limits: ConnectionLimits,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<tokio::task::JoinHandle<std::io::Result<()>>> {
+    use std::io::Write as _;
+    let listener = TcpListener::bind(address).await?;
+    let bound = listener.local_addr()?;
+    println!("metrics listening on http://{bound}");
+    let _ = std::io::stdout().flush();
+    tracing::info!(address = %bound, "metrics listening");
+    let router = super::metrics_app(public.clone(), limits.header_timeout);
+    // The metrics listener has no feed to answer fast: the fast path over a public state that never
+    // matches would only cost; the router answers everything.
+    let fast = FeedFastPath::disabled(public);
+    Ok(tokio::spawn(serve_connections(
+        listener, router, fast, limits, shutdown,
+    )))
+}
+
 /// How long a client may take: to send a request's head, and to finish once the server stops.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct ConnectionLimits {
@@ -177,6 +200,7 @@ const FEED_PATH: &str = "/v1/feed.json";
 pub(crate) struct FeedFastPath {
     public: PublicState,
     cache_control: Option<HeaderValue>,
+    enabled: bool,
 }
 
 impl FeedFastPath {
@@ -187,6 +211,16 @@ impl FeedFastPath {
         Self {
             public,
             cache_control,
+            enabled: true,
+        }
+    }
+
+    /// A fast path that answers nothing (a listener without the feed, such as the metrics address).
+    pub(crate) fn disabled(public: PublicState) -> Self {
+        Self {
+            public,
+            cache_control: None,
+            enabled: false,
         }
     }
 
@@ -194,7 +228,7 @@ impl FeedFastPath {
     fn answer<B>(&self, request: &Request<B>) -> Option<Response> {
         let method = request.method();
         let head = method == Method::HEAD;
-        if (method != Method::GET && !head) || request.uri().path() != FEED_PATH {
+        if !self.enabled || (method != Method::GET && !head) || request.uri().path() != FEED_PATH {
             return None;
         }
         // The clock is read only for the debug log line, which is off in production.

@@ -119,6 +119,7 @@ impl AppState {
                 staleness: Staleness::Heartbeat(settings.heartbeat_interval),
                 db: Some(db.clone()),
                 origin: Some(origin.clone()),
+                metrics_apart: settings.metrics_listen.is_some(),
             },
             Some(hot.clone()),
         );

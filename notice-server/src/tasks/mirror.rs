@@ -13,6 +13,7 @@
 //! upstream has not answered validly for four poll intervals.
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -31,7 +32,9 @@ use crate::clock::Clock;
 use crate::http::hot::HotDocument;
 use crate::http::pages::Pages;
 use crate::http::served::{LastContact, PublicParts, PublicState, Staleness};
-use crate::http::{ConnectionLimits, FeedFastPath, replica_app, serve_connections};
+use crate::http::{
+    ConnectionLimits, FeedFastPath, replica_app, serve_connections, serve_metrics_apart,
+};
 use crate::metrics::Metrics;
 use crate::storage::feeds::StoredFeed;
 
@@ -57,6 +60,8 @@ pub struct MirrorConfig {
     pub request_timeout: Duration,
     /// After the stop signal, how long requests in flight may take before the connections are closed.
     pub shutdown_timeout: Duration,
+    /// Serve `/metrics` on this address only (not on the public one).
+    pub metrics_listen: Option<SocketAddr>,
     /// The status page's site; `None`: named after the feed id, English.
     pub site: Option<Site>,
 }
@@ -109,6 +114,7 @@ pub struct Mirror {
     poll_interval: Duration,
     request_timeout: Duration,
     shutdown_timeout: Duration,
+    metrics_listen: Option<SocketAddr>,
     last_contact: Arc<LastContact>,
 }
 
@@ -187,6 +193,7 @@ impl Mirror {
                 },
                 db: None,
                 origin: None,
+                metrics_apart: config.metrics_listen.is_some(),
             },
             None,
         );
@@ -197,6 +204,7 @@ impl Mirror {
             poll_interval: config.poll_interval,
             request_timeout: config.request_timeout,
             shutdown_timeout: config.shutdown_timeout,
+            metrics_listen: config.metrics_listen,
             last_contact,
         };
         let now = mirror.public.clock.now();
@@ -299,6 +307,7 @@ impl Mirror {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let (stop_tx, stop_rx) = watch::channel(false);
+        let stop_metrics = stop_rx.clone();
         let poller = {
             let mirror = self.clone();
             tokio::spawn(async move { mirror.run_polls(stopped(stop_rx)).await })
@@ -310,8 +319,18 @@ impl Mirror {
             header_timeout: self.request_timeout,
             shutdown_timeout: self.shutdown_timeout,
         };
+        let metrics = match self.metrics_listen {
+            Some(address) => Some(
+                serve_metrics_apart(address, self.public.clone(), limits, stopped(stop_metrics))
+                    .await?,
+            ),
+            None => None,
+        };
         let result = serve_connections(listener, self.app(), fast, limits, shutdown).await;
         let _ = stop_tx.send(true);
+        if let Some(metrics) = metrics {
+            let _ = metrics.await;
+        }
         if let Err(e) = poller.await {
             tracing::error!(error = %e, "poll task ended abnormally");
         }
