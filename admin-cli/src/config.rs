@@ -189,17 +189,17 @@ pub fn resolve(
             (None, Some(path)) => (Some(PathBuf::from(path)), true),
             (None, None) => (default_path(env("XDG_CONFIG_HOME"), home), false),
         };
-        if let Some(path) = path {
-            if let Some(file) = read_file(&path, explicit)? {
-                let source = Source::File(path.clone());
-                if server.is_none() {
-                    server = file.server.map(|v| (v, source.clone()));
-                }
-                if token.is_none() {
-                    token = file.token.map(|v| (v, source.clone()));
-                }
-                file_read = Some(path);
+        if let Some(path) = path
+            && let Some(file) = read_file(&path, explicit)?
+        {
+            let source = Source::File(path.clone());
+            if server.is_none() {
+                server = file.server.map(|v| (v, source.clone()));
             }
+            if token.is_none() {
+                token = file.token.map(|v| (v, source.clone()));
+            }
+            file_read = Some(path);
         }
     }
 
@@ -274,14 +274,14 @@ fn read_file(path: &Path, explicit: bool) -> Result<Option<FileConfig>, CliError
 #[cfg(unix)]
 fn warn_if_readable_by_others(path: &Path) {
     use std::os::unix::fs::PermissionsExt as _;
-    if let Ok(meta) = std::fs::metadata(path) {
-        if meta.permissions().mode() & 0o077 != 0 {
-            crate::render::eprint(&format!(
-                "warning: {} holds a token and other users can read it; run `chmod 600 {}`\n",
-                path.display(),
-                path.display()
-            ));
-        }
+    if let Ok(meta) = std::fs::metadata(path)
+        && meta.permissions().mode() & 0o077 != 0
+    {
+        crate::render::eprint(&format!(
+            "warning: {} holds a token and other users can read it; run `chmod 600 {}`\n",
+            path.display(),
+            path.display()
+        ));
     }
 }
 

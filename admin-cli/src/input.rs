@@ -22,14 +22,14 @@ pub struct LocalizedArg {
 /// Only a two-letter primary language counts as a prefix, so English text such as `PIN=1234 fails` stays
 /// English; an English text that itself starts with `xx=` can be written as `en=xx=…`.
 pub fn parse_localized(value: &str) -> Result<LocalizedArg, String> {
-    if let Some((prefix, text)) = value.split_once('=') {
-        if looks_like_tag(prefix) {
-            let lang = LanguageTag::parse(&prefix.to_ascii_lowercase()).map_err(|e| e.reason)?;
-            return Ok(LocalizedArg {
-                lang,
-                text: text.to_owned(),
-            });
-        }
+    if let Some((prefix, text)) = value.split_once('=')
+        && looks_like_tag(prefix)
+    {
+        let lang = LanguageTag::parse(&prefix.to_ascii_lowercase()).map_err(|e| e.reason)?;
+        return Ok(LocalizedArg {
+            lang,
+            text: text.to_owned(),
+        });
     }
     Ok(LocalizedArg {
         lang: LanguageTag::en(),

@@ -259,13 +259,14 @@ impl Client {
             ));
         }
         let mut inner = self.lock();
-        if let Some(notice) = inner.feed.as_ref().and_then(|f| f.notice(id)) {
-            if notice.revision == revision && !notice.dismissible {
-                return Err(ClientError::NotDismissible {
-                    id: id.to_string(),
-                    revision,
-                });
-            }
+        if let Some(notice) = inner.feed.as_ref().and_then(|f| f.notice(id))
+            && notice.revision == revision
+            && !notice.dismissible
+        {
+            return Err(ClientError::NotDismissible {
+                id: id.to_string(),
+                revision,
+            });
         }
         let dismissal = Dismissal {
             id: id.clone(),

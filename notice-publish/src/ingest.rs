@@ -115,14 +115,14 @@ pub fn check_document(
             server: server_version,
         });
     }
-    if let Some((latest, latest_bytes)) = latest {
-        if feed.version <= latest {
-            return Err(IngestError::NotNewer {
-                document: feed.version,
-                latest,
-                identical: latest_bytes == bytes,
-            });
-        }
+    if let Some((latest, latest_bytes)) = latest
+        && feed.version <= latest
+    {
+        return Err(IngestError::NotNewer {
+            document: feed.version,
+            latest,
+            identical: latest_bytes == bytes,
+        });
     }
     Ok(CheckedDocument { feed, root })
 }

@@ -379,21 +379,21 @@ impl Notice {
                 ));
             }
         }
-        if let (Some(starts), Some(ends)) = (self.starts_at, self.ends_at) {
-            if ends <= starts {
-                return Err(InvalidField::new(
-                    "ends_at",
-                    format!("{ends} is not after starts_at {starts}"),
-                ));
-            }
+        if let (Some(starts), Some(ends)) = (self.starts_at, self.ends_at)
+            && ends <= starts
+        {
+            return Err(InvalidField::new(
+                "ends_at",
+                format!("{ends} is not after starts_at {starts}"),
+            ));
         }
-        if let (Some(show), Some(ends)) = (self.show_from, self.ends_at) {
-            if ends <= show {
-                return Err(InvalidField::new(
-                    "ends_at",
-                    format!("{ends} is not after show_from {show}"),
-                ));
-            }
+        if let (Some(show), Some(ends)) = (self.show_from, self.ends_at)
+            && ends <= show
+        {
+            return Err(InvalidField::new(
+                "ends_at",
+                format!("{ends} is not after show_from {show}"),
+            ));
         }
         if let Some(link) = &self.link {
             check_link_syntax(link).map_err(|e| e.within("link"))?;

@@ -44,13 +44,13 @@ impl FeedArgs {
 
     /// Refuses to serve a directory whose root says something else than the flags given.
     pub fn check_matches(&self, root: &RootPayload) -> anyhow::Result<()> {
-        if let Some(id) = &self.feed_id {
-            if id != &root.feed_id {
-                anyhow::bail!(
-                    "--feed-id is {id} but this data directory holds feed {}; point --data-dir at the right directory or drop --feed-id",
-                    root.feed_id
-                );
-            }
+        if let Some(id) = &self.feed_id
+            && id != &root.feed_id
+        {
+            anyhow::bail!(
+                "--feed-id is {id} but this data directory holds feed {}; point --data-dir at the right directory or drop --feed-id",
+                root.feed_id
+            );
         }
         if !self.link_hosts.is_empty() && self.link_hosts != root.link_hosts {
             anyhow::bail!(

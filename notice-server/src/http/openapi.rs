@@ -103,13 +103,11 @@ fn notice_fields(create: bool) -> Value {
         "dismissible": {"type": ["boolean", "null"], "description": "Default: false for outages, true otherwise."},
         "link": {"type": ["string", "null"], "description": "https URL to a host the root allows."}
     });
-    if create {
-        if let Some(map) = properties.as_object_mut() {
-            map.insert(
+    if create && let Some(map) = properties.as_object_mut() {
+        map.insert(
                 "id".into(),
                 json!({"type": "string", "description": "Default: generated, e.g. 2026-11-23-keyshare-3f9a."}),
             );
-        }
     }
     properties
 }

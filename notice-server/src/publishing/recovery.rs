@@ -289,14 +289,14 @@ pub fn recover(
             root.version
         )));
     }
-    if let Some(root_key) = root_key {
-        if !root.root_keys.contains(&root_key.public_key()) {
-            return Err(Error::Recover(format!(
-                "the root key {} is not a root key of root v{}",
-                root_key.public_key(),
-                root.version
-            )));
-        }
+    if let Some(root_key) = root_key
+        && !root.root_keys.contains(&root_key.public_key())
+    {
+        return Err(Error::Recover(format!(
+            "the root key {} is not a root key of root v{}",
+            root_key.public_key(),
+            root.version
+        )));
     }
     let roots = PublishedDocument::parse(document)
         .map_err(|e| Error::Recover(e.to_string()))?

@@ -49,11 +49,11 @@ pub async fn tick(state: &AppState) -> Result<Ticked, Error> {
     let loaded = state
         .blocking(|state, conn| -> Result<Option<Ticked>, Error> {
             let served = state.hot.current();
-            if feeds::latest_version(conn)? > served.version {
-                if let Some(feed) = feeds::latest_published(conn)? {
-                    state.install(&feed);
-                    return Ok(Some(Ticked::Loaded(feed.version)));
-                }
+            if feeds::latest_version(conn)? > served.version
+                && let Some(feed) = feeds::latest_published(conn)?
+            {
+                state.install(&feed);
+                return Ok(Some(Ticked::Loaded(feed.version)));
             }
             let due = due(
                 &served,

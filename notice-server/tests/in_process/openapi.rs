@@ -168,10 +168,10 @@ fn conforms(value: &Value, schema: &Value, doc: &Value, at: &str) -> Result<(), 
         let name = target.trim_start_matches("#/components/schemas/");
         return conforms(value, &doc["components"]["schemas"][name], doc, at);
     }
-    if let Some(Value::Array(allowed)) = schema.get("enum") {
-        if !allowed.contains(value) {
-            return Err(format!("{at}: {value} is not one of {allowed:?}"));
-        }
+    if let Some(Value::Array(allowed)) = schema.get("enum")
+        && !allowed.contains(value)
+    {
+        return Err(format!("{at}: {value} is not one of {allowed:?}"));
     }
     let type_ok = match schema.get("type").and_then(Value::as_str) {
         Some("object") => value.is_object(),
@@ -187,10 +187,9 @@ fn conforms(value: &Value, schema: &Value, doc: &Value, at: &str) -> Result<(), 
     if let (Some(minimum), Some(number)) = (
         schema.get("minimum").and_then(Value::as_i64),
         value.as_i64(),
-    ) {
-        if number < minimum {
-            return Err(format!("{at}: {number} is below {minimum}"));
-        }
+    ) && number < minimum
+    {
+        return Err(format!("{at}: {number} is below {minimum}"));
     }
     if let Value::Object(object) = value {
         for required in schema["required"].as_array().into_iter().flatten() {
