@@ -16,6 +16,7 @@ const AFTER_HELP: &str = "\
 Configuration (first found wins):
   server: --server, $NOTICE_SERVER, then `server = \"…\"` in the config file
   token:  --token, $NOTICE_TOKEN, then `token = \"…\"` in the config file
+  CA:     --ca-cert, $NOTICE_CA_CERT, then `ca_cert = \"…\"` (default: the public CAs)
   config file: --config, $NOTICE_CONFIG, $XDG_CONFIG_HOME/notice/config.toml,
                else ~/.config/notice/config.toml
   The token is never printed. Prefer $NOTICE_TOKEN or the file (chmod 600) over --token,
@@ -71,6 +72,10 @@ pub struct GlobalArgs {
     /// Config file [env: NOTICE_CONFIG] [default: ~/.config/notice/config.toml]
     #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
+    /// Trust the CA certificates in this PEM file for HTTPS instead of the public ones, as curl --cacert
+    /// does (a server behind a proxy with a certificate of your own PKI) [env: NOTICE_CA_CERT]
+    #[arg(long, global = true, value_name = "PEM")]
+    pub ca_cert: Option<PathBuf>,
     /// Give up on the server after this long (e.g. 10s, 1m)
     #[arg(long, global = true, value_name = "DURATION", default_value = "15s", value_parser = parse_duration)]
     pub timeout: Duration,

@@ -19,6 +19,8 @@ pub const SERVER_ENV: &str = "NOTICE_SERVER";
 pub const TOKEN_ENV: &str = "NOTICE_TOKEN";
 /// Environment variable for the config file path.
 pub const CONFIG_ENV: &str = "NOTICE_CONFIG";
+/// Environment variable for the CA certificates to trust for HTTPS (PEM).
+pub const CA_CERT_ENV: &str = "NOTICE_CA_CERT";
 
 /// An admin token. Never printed.
 #[derive(Clone)]
@@ -144,6 +146,8 @@ pub struct Flags {
     pub token: Option<SecretArg>,
     /// `--config`.
     pub config: Option<PathBuf>,
+    /// `--ca-cert`.
+    pub ca_cert: Option<PathBuf>,
 }
 
 /// The settings in effect.
@@ -155,6 +159,8 @@ pub struct Settings {
     pub token: Option<Located<Token>>,
     /// The config file that was read, if one was.
     pub file: Option<PathBuf>,
+    /// A PEM file of CA certificates to trust for HTTPS instead of the public ones (an operator's own PKI).
+    pub ca_cert: Option<Located<PathBuf>>,
 }
 
 /// The config file's shape. Unknown keys are errors: a typo must not silently drop the token.
@@ -163,6 +169,7 @@ pub struct Settings {
 struct FileConfig {
     server: Option<String>,
     token: Option<String>,
+    ca_cert: Option<PathBuf>,
 }
 
 /// Resolves the settings. `env` reads an environment variable (empty counts as unset); `home` is the home
@@ -181,9 +188,14 @@ pub fn resolve(
     );
     let flag_token = flags.token.as_ref().map(|t| t.0.as_str().to_owned());
     let mut token = pick(flag_token, "--token", env(TOKEN_ENV), TOKEN_ENV);
+    let mut ca_cert = flags
+        .ca_cert
+        .clone()
+        .map(|p| (p, Source::Flag("--ca-cert")))
+        .or_else(|| env(CA_CERT_ENV).map(|p| (PathBuf::from(p), Source::Env(CA_CERT_ENV))));
     let mut file_read = None;
 
-    if server.is_none() || token.is_none() {
+    if server.is_none() || token.is_none() || ca_cert.is_none() {
         let (path, explicit) = match (&flags.config, env(CONFIG_ENV)) {
             (Some(path), _) => (Some(path.clone()), true),
             (None, Some(path)) => (Some(PathBuf::from(path)), true),
@@ -198,6 +210,9 @@ pub fn resolve(
             }
             if token.is_none() {
                 token = file.token.map(|v| (v, source.clone()));
+            }
+            if ca_cert.is_none() {
+                ca_cert = file.ca_cert.map(|v| (v, source.clone()));
             }
             file_read = Some(path);
         }
@@ -225,6 +240,7 @@ pub fn resolve(
         server,
         token,
         file: file_read,
+        ca_cert: ca_cert.map(|(value, source)| Located { value, source }),
     })
 }
 
@@ -262,7 +278,7 @@ fn read_file(path: &Path, explicit: bool) -> Result<Option<FileConfig>, CliError
         let at = line.map(|l| format!(" (line {l})")).unwrap_or_default();
         CliError::usage_hint(
             format!("config file {}{at}: {}", path.display(), e.message().trim()),
-            "the file takes `server = \"https://…\"` and `token = \"…\"`, nothing else",
+            "the file takes `server = \"https://…\"`, `token = \"…\"` and `ca_cert = \"/path/ca.pem\"`, nothing else",
         )
     })?;
     if config.token.is_some() {
@@ -314,6 +330,7 @@ mod tests {
             server: Some("http://flag.example".into()),
             token: None,
             config: Some(path.clone()),
+            ca_cert: None,
         };
         let settings = resolve(&flags, env_of(&[(TOKEN_ENV, "from-env")]), None).unwrap();
         let with_flag = Flags {
@@ -438,5 +455,37 @@ mod tests {
         ] {
             assert!(ServerUrl::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn the_ca_certificate_file_comes_from_the_flag_then_the_environment_then_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(
+            &path,
+            "server = \"https://n.example\"\nca_cert = \"/etc/notice/file-ca.pem\"\n",
+        )
+        .unwrap();
+        let flags = Flags {
+            config: Some(path.clone()),
+            ..Flags::default()
+        };
+        let from_file = resolve(&flags, env_of(&[]), None).unwrap().ca_cert.unwrap();
+        assert_eq!(from_file.value, PathBuf::from("/etc/notice/file-ca.pem"));
+        let from_env = resolve(&flags, env_of(&[(CA_CERT_ENV, "/env-ca.pem")]), None)
+            .unwrap()
+            .ca_cert
+            .unwrap();
+        assert_eq!(from_env.value, PathBuf::from("/env-ca.pem"));
+        assert_eq!(from_env.source, Source::Env(CA_CERT_ENV));
+        let with_flag = Flags {
+            ca_cert: Some(PathBuf::from("/flag-ca.pem")),
+            ..flags
+        };
+        let from_flag = resolve(&with_flag, env_of(&[(CA_CERT_ENV, "/env-ca.pem")]), None)
+            .unwrap()
+            .ca_cert
+            .unwrap();
+        assert_eq!(from_flag.value, PathBuf::from("/flag-ca.pem"));
     }
 }

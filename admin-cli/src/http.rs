@@ -4,9 +4,38 @@
 use std::time::{Duration, Instant};
 
 use ureq::http::{Request, Response};
+use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig, parse_pem};
 use ureq::{Agent, Body};
 
+use crate::config::Located;
 use crate::error::{CliError, Source};
+
+/// The CA certificates of a PEM file (`--ca-cert`), to trust instead of the public ones.
+pub fn load_roots(file: &Located<std::path::PathBuf>) -> Result<RootCerts, CliError> {
+    let path = &file.value;
+    let pem = std::fs::read(path).map_err(|e| CliError::io("read the CA certificates", path, e))?;
+    let certificates: Vec<Certificate<'static>> = parse_pem(&pem)
+        .filter_map(|item| match item {
+            Ok(PemItem::Certificate(certificate)) => Some(Ok(certificate)),
+            Ok(_) => None,
+            Err(e) => Some(Err(e)),
+        })
+        .collect::<Result<_, _>>()
+        .map_err(|e| {
+            CliError::usage(format!(
+                "{} ({}) is not a PEM file of certificates: {e}",
+                path.display(),
+                file.source
+            ))
+        })?;
+    if certificates.is_empty() {
+        return Err(CliError::usage_hint(
+            format!("{} ({}) holds no certificate", path.display(), file.source),
+            "give the CA certificate(s) in PEM form (-----BEGIN CERTIFICATE-----)",
+        ));
+    }
+    Ok(RootCerts::new_with_certs(&certificates))
+}
 
 /// An HTTP client with one overall deadline per request.
 #[derive(Debug, Clone)]
@@ -33,9 +62,15 @@ pub struct Answer {
 pub struct TooLarge;
 
 impl Http {
-    /// A client that gives up after `timeout` and follows at most `redirects` redirects (0: report them).
-    pub fn new(timeout: Duration, redirects: u32, verbose: bool) -> Self {
+    /// A client that gives up after `timeout` and follows at most `redirects` redirects (0: report them),
+    /// trusting `roots` for HTTPS when given (else the public CAs).
+    pub fn new(timeout: Duration, redirects: u32, verbose: bool, roots: Option<RootCerts>) -> Self {
+        let mut tls = TlsConfig::builder();
+        if let Some(roots) = roots {
+            tls = tls.root_certs(roots);
+        }
         let agent: Agent = Agent::config_builder()
+            .tls_config(tls.build())
             .http_status_as_error(false)
             .timeout_global(Some(timeout))
             .max_redirects(redirects)

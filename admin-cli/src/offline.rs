@@ -203,7 +203,7 @@ impl OfflineArgs {
                 .map(|l| Location::parse(l))
                 .collect::<Result<_, _>>()?
         };
-        let http = ctx.http(5);
+        let http = ctx.http(5)?;
         let now = ctx.now();
         let mut best: Option<LastKnown> = None;
         let mut failures = Vec::new();

@@ -75,12 +75,13 @@ impl ExportArgs {
                 let trusted = load_root(&root)?;
                 let root_v1 = document::read_file(&root)?;
                 let location = Location::parse(from)?;
-                let bytes = document::read(&location, &ctx.http(5))?;
+                let bytes = document::read(&location, &ctx.http(5)?)?;
                 (location.to_string(), bytes, trusted, root_v1)
             }
             None => {
                 // Public documents may be redirected (to a CDN), unlike admin calls.
-                let api = Api::new(&ctx.settings()?, ctx.http(5))?;
+                let settings = ctx.settings()?;
+                let api = Api::new(&settings, ctx.http_with(&settings, 5)?)?;
                 let (trusted, root_v1) = match &root {
                     Some(path) => (load_root(path)?, document::read_file(path)?),
                     None => {

@@ -43,7 +43,7 @@ impl IngestArgs {
     pub fn run(self, ctx: &Ctx<'_>) -> Result<(), CliError> {
         let api = ctx.api()?;
         let location = Location::parse(&self.source)?;
-        let bytes = document::read(&location, &ctx.http(5))?;
+        let bytes = document::read(&location, &ctx.http(5)?)?;
         let report = api.ingest(&bytes, &self.reopen)?;
         if self.json {
             return print_json(&report);

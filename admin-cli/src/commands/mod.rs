@@ -53,6 +53,7 @@ impl Ctx<'_> {
             server: self.global.server.clone(),
             token: self.global.token.clone(),
             config: self.global.config.clone(),
+            ca_cert: self.global.ca_cert.clone(),
         };
         let settings = config::resolve(&flags, |name| std::env::var(name).ok(), dirs::home_dir())?;
         if self.global.verbose {
@@ -73,15 +74,34 @@ impl Ctx<'_> {
         Ok(settings)
     }
 
-    /// An HTTP client with the `--timeout` deadline; `redirects` = 0 reports redirects instead of following.
-    pub fn http(&self, redirects: u32) -> Http {
-        Http::new(self.global.timeout, redirects, self.global.verbose)
+    /// An HTTP client with the `--timeout` deadline and the CAs of `--ca-cert` (if any); `redirects` = 0
+    /// reports redirects instead of following.
+    pub fn http(&self, redirects: u32) -> Result<Http, CliError> {
+        let settings = self.settings()?;
+        self.http_with(&settings, redirects)
+    }
+
+    /// [`Ctx::http`] with settings already resolved.
+    pub fn http_with(&self, settings: &Settings, redirects: u32) -> Result<Http, CliError> {
+        let roots = settings
+            .ca_cert
+            .as_ref()
+            .map(crate::http::load_roots)
+            .transpose()?;
+        Ok(Http::new(
+            self.global.timeout,
+            redirects,
+            self.global.verbose,
+            roots,
+        ))
     }
 
     /// The admin API of the configured server.
     pub fn api(&self) -> Result<Api, CliError> {
+        let settings = self.settings()?;
         // The admin API is never redirected: a redirect could carry the token somewhere else.
-        Api::new(&self.settings()?, self.http(0))
+        let http = self.http_with(&settings, 0)?;
+        Api::new(&settings, http)
     }
 
     /// The command's clock: the system clock, or `--now` (rehearsals and tests). Read once per use; every

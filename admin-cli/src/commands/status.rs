@@ -79,7 +79,8 @@ impl StatusArgs {
     /// Runs `notice status`.
     pub fn run(self, ctx: &Ctx<'_>) -> Result<(), CliError> {
         // Public documents may be redirected (to a CDN), unlike admin calls.
-        let api = Api::new(&ctx.settings()?, ctx.http(5))?;
+        let settings = ctx.settings()?;
+        let api = Api::new(&settings, ctx.http_with(&settings, 5)?)?;
         let trusted = self.trusted_root(&api)?;
         let bytes = api.public("/v1/feed.json")?;
         let now = ctx.now();
@@ -169,7 +170,7 @@ impl StatusArgs {
             return Ok(None);
         }
         // The status users see does not depend on this: a token that does not work here is a note.
-        match Api::new(&settings, ctx.http(0))?.copies() {
+        match Api::new(&settings, ctx.http_with(&settings, 0)?)?.copies() {
             Ok(copies) => Ok(Some(copies)),
             Err(e) => {
                 render::eprint(&format!(

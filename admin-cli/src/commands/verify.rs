@@ -106,7 +106,7 @@ impl VerifyArgs {
     fn check(&self, ctx: &Ctx<'_>, now: Timestamp) -> Result<Verified, CliError> {
         let trusted = load_root(&self.root)?;
         let location = Location::parse(&self.source)?;
-        let bytes = document::read(&location, &ctx.http(5))?;
+        let bytes = document::read(&location, &ctx.http(5)?)?;
         verify(&bytes, &trusted, None, now)
             .map_err(|e| verification_error(location.to_string(), &e, &bytes, &trusted, now))
     }
