@@ -7,10 +7,14 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let cli = match cli::Cli::from_args_and_config(std::env::args_os().collect()) {
         Ok(cli) => cli,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            return ExitCode::from(2);
-        }
+        // Help, version and flag errors: as clap prints them, with its exit codes.
+        Err(e) => match e.downcast::<clap::Error>() {
+            Ok(clap_error) => clap_error.exit(),
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                return ExitCode::from(2);
+            }
+        },
     };
     cli.init_logging();
     match cli.run() {

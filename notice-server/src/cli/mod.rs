@@ -348,24 +348,27 @@ fn parse_feed_id(text: &str) -> Result<FeedId, String> {
 
 impl Cli {
     /// Parses `args` (the program name first) and the config file they name, if any: flags and environment
-    /// first, then the file, then defaults. Help, version and flag errors exit here, as clap does.
+    /// first, then the file, then defaults. A flag error, `--help` or `--version` is a `clap::Error` in the
+    /// result (the caller lets clap print it and exit).
     pub fn from_args_and_config(args: Vec<std::ffi::OsString>) -> anyhow::Result<Self> {
         let command = Self::command();
-        let matches = command
+        // First only to find --config: settings the file gives may be required ones.
+        let lenient = command
             .clone()
-            .try_get_matches_from(&args)
-            .unwrap_or_else(|e| e.exit());
-        let Some(file) = matches.get_one::<PathBuf>("config").cloned() else {
+            .ignore_errors(true)
+            .try_get_matches_from(&args)?;
+        let Some(file) = lenient.get_one::<PathBuf>("config").cloned() else {
+            let matches = command.try_get_matches_from(&args)?;
             return Ok(Self::from_arg_matches(&matches)?);
         };
-        let all = config_file::with_file_settings(&command, &args, &matches, &file)?;
-        let matches = command.try_get_matches_from(all).unwrap_or_else(|e| {
+        let all = config_file::with_file_settings(&command, &args, &lenient, &file)?;
+        let matches = command.try_get_matches_from(all).map_err(|e| {
             eprintln!(
                 "note: the settings of {} were added as flags; a value named below may come from there",
                 file.display()
             );
-            e.exit()
-        });
+            e
+        })?;
         Ok(Self::from_arg_matches(&matches)?)
     }
 
@@ -412,6 +415,21 @@ mod tests {
     #[test]
     fn the_command_line_is_well_formed() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn the_example_configs_of_the_deploy_kit_are_read_without_error() {
+        let deploy = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/config");
+        for (command, file) in [("serve", "server.toml"), ("mirror", "mirror.toml")] {
+            let args: Vec<std::ffi::OsString> = vec![
+                "notice-server".into(),
+                command.into(),
+                "--config".into(),
+                deploy.join(file).into(),
+            ];
+            let cli = Cli::from_args_and_config(args).unwrap_or_else(|e| panic!("{file}: {e:#}"));
+            assert_eq!(cli.config.as_deref(), Some(deploy.join(file).as_path()));
+        }
     }
 
     #[test]
