@@ -362,12 +362,11 @@ impl Cli {
             return Ok(Self::from_arg_matches(&matches)?);
         };
         let all = config_file::with_file_settings(&command, &args, &lenient, &file)?;
-        let matches = command.try_get_matches_from(all).map_err(|e| {
+        let matches = command.try_get_matches_from(all).inspect_err(|_| {
             eprintln!(
                 "note: the settings of {} were added as flags; a value named below may come from there",
                 file.display()
             );
-            e
         })?;
         Ok(Self::from_arg_matches(&matches)?)
     }
