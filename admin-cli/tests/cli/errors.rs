@@ -120,17 +120,21 @@ fn a_missing_token_or_server_is_explained() {
 #[test]
 fn repeated_failed_authentication_reports_when_to_retry() {
     let server = TestServer::start_with(["--auth-failures-per-minute", "1"]);
-    let stderr = poll_until(Duration::from_secs(30), || {
-        let out = NoticeCommand::new()
-            .server(&server.url(), "ntk_wrong_again")
-            .arg("list")
-            .output();
-        out.assert_code(4);
-        let stderr = out.stderr_text();
-        stderr
-            .contains("too many failed authentications")
-            .then_some(stderr)
-    });
+    let stderr = poll_until(
+        "the server to refuse more attempts",
+        Duration::from_secs(30),
+        || {
+            let out = NoticeCommand::new()
+                .server(&server.url(), "ntk_wrong_again")
+                .arg("list")
+                .output();
+            out.assert_code(4);
+            let stderr = out.stderr_text();
+            stderr
+                .contains("too many failed authentications")
+                .then_some(stderr)
+        },
+    );
     assert!(stderr.contains("retry after"), "{stderr}");
 }
 

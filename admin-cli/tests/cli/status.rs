@@ -1,7 +1,7 @@
 //! `notice status`: what a given user sees, from the verified live feed, with the app's selection code.
 //! Each test has its own server so it knows exactly what the feed holds.
 
-use notice_tests::{OutputExt as _, SigningKit, TestServer};
+use notice_tests::{FeedOwner, OutputExt as _, TestServer};
 
 use super::json;
 
@@ -168,7 +168,7 @@ fn status_against_another_feeds_root_fails_verification() {
     let other_root = dir.path().join("other-root.json");
     std::fs::write(
         &other_root,
-        SigningKit::generate("notice-tests/other", &[]).root_json(),
+        FeedOwner::for_feed("notice-tests/other").root_json(),
     )
     .unwrap();
     let out = server

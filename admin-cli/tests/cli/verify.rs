@@ -2,10 +2,8 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use notice_tests::{OutputExt as _, SigningKit, TestServer, get, now, sample_notice};
-use notice_types::{
-    Envelope, FEED_PAYLOAD_TYPE, PublishedDocument, Severity, limits::MAX_DOCUMENT_BYTES,
-};
+use notice_tests::{FeedOwner, NoticeBuilder, OutputExt as _, TestServer, get, now};
+use notice_types::{PublishedDocument, Severity, limits::MAX_DOCUMENT_BYTES};
 
 use super::{json, post_outage};
 
@@ -81,35 +79,30 @@ fn tampered(document: &[u8]) -> Vec<u8> {
 fn verify_fails_with_distinct_messages_on_tampered_other_feed_and_expired_documents() {
     let server = TestServer::shared();
     let t = now();
-    let server_keys = SigningKit::from_data_dir(server.data_dir());
+    let server_keys = FeedOwner::from_data_dir(server.data_dir());
 
     let tampered = tampered(&served_document(&server));
 
     // A valid document of another feed (its own keys and root).
-    let other = SigningKit::generate("notice-tests/other", &[]);
-    let other_feed = other.document(&other.feed(1, t, t.plus_seconds(3600), vec![]));
+    let other = FeedOwner::for_feed("notice-tests/other");
+    let other_feed = other.publish(&other.feed_at(1, t, t.plus_seconds(3600), vec![]));
 
     // Signed with this server's own feed key, but for another feed id.
-    let mut payload = server_keys.feed(5, t, t.plus_seconds(3600), vec![]);
+    let mut payload = server_keys.feed_at(5, t, t.plus_seconds(3600), vec![]);
     payload.feed_id = notice_types::FeedId::parse("notice-tests/staging").unwrap();
-    let envelope = Envelope::sign(
-        FEED_PAYLOAD_TYPE,
-        &serde_json::to_vec(&payload).unwrap(),
-        &[&server_keys.feed_key],
-    );
-    let same_keys_other_id =
-        PublishedDocument::assemble(vec![server_keys.root_envelope.clone()], envelope).unwrap();
+    let same_keys_other_id = server_keys.publish_unchecked(&payload);
 
     // Properly signed by this server's keys, but expired a day ago.
-    let expired = server_keys.document(&server_keys.feed(
+    let posted = t.plus_seconds(-4 * 86_400);
+    let expired = server_keys.publish(&server_keys.feed_at(
         1,
-        t.plus_seconds(-4 * 86_400),
+        posted,
         t.plus_seconds(-86_400),
-        vec![sample_notice(
-            "verify-expired",
-            Severity::Outage,
-            t.plus_seconds(-4 * 86_400),
-        )],
+        vec![
+            NoticeBuilder::new("verify-expired", Severity::Outage)
+                .posted_at(posted)
+                .build(),
+        ],
     ));
 
     let mut first_lines = Vec::new();
@@ -155,11 +148,11 @@ fn verify_fails_with_distinct_messages_on_tampered_other_feed_and_expired_docume
 #[test]
 fn verify_explains_a_document_of_another_feed_in_its_hint() {
     let server = TestServer::shared();
-    let other = SigningKit::generate("notice-tests/other", &[]);
+    let other = FeedOwner::for_feed("notice-tests/other");
     let t = now();
     let out = verify_file(
         &server,
-        &other.document(&other.feed(1, t, t.plus_seconds(60), vec![])),
+        &other.publish(&other.feed_at(1, t, t.plus_seconds(60), vec![])),
     );
     out.assert_code(6);
     let stderr = out.stderr_text();
