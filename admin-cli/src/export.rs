@@ -187,70 +187,28 @@ fn sync_dir(dir: &Path) -> Result<(), CliError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use notice_types::{
-        FeedPayload, LocalizedText, Notice, NoticeId, PublishedDocument, RootPayload, SecretKey,
-        Severity, Status, sign_feed, sign_root,
-    };
+    use notice_tests::{FeedOwner, NoticeBuilder};
+    use notice_types::{FeedPayload, Severity};
 
-    struct Kit {
-        key: SecretKey,
-        root: RootPayload,
-        root_envelope: notice_types::Envelope,
-        trusted: TrustedRoot,
+    /// `yivi-app/test`, signed with key 7 as both root and feed key.
+    fn kit() -> FeedOwner {
+        FeedOwner::builder()
+            .feed_id("yivi-app/test")
+            .root_keys(&[7], 1)
+            .feed_keys(&[7], 1)
+            .link_hosts(&[])
+            .build()
     }
 
-    fn kit() -> Kit {
-        let key = SecretKey::from_seed(&[7; 32]);
-        let root = RootPayload {
-            feed_id: FeedId::parse("yivi-app/test").unwrap(),
-            version: 1,
-            root_keys: vec![key.public_key()],
-            root_threshold: 1,
-            feed_keys: vec![key.public_key()],
-            feed_threshold: 1,
-            link_hosts: vec![],
-        };
-        let root_envelope = sign_root(&root, &root, &[&key]).unwrap();
-        let trusted =
-            TrustedRoot::from_envelope_bytes(&serde_json::to_vec(&root_envelope).unwrap()).unwrap();
-        Kit {
-            key,
-            root,
-            root_envelope,
-            trusted,
-        }
-    }
-
-    fn document(kit: &Kit, version: u64, title: &str) -> (Vec<u8>, FeedPayload) {
+    /// Feed `version` with one outage titled `title`, signed at 2026-09-21T14:13:20Z, valid for an hour.
+    fn document(kit: &FeedOwner, version: u64, title: &str) -> (Vec<u8>, FeedPayload) {
         let at = Timestamp::from_unix(1_790_000_000);
-        let feed = FeedPayload {
-            feed_id: kit.root.feed_id.clone(),
-            version,
-            issued_at: at,
-            expires_at: at.plus_seconds(3600),
-            notices: vec![Notice {
-                id: NoticeId::parse("n").unwrap(),
-                revision: 1,
-                severity: Severity::Outage,
-                status: Status::Investigating,
-                title: LocalizedText::english(title),
-                body: LocalizedText::english("body"),
-                components: vec![],
-                platforms: vec![],
-                app_versions: None,
-                created_at: at,
-                updated_at: at,
-                show_from: None,
-                starts_at: None,
-                ends_at: None,
-                dismissible: false,
-                link: None,
-                updates: vec![],
-            }],
-        };
-        let envelope = sign_feed(&feed, &kit.root, &[&kit.key]).unwrap();
-        let bytes = PublishedDocument::assemble(vec![kit.root_envelope.clone()], envelope).unwrap();
-        (bytes, feed)
+        let notice = NoticeBuilder::new("n", Severity::Outage)
+            .english(title, "body")
+            .posted_at(at)
+            .build();
+        let feed = kit.feed_at(version, at, at.plus_seconds(3600), vec![notice]);
+        (kit.publish(&feed), feed)
     }
 
     fn site() -> Site {
@@ -259,12 +217,12 @@ mod tests {
 
     /// [`write`] of a document from [`document`] into `dir`, rendered as of its signing.
     fn export(
-        kit: &Kit,
+        kit: &FeedOwner,
         dir: &Path,
         bytes: &[u8],
         feed: &FeedPayload,
     ) -> Result<Exported, CliError> {
-        write(dir, &kit.trusted, bytes, feed, feed.issued_at, &site())
+        write(dir, &kit.trusted(), bytes, feed, feed.issued_at, &site())
     }
 
     #[test]
