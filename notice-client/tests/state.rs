@@ -6,18 +6,25 @@ mod support;
 use std::fs;
 use std::path::Path;
 
+use tempfile::TempDir;
+
 use notice_client::{Client, ClientError, Freshness, IngestOutcome};
 use notice_tests::{FeedOwner, MINUTE, NoticeBuilder, at, refusing};
-use notice_types::{NoticeId, Status};
+use notice_types::{Notice, NoticeId, Status};
 use support::config;
 
 fn open(owner: &FeedOwner, dir: &Path) -> Client {
     Client::new(config(owner, dir, &[refusing()])).unwrap()
 }
 
-/// What a client that took in `document` at T0 leaves in `dir` when the app stops.
-fn stored(owner: &FeedOwner, dir: &Path, document: &[u8]) {
-    open(owner, dir).ingest(document, at(0)).unwrap();
+/// The state directory a client leaves when the app stops after taking in feed `version` with `notices`
+/// at T0.
+fn stored(owner: &FeedOwner, version: u64, notices: Vec<Notice>) -> TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    open(owner, dir.path())
+        .ingest(&owner.document(version, notices), at(0))
+        .unwrap();
+    dir
 }
 
 fn problems(client: &Client) -> Vec<(String, String)> {
@@ -85,14 +92,13 @@ fn document_gives_the_exact_bytes_last_verified_also_after_a_restart() {
 #[test]
 fn offline_start_shows_the_last_good_notices_at_once() {
     let owner = FeedOwner::new();
-    let dir = tempfile::tempdir().unwrap();
     let outage = NoticeBuilder::outage("keyshare-down")
         .title(&[
             ("en", "PIN validation is down"),
             ("nl", "PIN-controle werkt niet"),
         ])
         .build();
-    stored(&owner, dir.path(), &owner.document(1, vec![outage]));
+    let dir = stored(&owner, 1, vec![outage]);
 
     // Every mirror is down; the app starts and asks for notices before any refresh.
     let client = open(&owner, dir.path());
@@ -112,20 +118,11 @@ fn offline_start_shows_the_last_good_notices_at_once() {
 #[test]
 fn a_maintenance_window_starts_and_ends_with_the_network_off() {
     let owner = FeedOwner::new();
-    let dir = tempfile::tempdir().unwrap();
-    // Announced from +60 min, runs +120..+180 min; the feed is valid for a day.
-    stored(
-        &owner,
-        dir.path(),
-        &owner.document(
-            1,
-            vec![
-                NoticeBuilder::maintenance("db-upgrade")
-                    .window(60 * MINUTE, 120 * MINUTE, 180 * MINUTE)
-                    .build(),
-            ],
-        ),
-    );
+    // Announced from +60 min, runs +120..+180 min; the feed is valid for three days.
+    let maintenance = NoticeBuilder::maintenance("db-upgrade")
+        .window(60 * MINUTE, 120 * MINUTE, 180 * MINUTE)
+        .build();
+    let dir = stored(&owner, 1, vec![maintenance]);
     let client = open(&owner, dir.path());
 
     let status_at = |minutes: i64| -> Option<Status> {
@@ -180,11 +177,10 @@ fn an_expired_feed_is_shown_as_expired_not_as_current() {
 #[test]
 fn a_corrupted_state_file_is_reported_and_the_floor_is_kept() {
     let owner = FeedOwner::new();
-    let dir = tempfile::tempdir().unwrap();
-    stored(
+    let dir = stored(
         &owner,
-        dir.path(),
-        &owner.document(3, vec![NoticeBuilder::outage("keyshare-down").build()]),
+        3,
+        vec![NoticeBuilder::outage("keyshare-down").build()],
     );
     fs::write(dir.path().join("state.json"), b"\x00garbage{{{").unwrap();
 
@@ -208,8 +204,7 @@ fn a_corrupted_state_file_is_reported_and_the_floor_is_kept() {
 #[test]
 fn a_lowered_floor_in_an_edited_state_file_is_caught_by_its_checksum() {
     let owner = FeedOwner::new();
-    let dir = tempfile::tempdir().unwrap();
-    stored(&owner, dir.path(), &owner.document(7, vec![]));
+    let dir = stored(&owner, 7, vec![]);
     // Valid JSON with a lower version: a flipped bit that happens to parse.
     for file in ["state.json", "floor.json"] {
         let path = dir.path().join(file);
@@ -235,8 +230,7 @@ fn a_lowered_floor_in_an_edited_state_file_is_caught_by_its_checksum() {
 #[test]
 fn losing_the_state_file_and_the_document_keeps_the_floor_from_the_second_copy() {
     let owner = FeedOwner::new();
-    let dir = tempfile::tempdir().unwrap();
-    stored(&owner, dir.path(), &owner.document(5, vec![]));
+    let dir = stored(&owner, 5, vec![]);
     fs::remove_file(dir.path().join("state.json")).unwrap();
     fs::write(dir.path().join("document.json"), b"{\"truncated").unwrap();
 
@@ -270,11 +264,10 @@ fn losing_the_state_file_and_the_document_keeps_the_floor_from_the_second_copy()
 #[test]
 fn with_both_state_files_corrupt_the_stored_document_still_sets_the_floor() {
     let owner = FeedOwner::new();
-    let dir = tempfile::tempdir().unwrap();
-    stored(
+    let dir = stored(
         &owner,
-        dir.path(),
-        &owner.document(6, vec![NoticeBuilder::outage("keyshare-down").build()]),
+        6,
+        vec![NoticeBuilder::outage("keyshare-down").build()],
     );
     fs::write(dir.path().join("state.json"), b"").unwrap();
     fs::write(dir.path().join("floor.json"), b"not json").unwrap();
@@ -296,8 +289,7 @@ fn with_both_state_files_corrupt_the_stored_document_still_sets_the_floor() {
 #[test]
 fn a_missing_document_is_reported_and_the_floor_holds() {
     let owner = FeedOwner::new();
-    let dir = tempfile::tempdir().unwrap();
-    stored(&owner, dir.path(), &owner.document(2, vec![]));
+    let dir = stored(&owner, 2, vec![]);
     fs::remove_file(dir.path().join("document.json")).unwrap();
 
     let client = open(&owner, dir.path());
@@ -313,11 +305,10 @@ fn a_missing_document_is_reported_and_the_floor_holds() {
 #[test]
 fn a_tampered_stored_document_is_refused_at_start_and_the_floor_holds() {
     let owner = FeedOwner::new();
-    let dir = tempfile::tempdir().unwrap();
-    stored(
+    let dir = stored(
         &owner,
-        dir.path(),
-        &owner.document(3, vec![NoticeBuilder::outage("keyshare-down").build()]),
+        3,
+        vec![NoticeBuilder::outage("keyshare-down").build()],
     );
     // Swap the stored copy for an older, validly signed document.
     fs::write(dir.path().join("document.json"), owner.document(2, vec![])).unwrap();

@@ -1,7 +1,7 @@
 //! Every way a document must be refused, each with its own error.
 
-use notice_tests::{FeedOwner, HOUR, NoticeBuilder, at};
-use notice_types::{FEED_PAYLOAD_TYPE, FeedMark, Timestamp, TrustState, VerifyError};
+use notice_tests::{FeedOwner, HOUR, NoticeBuilder, at, edited};
+use notice_types::{FeedMark, Timestamp, TrustState, VerifyError};
 
 /// Verifies `bytes` for `owner`'s trusted root and expects the error `code`.
 #[track_caller]
@@ -24,6 +24,20 @@ fn check(
     }
 }
 
+/// Refused as `threshold_not_met`: one valid signature where the root asks for two.
+#[track_caller]
+fn check_one_of_two(owner: &FeedOwner, bytes: &[u8]) {
+    let err = check(owner, bytes, None, at(1), "threshold_not_met");
+    assert!(matches!(
+        err,
+        VerifyError::ThresholdNotMet {
+            valid: 1,
+            required: 2,
+            ..
+        }
+    ));
+}
+
 #[test]
 fn a_feed_signed_by_an_unknown_key_is_rejected() {
     let owner = FeedOwner::new();
@@ -40,21 +54,7 @@ fn a_feed_signed_by_an_unknown_key_is_rejected() {
 fn fewer_distinct_signers_than_the_threshold_is_rejected() {
     let owner = FeedOwner::builder().feed_keys(&[2, 3], 2).build();
     let feed = owner.feed(1, 0, vec![]);
-    let err = check(
-        &owner,
-        &owner.publish_feed_with(&feed, &[2]),
-        None,
-        at(1),
-        "threshold_not_met",
-    );
-    assert!(matches!(
-        err,
-        VerifyError::ThresholdNotMet {
-            valid: 1,
-            required: 2,
-            ..
-        }
-    ));
+    check_one_of_two(&owner, &owner.publish_feed_with(&feed, &[2]));
     // Both keys: accepted.
     assert!(
         owner
@@ -66,40 +66,24 @@ fn fewer_distinct_signers_than_the_threshold_is_rejected() {
 #[test]
 fn one_keys_duplicate_signatures_count_once() {
     let owner = FeedOwner::builder().feed_keys(&[2, 3], 2).build();
-    let err = check(
+    check_one_of_two(
         &owner,
         &owner.publish_feed_with(&owner.feed(1, 0, vec![]), &[2, 2, 2]),
-        None,
-        at(1),
-        "threshold_not_met",
     );
-    assert!(matches!(
-        err,
-        VerifyError::ThresholdNotMet {
-            valid: 1,
-            required: 2,
-            ..
-        }
-    ));
 }
 
 #[test]
 fn a_signature_that_names_a_trusted_key_but_fails_rejects_the_envelope() {
     let owner = FeedOwner::builder().feed_keys(&[2, 3], 1).build();
     let bytes = owner.publish_feed_with(&owner.feed(1, 0, vec![]), &[2, 3]);
-    let mut document: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
     // Swap the two signatures' values: each keyid now points at the other key's signature.
-    let sigs = document["feed"]["signatures"].as_array_mut().unwrap();
-    let first = sigs[0]["sig"].clone();
-    sigs[0]["sig"] = sigs[1]["sig"].clone();
-    sigs[1]["sig"] = first;
-    check(
-        &owner,
-        &serde_json::to_vec(&document).unwrap(),
-        None,
-        at(1),
-        "bad_signature",
-    );
+    let swapped = edited(&bytes, |document| {
+        let sigs = document["feed"]["signatures"].as_array_mut().unwrap();
+        let first = sigs[0]["sig"].clone();
+        sigs[0]["sig"] = sigs[1]["sig"].clone();
+        sigs[1]["sig"] = first;
+    });
+    check(&owner, &swapped, None, at(1), "bad_signature");
 }
 
 #[test]
@@ -221,35 +205,29 @@ fn malformed_json_and_base64_are_rejected() {
     );
     check(&owner, b"", None, at(1), "malformed_json");
     check(&owner, b"[]", None, at(1), "malformed_json");
-    let mut document: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
-    document["feed"]["payload"] = "%%%".into();
-    check(
-        &owner,
-        &serde_json::to_vec(&document).unwrap(),
-        None,
-        at(1),
-        "malformed_base64",
-    );
-    let mut document: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
-    document["feed"]["signatures"][0]["sig"] = "AAAA".into();
-    check(
-        &owner,
-        &serde_json::to_vec(&document).unwrap(),
-        None,
-        at(1),
-        "malformed_base64",
-    );
+    for edit in [
+        |d: &mut serde_json::Value| d["feed"]["payload"] = "%%%".into(),
+        |d: &mut serde_json::Value| d["feed"]["signatures"][0]["sig"] = "AAAA".into(),
+    ] {
+        check(
+            &owner,
+            &edited(&bytes, edit),
+            None,
+            at(1),
+            "malformed_base64",
+        );
+    }
 }
 
 #[test]
 fn a_signed_payload_that_breaks_the_rules_is_rejected_after_the_signature_check() {
     let owner = FeedOwner::new();
-    let mut feed =
-        serde_json::to_value(owner.feed(1, 0, vec![NoticeBuilder::outage("x").build()])).unwrap();
-    feed["notices"][0]["title"] = serde_json::json!({"nl": "geen Engels"});
+    let feed = owner.feed(1, 0, vec![NoticeBuilder::outage("x").build()]);
     let err = check(
         &owner,
-        &owner.publish_raw(FEED_PAYLOAD_TYPE, &serde_json::to_vec(&feed).unwrap(), &[2]),
+        &owner.publish_edited(&feed, |f| {
+            f["notices"][0]["title"] = serde_json::json!({"nl": "geen Engels"});
+        }),
         None,
         at(1),
         "invalid_payload",
@@ -295,26 +273,21 @@ fn unknown_fields_in_the_unsigned_wrapper_or_envelope_are_rejected() {
     let owner = FeedOwner::new();
     let bytes = owner.document(1, vec![]);
     for pointer in ["", "/feed", "/feed/signatures/0"] {
-        let mut document: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
-        document.pointer_mut(pointer).unwrap()["note"] = "unsigned".into();
-        check(
-            &owner,
-            &serde_json::to_vec(&document).unwrap(),
-            None,
-            at(1),
-            "malformed_json",
-        );
+        let noted = edited(&bytes, |d| {
+            d.pointer_mut(pointer).unwrap()["note"] = "unsigned".into();
+        });
+        check(&owner, &noted, None, at(1), "malformed_json");
     }
 }
 
 #[test]
 fn unknown_fields_in_signed_payloads_are_ignored_for_forward_compatibility() {
     let owner = FeedOwner::new();
-    let mut feed =
-        serde_json::to_value(owner.feed(1, 0, vec![NoticeBuilder::outage("x").build()])).unwrap();
-    feed["future_field"] = "added by a later server".into();
-    feed["notices"][0]["image"] = "https://yivi.app/banner.png".into();
-    let bytes = owner.publish_raw(FEED_PAYLOAD_TYPE, &serde_json::to_vec(&feed).unwrap(), &[2]);
+    let feed = owner.feed(1, 0, vec![NoticeBuilder::outage("x").build()]);
+    let bytes = owner.publish_edited(&feed, |f| {
+        f["future_field"] = "added by a later server".into();
+        f["notices"][0]["image"] = "https://yivi.app/banner.png".into();
+    });
     let verified = owner.verify(&bytes, None, at(1)).unwrap();
     assert_eq!(verified.feed.notices[0].id.as_str(), "x");
 }
@@ -333,10 +306,10 @@ fn the_rollback_floor_and_digest_are_what_the_state_records() {
 
 /// The valid feed as JSON, changed by `edit`, signed by the feed key without the writer's checks.
 fn signed_with(owner: &FeedOwner, edit: impl FnOnce(&mut serde_json::Value)) -> Vec<u8> {
-    let mut feed =
-        serde_json::to_value(owner.feed(1, 0, vec![NoticeBuilder::outage("n").build()])).unwrap();
-    edit(&mut feed);
-    owner.publish_raw(FEED_PAYLOAD_TYPE, &serde_json::to_vec(&feed).unwrap(), &[2])
+    owner.publish_edited(
+        &owner.feed(1, 0, vec![NoticeBuilder::outage("n").build()]),
+        edit,
+    )
 }
 
 #[test]
@@ -422,25 +395,15 @@ fn every_limit_is_enforced_while_reading_a_signed_document() {
 fn too_many_signatures_or_roots_are_shape_errors() {
     use notice_types::limits::{MAX_ROOTS, MAX_SIGNATURES};
     let owner = FeedOwner::new();
-    let mut document: serde_json::Value =
-        serde_json::from_slice(&owner.document(1, vec![])).unwrap();
-    let signature = document["feed"]["signatures"][0].clone();
-    let mut signatures = document.clone();
-    signatures["feed"]["signatures"] = vec![signature; MAX_SIGNATURES + 1].into();
-    check(
-        &owner,
-        &serde_json::to_vec(&signatures).unwrap(),
-        None,
-        at(1),
-        "malformed_json",
-    );
-    let root = document["roots"][0].clone();
-    document["roots"] = vec![root; MAX_ROOTS + 1].into();
-    check(
-        &owner,
-        &serde_json::to_vec(&document).unwrap(),
-        None,
-        at(1),
-        "malformed_json",
-    );
+    let bytes = owner.document(1, vec![]);
+    let signatures = edited(&bytes, |d| {
+        let signature = d["feed"]["signatures"][0].clone();
+        d["feed"]["signatures"] = vec![signature; MAX_SIGNATURES + 1].into();
+    });
+    check(&owner, &signatures, None, at(1), "malformed_json");
+    let roots = edited(&bytes, |d| {
+        let root = d["roots"][0].clone();
+        d["roots"] = vec![root; MAX_ROOTS + 1].into();
+    });
+    check(&owner, &roots, None, at(1), "malformed_json");
 }

@@ -1,6 +1,6 @@
 //! Root rotation: how a stolen feed key is revoked without an app release.
 
-use notice_tests::{FeedOwner, NoticeBuilder, at, key};
+use notice_tests::{FeedOwner, NoticeBuilder, at, edited, key};
 use notice_types::{FeedPayload, RootPayload, Timestamp, VerifyError};
 
 #[test]
@@ -70,12 +70,8 @@ fn after_rotation_the_old_feed_key_no_longer_verifies() {
 
 /// `owner`'s document of feed version 1, with `edit` applied to its JSON, verified as a fresh install.
 fn verify_edited(owner: &FeedOwner, edit: impl FnOnce(&mut serde_json::Value)) -> VerifyError {
-    let mut document: serde_json::Value =
-        serde_json::from_slice(&owner.document(1, vec![])).unwrap();
-    edit(&mut document);
-    owner
-        .verify(&serde_json::to_vec(&document).unwrap(), None, at(1))
-        .unwrap_err()
+    let document = edited(&owner.document(1, vec![]), edit);
+    owner.verify(&document, None, at(1)).unwrap_err()
 }
 
 #[test]

@@ -200,6 +200,10 @@ pub trait OutputExt {
     fn code(&self) -> Option<i32>;
     /// Panics, showing both streams, unless the exit code is `expected`.
     fn assert_code(&self, expected: i32) -> &Self;
+    /// Panics, showing both streams, unless standard output contains `needle`.
+    fn assert_stdout_contains(&self, needle: &str) -> &Self;
+    /// Panics, showing both streams, unless standard error contains `needle`.
+    fn assert_stderr_contains(&self, needle: &str) -> &Self;
     /// Both streams, labelled, for assertion messages.
     fn describe(&self) -> String;
 }
@@ -222,6 +226,24 @@ impl OutputExt for Output {
             self.status.code(),
             Some(expected),
             "unexpected exit status\n{}",
+            self.describe()
+        );
+        self
+    }
+
+    fn assert_stdout_contains(&self, needle: &str) -> &Self {
+        assert!(
+            self.stdout_text().contains(needle),
+            "stdout lacks {needle:?}\n{}",
+            self.describe()
+        );
+        self
+    }
+
+    fn assert_stderr_contains(&self, needle: &str) -> &Self {
+        assert!(
+            self.stderr_text().contains(needle),
+            "stderr lacks {needle:?}\n{}",
             self.describe()
         );
         self

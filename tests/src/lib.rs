@@ -67,7 +67,7 @@ pub use notice::NoticeBuilder;
 pub use poll::{poll_until, try_poll_until};
 pub use server::{FEED_ID, LINK_HOST, ServerBuilder, TestServer, notice_server};
 pub use signing::{
-    DAY, FEED_VALIDITY, FeedOwner, HOUR, MINUTE, OwnerBuilder, T0, at, base64_of, key, now,
+    DAY, FEED_VALIDITY, FeedOwner, HOUR, MINUTE, OwnerBuilder, T0, at, base64_of, edited, key, now,
     payload_sha256, text,
 };
 pub use static_site::StaticSite;

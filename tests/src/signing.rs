@@ -82,6 +82,18 @@ pub fn payload_sha256(document: &[u8]) -> String {
     hex::encode(sha2::Sha256::digest(payload))
 }
 
+/// `json` (a document's bytes, say) parsed, changed by `edit` and serialized again: for changes to the
+/// unsigned parts of a document, or to a payload before it is signed without checks
+/// ([`FeedOwner::publish_edited`]).
+///
+/// # Panics
+/// When `json` is not JSON.
+pub fn edited(json: &[u8], edit: impl FnOnce(&mut serde_json::Value)) -> Vec<u8> {
+    let mut value: serde_json::Value = serde_json::from_slice(json).expect("JSON to edit");
+    edit(&mut value);
+    serde_json::to_vec(&value).expect("serialize the edited JSON")
+}
+
 /// What a [`FeedOwner`] starts with; from [`FeedOwner::builder`].
 #[derive(Debug, Clone)]
 pub struct OwnerBuilder {
@@ -383,6 +395,23 @@ impl FeedOwner {
             self.envelopes.clone(),
             FEED_PAYLOAD_TYPE,
             &serde_json::to_vec(feed).expect("serialize the feed"),
+            &signers,
+        )
+    }
+
+    /// Signs `feed`'s JSON, changed by `edit`, with the current feed keys and without any check: a payload
+    /// that breaks the rules, or carries fields this version does not know.
+    pub fn publish_edited(
+        &self,
+        feed: &FeedPayload,
+        edit: impl FnOnce(&mut serde_json::Value),
+    ) -> Vec<u8> {
+        let payload = edited(&serde_json::to_vec(feed).expect("serialize the feed"), edit);
+        let signers: Vec<&SecretKey> = self.feed_keys.iter().collect();
+        self.raw_document(
+            self.envelopes.clone(),
+            FEED_PAYLOAD_TYPE,
+            &payload,
             &signers,
         )
     }

@@ -1,9 +1,9 @@
 //! The committed cross-language test vectors, made with the signing kit and the notice builder.
 
-use notice_types::{FEED_PAYLOAD_TYPE, RootPayload};
+use notice_types::RootPayload;
 
 use crate::notice::NoticeBuilder;
-use crate::signing::{FeedOwner, HOUR, at, base64_of, key, payload_sha256};
+use crate::signing::{FeedOwner, HOUR, at, base64_of, edited, key, payload_sha256};
 
 /// The committed test vectors of `notice-types/tests/vectors/`: (file name, bytes) pairs, the manifest that
 /// describes them last. `cargo run -p notice-types --example vectors` writes them and notice-types'
@@ -106,21 +106,17 @@ pub fn vectors() -> Vec<(String, Vec<u8>)> {
         HOUR,
         "malformed_json",
     );
-    let mut bad_b64: serde_json::Value = serde_json::from_slice(&valid).expect("valid JSON");
-    bad_b64["feed"]["payload"] = serde_json::Value::String("not base64!".to_owned());
     out.add(
         "malformed-base64",
-        serde_json::to_vec(&bad_b64).expect("serialize"),
+        edited(&valid, |d| d["feed"]["payload"] = "not base64!".into()),
         "Feed payload is not base64.",
         null.clone(),
         HOUR,
         "malformed_base64",
     );
-    let mut extra: serde_json::Value = serde_json::from_slice(&valid).expect("valid JSON");
-    extra["unsigned_note"] = serde_json::Value::String("trust me".to_owned());
     out.add(
         "unknown-wrapper-field",
-        serde_json::to_vec(&extra).expect("serialize"),
+        edited(&valid, |d| d["unsigned_note"] = "trust me".into()),
         "Unsigned field next to roots and feed.",
         null.clone(),
         HOUR,
@@ -128,66 +124,51 @@ pub fn vectors() -> Vec<(String, Vec<u8>)> {
     );
 
     // Signed payloads may carry fields a reader does not know: ignored, so that later versions can add some.
-    let mut future: serde_json::Value = serde_json::to_value(&feed).expect("feed as JSON");
-    future["x_future_field"] = serde_json::json!({"anything": [1, 2, 3]});
-    future["notices"][0]["x_future_field"] = serde_json::Value::Bool(true);
     out.add(
         "unknown-payload-fields",
-        owner.publish_raw(
-            FEED_PAYLOAD_TYPE,
-            &serde_json::to_vec(&future).expect("serialize"),
-            &[2],
-        ),
+        owner.publish_edited(&feed, |f| {
+            f["x_future_field"] = serde_json::json!({"anything": [1, 2, 3]});
+            f["notices"][0]["x_future_field"] = true.into();
+        }),
         "Signed feed and notice with fields this version does not know: ignored, accepted.",
         null.clone(),
         HOUR,
         "ok",
     );
     // A signature that does not verify, under the key id of the real feed key.
-    let mut forged: serde_json::Value = serde_json::from_slice(&valid).expect("valid JSON");
-    forged["feed"]["signatures"][0]["sig"] = serde_json::Value::String(base64_of(&[0x42; 64]));
     out.add(
         "bad-signature",
-        serde_json::to_vec(&forged).expect("serialize"),
+        edited(&valid, |d| {
+            d["feed"]["signatures"][0]["sig"] = base64_of(&[0x42; 64]).into();
+        }),
         "The feed's signature replaced by 64 other bytes, keyid unchanged.",
         null.clone(),
         HOUR,
         "bad_signature",
     );
-    let mut no_signatures: serde_json::Value = serde_json::from_slice(&valid).expect("valid JSON");
-    no_signatures["feed"]["signatures"] = serde_json::json!([]);
     out.add(
         "no-signatures",
-        serde_json::to_vec(&no_signatures).expect("serialize"),
+        edited(&valid, |d| d["feed"]["signatures"] = serde_json::json!([])),
         "A feed envelope with an empty signature list (a shape error).",
         null.clone(),
         HOUR,
         "malformed_json",
     );
-    let mut bad_text = serde_json::to_value(&feed).expect("feed as JSON");
-    bad_text["notices"][0]["title"]["en"] =
-        serde_json::Value::String("PIN check \u{202e}nwod si".to_owned());
     out.add(
         "invalid-payload",
-        owner.publish_raw(
-            FEED_PAYLOAD_TYPE,
-            &serde_json::to_vec(&bad_text).expect("serialize"),
-            &[2],
-        ),
+        owner.publish_edited(&feed, |f| {
+            f["notices"][0]["title"]["en"] = "PIN check \u{202e}nwod si".into();
+        }),
         "Properly signed, but a title carries a right-to-left override (U+202E).",
         null.clone(),
         HOUR,
         "invalid_payload",
     );
-    let mut lax_time = serde_json::to_value(&feed).expect("feed as JSON");
-    lax_time["issued_at"] = serde_json::Value::String(at(0).to_string().replace('T', " "));
     out.add(
         "lax-timestamp",
-        owner.publish_raw(
-            FEED_PAYLOAD_TYPE,
-            &serde_json::to_vec(&lax_time).expect("serialize"),
-            &[2],
-        ),
+        owner.publish_edited(&feed, |f| {
+            f["issued_at"] = at(0).to_string().replace('T', " ").into();
+        }),
         "Properly signed, but issued_at uses a space instead of T (not RFC 3339 as this format takes it).",
         null.clone(),
         HOUR,

@@ -92,29 +92,13 @@ fn a_missing_token_or_server_is_explained() {
         .arg("list")
         .output();
     out.assert_code(4);
-    assert!(
-        out.stderr_text().contains("no admin token given"),
-        "{}",
-        out.describe()
-    );
-    assert!(
-        out.stderr_text().contains("NOTICE_TOKEN"),
-        "{}",
-        out.describe()
-    );
+    out.assert_stderr_contains("no admin token given");
+    out.assert_stderr_contains("NOTICE_TOKEN");
 
     let out = NoticeCommand::new().arg("list").output();
     out.assert_code(2);
-    assert!(
-        out.stderr_text().contains("no server given"),
-        "{}",
-        out.describe()
-    );
-    assert!(
-        out.stderr_text().contains("NOTICE_SERVER"),
-        "{}",
-        out.describe()
-    );
+    out.assert_stderr_contains("no server given");
+    out.assert_stderr_contains("NOTICE_SERVER");
 }
 
 #[test]
@@ -146,9 +130,5 @@ fn the_token_is_never_sent_over_plain_http_to_another_host() {
         .arg("list")
         .output();
     out.assert_code(2);
-    assert!(
-        out.stderr_text().contains("over plain http"),
-        "{}",
-        out.describe()
-    );
+    out.assert_stderr_contains("over plain http");
 }

@@ -49,11 +49,7 @@ fn keygen_refuses_to_overwrite_a_key_unless_forced() {
 
     let out = keygen("feed", &path, &[]);
     out.assert_code(2);
-    assert!(
-        out.stderr_text().contains("refusing to overwrite"),
-        "{}",
-        out.describe()
-    );
+    out.assert_stderr_contains("refusing to overwrite");
     assert_eq!(std::fs::read(&path).unwrap(), before, "the key was changed");
 
     keygen("feed", &path, &["--force"]).assert_code(0);

@@ -2,21 +2,24 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use notice_tests::{FeedOwner, NoticeBuilder, OutputExt as _, TestServer, get, now};
+use notice_tests::{FeedOwner, NoticeBuilder, NoticeCommand, OutputExt as _, TestServer, get, now};
 use notice_types::{PublishedDocument, Severity, limits::MAX_DOCUMENT_BYTES};
 
 use super::{json, post_outage};
+
+/// `notice verify --root ROOT` with the root of `server`.
+fn verify(server: &TestServer) -> NoticeCommand {
+    server
+        .notice()
+        .args(["verify", "--root"])
+        .arg(server.root_path())
+}
 
 fn verify_file(server: &TestServer, bytes: &[u8]) -> std::process::Output {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("feed.json");
     std::fs::write(&path, bytes).unwrap();
-    server
-        .notice()
-        .args(["verify", "--root"])
-        .arg(server.root_path())
-        .arg(&path)
-        .output()
+    verify(server).arg(&path).output()
 }
 
 fn served_document(server: &TestServer) -> Vec<u8> {
@@ -30,12 +33,7 @@ fn verify_passes_on_the_servers_feed_by_url_and_as_a_file() {
     let server = TestServer::shared();
     let version = post_outage(&server, "verify-ok");
     let url = format!("{}/v1/feed.json", server.url());
-    let out = server
-        .notice()
-        .args(["verify", "--root"])
-        .arg(server.root_path())
-        .arg(&url)
-        .output();
+    let out = verify(&server).arg(&url).output();
     out.assert_code(0);
     let text = out.stdout_text();
     for expected in [
@@ -51,12 +49,7 @@ fn verify_passes_on_the_servers_feed_by_url_and_as_a_file() {
 
     let out = verify_file(&server, &served_document(&server));
     out.assert_code(0);
-    let out = server
-        .notice()
-        .args(["verify", "--json", "--root"])
-        .arg(server.root_path())
-        .arg(&url)
-        .output();
+    let out = verify(&server).arg("--json").arg(&url).output();
     out.assert_code(0);
     let report = json(&out);
     assert_eq!(report["ok"], true);
@@ -172,12 +165,7 @@ fn verify_json_reports_the_failure_code() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("feed.json");
     std::fs::write(&path, tampered(&served_document(&server))).unwrap();
-    let out = server
-        .notice()
-        .args(["verify", "--json", "--root"])
-        .arg(server.root_path())
-        .arg(&path)
-        .output();
+    let out = verify(&server).arg("--json").arg(&path).output();
     out.assert_code(6);
     let report = json(&out);
     assert_eq!(report["ok"], false);
@@ -189,18 +177,10 @@ fn verify_refuses_documents_that_are_too_large_or_not_documents() {
     let server = TestServer::shared();
     let out = verify_file(&server, &vec![b' '; MAX_DOCUMENT_BYTES + 1]);
     out.assert_code(6);
-    assert!(
-        out.stderr_text().contains("[too_large]"),
-        "{}",
-        out.describe()
-    );
+    out.assert_stderr_contains("[too_large]");
     let out = verify_file(&server, b"<html>502 Bad Gateway</html>");
     out.assert_code(6);
-    assert!(
-        out.stderr_text().contains("[malformed_json]"),
-        "{}",
-        out.describe()
-    );
+    out.assert_stderr_contains("[malformed_json]");
 }
 
 #[test]
@@ -216,23 +196,14 @@ fn verify_with_a_root_that_is_not_a_root_is_a_usage_error() {
         .arg(format!("{}/v1/feed.json", server.url()))
         .output();
     out.assert_code(2);
-    assert!(
-        out.stderr_text().contains("is not a valid root file"),
-        "{}",
-        out.describe()
-    );
+    out.assert_stderr_contains("is not a valid root file");
 }
 
 #[test]
 fn verify_of_an_unreachable_url_exits_3_naming_it() {
     let server = TestServer::shared();
     let url = format!("{}/v1/feed.json", notice_tests::closed_port_url());
-    let out = server
-        .notice()
-        .args(["verify", "--root"])
-        .arg(server.root_path())
-        .arg(&url)
-        .output();
+    let out = verify(&server).arg(&url).output();
     out.assert_code(3);
     let stderr = out.stderr_text();
     assert!(
