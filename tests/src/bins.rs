@@ -1,40 +1,44 @@
 //! The workspace binaries a test runs (`notice-server`, `notice`), built with cargo when a test needs them.
 //!
-//! `cargo test -p notice-cli` builds notice-cli's own binary but not `notice-server`, which its tests run;
-//! a harness that only looks for `target/debug/notice-server` fails from a fresh clone, or silently runs a
-//! stale build. So [`bin_path`] asks cargo, once per test process (a [`OnceLock`] per binary):
+//! `cargo test -p notice-cli` builds notice-cli's own binary but not `notice-server`, which its tests run; a
+//! harness that only looks for `target/debug/notice-server` fails from a fresh clone, or silently runs a
+//! stale build. So [`bin_path`] asks cargo:
 //!
 //! 1. **The test's own package's binary**: `cargo test` sets `CARGO_BIN_EXE_<name>` for the package's
-//!    binaries (at compile time and in the test's environment), and has built them in this very run with this
-//!    run's features. That path is used as it is: nothing to build, nothing to check.
-//! 2. **Another package's binary**: `$CARGO build` of the harness's binaries (the cargo running the test,
-//!    from the `CARGO` variable; the test's profile, from the test executable's path), and then that binary.
-//!    Cargo decides whether anything is stale (sources, `Cargo.lock`, flags, toolchain): a check of mtimes
-//!    against the sources would run a binary built with other flags or before a dependency changed. When it is
-//!    up to date this takes a fraction of a second. It is always the same command, building both binaries:
-//!    cargo records, per unit, what the invocation needed it for, and two different invocations in one
-//!    directory (`-p notice-server` and `-p notice-cli`) make each other's shared units (ureq, notice-client)
-//!    "changed" and rebuild them, every time.
+//!    binaries (at compile time and in the test's environment) and has built them in this very run. That path
+//!    is used as it is: nothing to build, nothing to check.
+//! 2. **Another package's binary**: `$CARGO build --package notice-server --package notice-cli --bin
+//!    notice-server --bin notice` (the cargo running the test, from the `CARGO` variable; the test's profile,
+//!    and `--target` if any, from the test executable's path), once per test process (a [`OnceLock`]), and
+//!    then the binary. Cargo decides what is stale (sources, `Cargo.lock`, flags, toolchain); a check of
+//!    mtimes against the sources would run a binary built with other flags or before a dependency changed.
+//!    When everything is up to date this takes about half a second.
 //!
-//! **The build has a target directory of its own**, `<target>/notice-tests/` inside the test's target
-//! directory (so `cargo clean` removes it), instead of the test's target directory itself:
-//! - *Features differ.* `cargo test --workspace` builds `notice-server` with the features of every workspace
-//!   member and their dev-dependencies unified (`tokio/test-util`, proptest's and criterion's features of
-//!   shared crates, …); `cargo build -p notice-server` resolves fewer. The same binary is a different set of
-//!   units, so a nested build in the shared directory is never "up to date": it compiles a second variant.
-//! - *Variants of notice-client collide.* notice-client is also a `cdylib` and `staticlib`, so cargo writes
-//!   its artifacts without a hash in the file name: a second variant overwrites the first, and the next
-//!   `cargo test` rebuilds notice-client and everything above it (or links against the other variant's
-//!   `rlib`). In a directory of its own the harness's variant is built once and then stays fresh, and the
-//!   running cargo's artifacts are never touched.
-//! - *Locks.* Cargo 1.95 releases the build directory lock before it runs tests (a nested build in the same
-//!   directory does not wait), but older ones held it for the whole run; a directory of its own cannot
-//!   deadlock on the running cargo's lock under any version. Concurrent test processes share it, and cargo's
-//!   own lock on it makes them wait for one another instead of racing.
+//! Decisions, each from a measured failure of the simpler way:
+//! - **A target directory of its own**, `<target>/notice-tests/` inside the test's (so `cargo clean` removes
+//!   it), with the same profile. In the test's own directory the nested build is never up to date under
+//!   `cargo test --workspace`: that run unifies the features of every member and its dev-dependencies
+//!   (`tokio/test-util`, proptest's and criterion's features of shared crates), `cargo build -p notice-server`
+//!   resolves fewer, so it compiled a second variant of the server's dependencies (4 minutes here). Worse,
+//!   notice-client is also a `cdylib` and `staticlib`, so cargo names its artifacts without a hash: the
+//!   second variant overwrote the first, and every following `cargo test` rebuilt notice-client and all above
+//!   it. Here the harness's variant is built once, stays fresh, and never touches the running cargo's files.
+//! - **Always the same command, for both binaries.** Cargo records per unit what the invocation needed it for;
+//!   `-p notice-server` and `-p notice-cli` in one directory made each other's shared units (ureq, rustls)
+//!   "changed" and rebuilt them every time.
+//! - **Without the variables cargo sets for tests** (`CARGO_PKG_*`, `CARGO_MANIFEST_DIR`,
+//!   `CARGO_BIN_EXE_*`, …): build scripts that watch them (ring's) saw them change from one test package to
+//!   the next and rebuilt half the tree each time. Without them the nested cargo sees the environment the
+//!   cargo running the tests saw.
+//! - **Locks.** Cargo 1.95 releases the build directory lock before it runs test executables (a nested build
+//!   in the same directory did not wait); a directory of its own cannot deadlock on the running cargo's lock
+//!   under any cargo. Concurrent test processes share it, and cargo's lock on it makes them wait for one
+//!   another instead of racing.
 //!
-//! The price is that the first run compiles the binaries' dependencies once more into that directory (a few
-//! minutes from a clean target); after that, each test process pays one up-to-date check per binary it
-//! needs. `cargo test -p notice-server` (whose tests run only its own binary) builds nothing extra.
+//! The price: the first run that needs another package's binary compiles the binaries' dependencies once
+//! more into that directory (minutes from a clean target; `cargo test -p notice-server`, whose tests run only
+//! its own binary, builds nothing extra). After that each test process that needs one pays one up-to-date
+//! check.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};

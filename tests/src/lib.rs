@@ -25,8 +25,9 @@
 //! # Layout
 //! - `signing`: the signing kit. [`FeedOwner`] holds a root chain that rotates (thresholds, new keys) and
 //!   signs feeds and published documents through the checked writer path, or raw and hostile ones (unknown
-//!   keys, other feed ids, forged rotations) for tests of what readers refuse; [`key`] is the deterministic
-//!   key `n`, [`at`] a time as an offset from [`T0`], [`now`] the system clock for the real binaries.
+//!   keys, other feed ids, edited payloads, forged rotations) for tests of what readers refuse; [`edited`]
+//!   changes a document's JSON; [`key`] is the deterministic key `n`, [`at`] a time as an offset from
+//!   [`T0`], [`now`] the system clock for the real binaries.
 //! - `notice`: [`NoticeBuilder`], every test notice: a preset ([`NoticeBuilder::outage`],
 //!   [`NoticeBuilder::maintenance`], [`NoticeBuilder::new`]) changed where a test needs it.
 //! - `vectors`: [`vectors`], the committed cross-language test vectors, made with the kit.
@@ -35,7 +36,8 @@
 //!   same address, its log, one-shot subcommands ([`TestServer::run`], [`notice_server`]).
 //! - `mirror`: [`TestMirror`], a `notice-server mirror` process (the replica on "another provider").
 //! - `cli`: [`NoticeCommand`] / [`notice`], the `notice` CLI with a clean environment; [`OutputExt`].
-//! - `bins`: [`bin_path`], the workspace binaries, built with cargo on first use in a test process.
+//! - `bins`: [`bin_path`], the workspace binaries: the test's own package's as cargo built it, the others
+//!   built with cargo on first use in a test process, in a target directory of their own (its doc says why).
 //! - `process`: starting a process and waiting for the line that says where it listens; short commands
 //!   with a deadline.
 //! - `poll`: [`poll_until`], the one way to wait: a condition polled until a deadline, never a sleep.

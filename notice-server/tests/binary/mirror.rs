@@ -13,10 +13,8 @@ use serde_json::json;
 
 use crate::{e2e, outage, stderr, stdout};
 
-/// Polls `condition` until it holds, failing after 30 s.
-fn wait_for(what: &str, mut condition: impl FnMut() -> bool) {
-    poll_until(what, Duration::from_secs(30), || condition().then_some(()));
-}
+/// How long a test waits for the mirror to poll and follow its upstream.
+const FOLLOW: Duration = Duration::from_secs(30);
 
 fn version(reply: &Fetched) -> Option<u64> {
     (reply.status == 200)
@@ -46,8 +44,8 @@ fn the_mirror_serves_the_primary_bytes_and_etags_and_outlives_the_primary() {
     let expected = created.json()["feed_version"].as_u64().unwrap();
 
     let mirror = TestMirror::start(&primary.url(), &primary.root_path());
-    wait_for("the mirror to serve the primary's version", || {
-        version(&mirror.get("/v1/feed.json")) == Some(expected)
+    poll_until("the mirror to serve the primary's version", FOLLOW, || {
+        (version(&mirror.get("/v1/feed.json")) == Some(expected)).then_some(())
     });
     for accept in ["identity", "gzip", "br"] {
         let from_primary = primary.get_with("/v1/feed.json", &[("accept-encoding", accept)]);
@@ -88,8 +86,8 @@ fn the_mirror_serves_the_primary_bytes_and_etags_and_outlives_the_primary() {
     let before = mirror.get("/v1/feed.json").body;
     primary.kill9();
     let failed = failed_polls(&mirror);
-    wait_for("a failed poll after the primary died", || {
-        failed_polls(&mirror) > failed
+    poll_until("a failed poll after the primary died", FOLLOW, || {
+        (failed_polls(&mirror) > failed).then_some(())
     });
     let after = mirror.get("/v1/feed.json");
     assert_eq!(after.status, 200);
@@ -112,16 +110,16 @@ fn the_mirror_never_serves_a_lower_version_than_it_has_seen_even_after_a_restart
     let version_2 = primary.get("/v1/feed.json").body;
 
     let mut mirror = TestMirror::start(&primary.url(), &primary.root_path());
-    wait_for("the mirror to see version 2", || {
-        version(&mirror.get("/v1/feed.json")) == Some(2)
+    poll_until("the mirror to see version 2", FOLLOW, || {
+        (version(&mirror.get("/v1/feed.json")) == Some(2)).then_some(())
     });
 
     // Something else takes the primary's address and serves the older, validly signed version 1.
     let address = primary.addr().to_string();
     primary.kill9();
     let stale = FakeMirror::bind(&address, Answer::Bytes(version_1));
-    wait_for("the mirror to poll the stale upstream", || {
-        stale.requests().len() >= 3
+    poll_until("the mirror to poll the stale upstream", FOLLOW, || {
+        (stale.requests().len() >= 3).then_some(())
     });
     assert_eq!(mirror.get("/v1/feed.json").body, version_2);
     assert!(failed_polls(&mirror) >= 1);
@@ -130,9 +128,11 @@ fn the_mirror_never_serves_a_lower_version_than_it_has_seen_even_after_a_restart
     mirror.restart();
     assert_eq!(mirror.get("/v1/feed.json").body, version_2);
     let seen = stale.requests().len();
-    wait_for("the restarted mirror to poll the stale upstream", || {
-        stale.requests().len() >= seen + 2
-    });
+    poll_until(
+        "the restarted mirror to poll the stale upstream",
+        FOLLOW,
+        || (stale.requests().len() >= seen + 2).then_some(()),
+    );
     let served = mirror.get("/v1/feed.json");
     assert_eq!(served.body, version_2);
     assert_eq!(version(&served), Some(2));
@@ -142,8 +142,8 @@ fn the_mirror_never_serves_a_lower_version_than_it_has_seen_even_after_a_restart
     std::fs::remove_file(mirror.state_dir().join("document.json")).unwrap();
     mirror.restart();
     let seen = stale.requests().len();
-    wait_for("polls without a document", || {
-        stale.requests().len() >= seen + 2
+    poll_until("polls without a document", FOLLOW, || {
+        (stale.requests().len() >= seen + 2).then_some(())
     });
     let reply = mirror.get("/v1/feed.json");
     assert_eq!(reply.status, 503, "{}", reply.text());
