@@ -309,16 +309,17 @@ fn sync_dir(_dir: &Path) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use notice_types::{FeedId, FeedMark, RootPayload, SecretKey, Timestamp};
+    use notice_tests::key;
+    use notice_types::{FeedId, FeedMark, RootPayload, Timestamp};
 
     fn trust(root_version: u64, feed_key: u8, floor: u64, issued: i64) -> TrustState {
         TrustState {
             root: RootPayload {
                 feed_id: FeedId::parse("yivi-app/production").unwrap(),
                 version: root_version,
-                root_keys: vec![SecretKey::from_seed(&[1; 32]).public_key()],
+                root_keys: vec![key(1).public_key()],
                 root_threshold: 1,
-                feed_keys: vec![SecretKey::from_seed(&[feed_key; 32]).public_key()],
+                feed_keys: vec![key(feed_key).public_key()],
                 feed_threshold: 1,
                 link_hosts: vec![],
             },

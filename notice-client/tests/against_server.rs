@@ -2,8 +2,7 @@
 //! a notice posted through the admin API reaches them, in the user's language, and stays visible after the
 //! server dies.
 //!
-//! Needs the `notice-server` binary: `cargo test --workspace` builds it (with `cargo test -p notice-client`,
-//! run `cargo build --bins` first).
+//! The harness builds the `notice-server` binary when it needs it (`notice_tests::bin_path`).
 #![cfg(feature = "https")]
 
 mod support;
@@ -12,7 +11,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use notice_client::{Client, Config, Freshness, RefreshOutcome, Timeouts};
-use notice_tests::{TestServer, request};
+use notice_tests::{Loopback as _, TestServer};
 use notice_types::FeedId;
 use support::examples::{build_c_example, build_go_example, json_line, run};
 
@@ -24,12 +23,7 @@ fn post_outage(server: &TestServer) -> String {
         "title": {"en": "PIN validation is down", "nl": "Pincode controleren werkt niet", "de": "PIN-Prüfung gestört"},
         "body": {"en": "We are working on it.", "nl": "We werken eraan.", "de": "Wir arbeiten daran."},
     });
-    let created = request(
-        "POST",
-        &format!("{}/v1/admin/notices", server.url()),
-        Some(server.token()),
-        Some(body.to_string().as_bytes()),
-    );
+    let created = server.post("/v1/admin/notices", server.token(), body.to_string());
     assert_eq!(created.status, 201, "{:?}", created.json());
     created.json()["notice"]["id"].as_str().unwrap().to_owned()
 }

@@ -8,22 +8,23 @@ mod support;
 use std::path::Path;
 use std::process::Command;
 
+use notice_tests::{FeedOwner, NoticeBuilder};
 use support::examples::{build_c_example, json_line, run};
-use support::{Publisher, outage};
 
 // Refreshing (and so the Go example, which refreshes) needs the built-in HTTPS fetching.
 #[cfg(feature = "https")]
 use {
+    notice_tests::{FakeMirror, refusing},
     serde_json::Value,
     std::path::PathBuf,
     std::process::Output,
     support::examples::build_go_example,
-    support::{Mirror, refusing},
 };
 
 #[cfg(feature = "https")]
 struct Scenario {
-    mirror: Mirror,
+    owner: FeedOwner,
+    mirror: FakeMirror,
     dir: tempfile::TempDir,
     root: PathBuf,
 }
@@ -31,19 +32,29 @@ struct Scenario {
 #[cfg(feature = "https")]
 impl Scenario {
     fn new() -> Self {
-        let publisher = Publisher::new();
+        let owner = FeedOwner::new();
         let now = notice_client::system_now();
-        let document = publisher.document_at(
+        let document = owner.publish(&owner.feed_at(
             1,
             now.plus_seconds(-60),
             now.plus_seconds(86_400),
-            vec![outage("keyshare-down", 1, true)],
-        );
-        let mirror = Mirror::serving(document);
+            vec![
+                NoticeBuilder::outage("keyshare-down")
+                    .title(&[("en", "PIN validation is down"), ("nl", "PIN-controle werkt niet")])
+                    .dismissible(true)
+                    .build(),
+            ],
+        ));
+        let mirror = FakeMirror::serving(document);
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("root.json");
-        std::fs::write(&root, publisher.root_file()).unwrap();
-        Self { mirror, dir, root }
+        std::fs::write(&root, owner.root_json()).unwrap();
+        Self {
+            owner,
+            mirror,
+            dir,
+            root,
+        }
     }
 
     fn state(&self) -> PathBuf {
@@ -61,10 +72,10 @@ impl Scenario {
         let online = run_example(
             &[],
             &[
-                ("NOTICE_FEED_ID", support::FEED_ID),
+                ("NOTICE_FEED_ID", self.owner.feed_id()),
                 ("NOTICE_ROOT", root),
                 ("NOTICE_STATE_DIR", state),
-                ("NOTICE_MIRRORS", &self.mirror.url),
+                ("NOTICE_MIRRORS", &self.mirror.url()),
                 ("NOTICE_LOCALE", "nl_NL"),
                 ("NOTICE_MIN_REFRESH_INTERVAL_S", "0"),
             ],
@@ -77,21 +88,20 @@ impl Scenario {
         assert_eq!(self.mirror.requests().len(), 1);
 
         // Offline, the next start: the refresh fails, the stored notice is still there, and dismissing works.
-        let offline = run_example(
-            &[
-                "--feed-id",
-                support::FEED_ID,
-                "--root",
-                root,
-                "--state",
-                state,
-                "--mirror",
-                &refusing(),
-                "--min-refresh-interval",
-                "0",
-            ],
-            &[],
-        );
+        let refusing = refusing();
+        let offline_args = [
+            "--feed-id",
+            self.owner.feed_id(),
+            "--root",
+            root,
+            "--state",
+            state,
+            "--mirror",
+            &refusing,
+            "--min-refresh-interval",
+            "0",
+        ];
+        let offline = run_example(&offline_args, &[]);
         assert!(offline.status.success());
         assert!(String::from_utf8_lossy(&offline.stderr).contains("all_mirrors_failed"));
         assert_eq!(
@@ -99,20 +109,7 @@ impl Scenario {
             "keyshare-down"
         );
         let dismissed = run_example(
-            &[
-                "--feed-id",
-                support::FEED_ID,
-                "--root",
-                root,
-                "--state",
-                state,
-                "--mirror",
-                &refusing(),
-                "--min-refresh-interval",
-                "0",
-                "--dismiss",
-                "keyshare-down",
-            ],
+            &[&offline_args[..], &["--dismiss", "keyshare-down"]].concat(),
             &[],
         );
         assert!(dismissed.status.success());
@@ -175,16 +172,16 @@ fn the_go_example_builds_with_cgo_and_runs() {
 fn the_c_example_ingests_a_document_and_refuses_a_tampered_one() {
     let dir = tempfile::tempdir().unwrap();
     let binary = build_c_example(dir.path());
-    let publisher = Publisher::new();
+    let owner = FeedOwner::new();
     let now = notice_client::system_now();
-    let document = publisher.document_at(
+    let document = owner.publish(&owner.feed_at(
         4,
         now.plus_seconds(-60),
         now.plus_seconds(86_400),
-        vec![outage("keyshare-down", 1, true)],
-    );
+        vec![NoticeBuilder::outage("keyshare-down").build()],
+    ));
     let root = dir.path().join("root.json");
-    std::fs::write(&root, publisher.root_file()).unwrap();
+    std::fs::write(&root, owner.root_json()).unwrap();
     let good = dir.path().join("good.json");
     std::fs::write(&good, &document).unwrap();
     let mut tampered_bytes = document.clone();
@@ -196,7 +193,7 @@ fn the_c_example_ingests_a_document_and_refuses_a_tampered_one() {
     let ingest = |file: &Path| {
         run(Command::new(&binary).args([
             "--feed-id",
-            support::FEED_ID,
+            owner.feed_id(),
             "--root",
             root.to_str().unwrap(),
             "--state",

@@ -12,13 +12,13 @@ use notice_client::ffi::{
     notice_client_new, notice_client_notices, notice_client_refresh, notice_client_set_context,
     notice_client_status, notice_last_error, notice_string_free,
 };
+use notice_tests::{DAY, FakeMirror, FeedOwner, MINUTE, NoticeBuilder, at};
 use serde_json::{Value, json};
-use support::{Publisher, outage, t0};
 
-fn config_json(publisher: &Publisher, state_dir: &std::path::Path, mirrors: &[String]) -> CString {
-    let root: Value = serde_json::from_slice(&publisher.root_file()).unwrap();
+fn config_json(owner: &FeedOwner, state_dir: &std::path::Path, mirrors: &[String]) -> CString {
+    let root: Value = serde_json::from_slice(&owner.root_json()).unwrap();
     let config = json!({
-        "feed_id": support::FEED_ID,
+        "feed_id": owner.feed_id(),
         "trusted_root": root,
         "mirrors": mirrors,
         "state_dir": state_dir,
@@ -71,7 +71,7 @@ fn ingest(handle: *const NoticeClient, bytes: &[u8]) -> NoticeResult {
             handle,
             bytes.as_ptr(),
             bytes.len(),
-            t0().unix(),
+            at(0).unix(),
             ptr::null_mut(),
         )
     }
@@ -79,10 +79,18 @@ fn ingest(handle: *const NoticeClient, bytes: &[u8]) -> NoticeResult {
 
 #[test]
 fn the_c_abi_creates_ingests_lists_dismisses_reports_and_frees() {
-    let publisher = Publisher::new();
+    let owner = FeedOwner::new();
     let dir = tempfile::tempdir().unwrap();
-    let handle = new_client(&config_json(&publisher, dir.path(), &[]));
-    let document = publisher.document(2, vec![outage("keyshare-down", 1, true)]);
+    let handle = new_client(&config_json(&owner, dir.path(), &[]));
+    let outage = NoticeBuilder::outage("keyshare-down")
+        .title(&[
+            ("en", "PIN validation is down"),
+            ("nl", "PIN-controle werkt niet"),
+        ])
+        .dismissible(true)
+        .build();
+    // Signed a minute before T0, valid for a day.
+    let document = owner.publish(&owner.feed_at(2, at(-MINUTE), at(DAY), vec![outage]));
 
     let mut out: *mut c_char = ptr::null_mut();
     let result = unsafe {
@@ -90,7 +98,7 @@ fn the_c_abi_creates_ingests_lists_dismisses_reports_and_frees() {
             handle,
             document.as_ptr(),
             document.len(),
-            t0().unix(),
+            at(0).unix(),
             &mut out,
         )
     };
@@ -101,7 +109,7 @@ fn the_c_abi_creates_ingests_lists_dismisses_reports_and_frees() {
     );
     assert!(last_error().is_none(), "success clears the last error");
 
-    let shown = notices(handle, t0().unix());
+    let shown = notices(handle, at(0).unix());
     assert_eq!(shown["freshness"], "fresh");
     assert_eq!(shown["version"], 2);
     assert_eq!(shown["notices"][0]["id"], "keyshare-down");
@@ -112,20 +120,19 @@ fn the_c_abi_creates_ingests_lists_dismisses_reports_and_frees() {
         unsafe { notice_client_dismiss(handle, id.as_ptr(), 1) },
         NoticeResult::Ok
     );
-    assert_eq!(notices(handle, t0().unix())["notices"], json!([]));
+    assert_eq!(notices(handle, at(0).unix())["notices"], json!([]));
 
     let mut out: *mut c_char = ptr::null_mut();
     assert_eq!(
-        unsafe { notice_client_status(handle, t0().unix(), &mut out) },
+        unsafe { notice_client_status(handle, at(0).unix(), &mut out) },
         NoticeResult::Ok
     );
     let status: Value = serde_json::from_str(&take(out)).unwrap();
     assert_eq!(status["version"], 2);
     assert_eq!(status["freshness"], "fresh");
-    assert_eq!(status["feed_id"], support::FEED_ID);
-    // `Publisher::document` signs at t0 - 1 min, valid for a day.
-    assert_eq!(status["issued_at"], support::at(-1).to_string());
-    assert_eq!(status["expires_at"], support::at(24 * 60).to_string());
+    assert_eq!(status["feed_id"], owner.feed_id());
+    assert_eq!(status["issued_at"], at(-MINUTE).to_string());
+    assert_eq!(status["expires_at"], at(DAY).to_string());
 
     let english = CString::new(r#"{"locales": ["en_GB"]}"#).unwrap();
     assert_eq!(
@@ -137,9 +144,9 @@ fn the_c_abi_creates_ingests_lists_dismisses_reports_and_frees() {
 
 #[test]
 fn null_pointers_give_an_error_and_leave_out_parameters_alone() {
-    let publisher = Publisher::new();
+    let owner = FeedOwner::new();
     let dir = tempfile::tempdir().unwrap();
-    let config = config_json(&publisher, dir.path(), &[]);
+    let config = config_json(&owner, dir.path(), &[]);
     let handle = new_client(&config);
     let sentinel = ptr::dangling_mut::<c_char>();
     let id = CString::new("x").unwrap();
@@ -206,7 +213,7 @@ fn null_pointers_give_an_error_and_leave_out_parameters_alone() {
 
 #[test]
 fn invalid_json_bad_utf8_and_bad_configuration_are_told_apart() {
-    let publisher = Publisher::new();
+    let owner = FeedOwner::new();
     let dir = tempfile::tempdir().unwrap();
     let mut handle: *mut NoticeClient = ptr::null_mut();
     let new = |text: &[u8], handle: &mut *mut NoticeClient| {
@@ -234,10 +241,10 @@ fn invalid_json_bad_utf8_and_bad_configuration_are_told_apart() {
     );
 
     // A root for another feed than the configured one.
-    let other = Publisher::for_feed("yivi-app/staging");
+    let other = FeedOwner::for_feed("yivi-app/staging");
     let mut config: Value =
         serde_json::from_str(config_json(&other, dir.path(), &[]).to_str().unwrap()).unwrap();
-    config["feed_id"] = json!(support::FEED_ID);
+    config["feed_id"] = json!(owner.feed_id());
     assert_eq!(
         new(config.to_string().as_bytes(), &mut handle),
         NoticeResult::InvalidConfig
@@ -246,7 +253,7 @@ fn invalid_json_bad_utf8_and_bad_configuration_are_told_apart() {
 
     // A plain-http mirror on the public internet.
     let config = config_json(
-        &publisher,
+        &owner,
         dir.path(),
         &["http://example.org/feed.json".to_owned()],
     );
@@ -259,21 +266,21 @@ fn invalid_json_bad_utf8_and_bad_configuration_are_told_apart() {
 
     // The root may also be given as the file's text.
     let mut config: Value =
-        serde_json::from_str(config_json(&publisher, dir.path(), &[]).to_str().unwrap()).unwrap();
-    config["trusted_root"] = json!(String::from_utf8(publisher.root_file()).unwrap());
+        serde_json::from_str(config_json(&owner, dir.path(), &[]).to_str().unwrap()).unwrap();
+    config["trusted_root"] = json!(String::from_utf8(owner.root_json()).unwrap());
     let handle = new_client(&CString::new(config.to_string()).unwrap());
     unsafe { notice_client_free(handle) };
 }
 
 #[test]
 fn the_handle_stays_usable_after_errors() {
-    let publisher = Publisher::new();
+    let owner = FeedOwner::new();
     let dir = tempfile::tempdir().unwrap();
-    let handle = new_client(&config_json(&publisher, dir.path(), &[]));
+    let handle = new_client(&config_json(&owner, dir.path(), &[]));
     assert_eq!(
         ingest(
             handle,
-            &publisher.document(1, vec![outage("keyshare-down", 1, false)])
+            &owner.document(1, vec![NoticeBuilder::outage("keyshare-down").build()])
         ),
         NoticeResult::Ok
     );
@@ -281,7 +288,7 @@ fn the_handle_stays_usable_after_errors() {
     assert_eq!(ingest(handle, b"garbage"), NoticeResult::Rejected);
     assert_eq!(last_error_code(), "malformed_json");
     assert_eq!(
-        ingest(handle, &publisher.document(1, vec![])),
+        ingest(handle, &owner.document(1, vec![])),
         NoticeResult::Rejected
     );
     assert_eq!(last_error_code(), "equal_version_different_bytes");
@@ -327,7 +334,7 @@ fn the_handle_stays_usable_after_errors() {
                 handle,
                 garbage.as_ptr(),
                 garbage.len(),
-                t0().unix(),
+                at(0).unix(),
                 &mut out,
             )
         },
@@ -336,7 +343,7 @@ fn the_handle_stays_usable_after_errors() {
     assert_eq!(out, sentinel, "written on failure");
 
     // After all that: same notices, and a successful call clears the error.
-    let shown = notices(handle, t0().unix());
+    let shown = notices(handle, at(0).unix());
     assert_eq!(shown["notices"][0]["id"], "keyshare-down");
     assert!(last_error().is_none());
     unsafe { notice_client_free(handle) };
@@ -359,13 +366,18 @@ fn the_last_error_belongs_to_the_calling_thread() {
 
 #[test]
 fn one_handle_serves_several_threads_at_once() {
-    let publisher = Publisher::new();
+    let owner = FeedOwner::new();
     let dir = tempfile::tempdir().unwrap();
-    let handle = new_client(&config_json(&publisher, dir.path(), &[]));
+    let handle = new_client(&config_json(&owner, dir.path(), &[]));
     // Raw pointers are not Send; the address is, and the handle is documented as thread-safe.
     let address = handle as usize;
     let documents: Vec<Vec<u8>> = (1..=8)
-        .map(|v| publisher.document(v, vec![outage("keyshare-down", v, true)]))
+        .map(|v| {
+            owner.document(
+                v,
+                vec![NoticeBuilder::outage("keyshare-down").revision(v).build()],
+            )
+        })
         .collect();
 
     std::thread::scope(|scope| {
@@ -379,31 +391,28 @@ fn one_handle_serves_several_threads_at_once() {
                     "{i}: {result:?}"
                 );
                 for _ in 0..20 {
-                    let shown = notices(handle, t0().unix());
+                    let shown = notices(handle, at(0).unix());
                     assert!(shown["version"].as_u64().unwrap_or(0) <= 8);
                 }
             });
         }
     });
-    assert_eq!(notices(handle, t0().unix())["version"], 8);
+    assert_eq!(notices(handle, at(0).unix())["version"], 8);
     unsafe { notice_client_free(handle) };
 }
 
 #[cfg(feature = "https")]
 #[test]
 fn refresh_through_the_c_abi_fetches_from_a_mirror() {
-    let publisher = Publisher::new();
-    let mirror =
-        support::Mirror::serving(publisher.document(3, vec![outage("keyshare-down", 1, true)]));
+    let owner = FeedOwner::new();
+    let mirror = FakeMirror::serving(
+        owner.document(3, vec![NoticeBuilder::outage("keyshare-down").build()]),
+    );
     let dir = tempfile::tempdir().unwrap();
-    let handle = new_client(&config_json(
-        &publisher,
-        dir.path(),
-        std::slice::from_ref(&mirror.url),
-    ));
+    let handle = new_client(&config_json(&owner, dir.path(), &[mirror.url()]));
     let mut out: *mut c_char = ptr::null_mut();
     assert_eq!(
-        unsafe { notice_client_refresh(handle, t0().unix(), &mut out) },
+        unsafe { notice_client_refresh(handle, at(0).unix(), &mut out) },
         NoticeResult::Ok
     );
     assert_eq!(
@@ -413,7 +422,7 @@ fn refresh_through_the_c_abi_fetches_from_a_mirror() {
     unsafe { notice_client_free(handle) };
 
     // No mirrors configured: refresh says so.
-    let handle = new_client(&config_json(&publisher, dir.path(), &[]));
+    let handle = new_client(&config_json(&owner, dir.path(), &[]));
     assert_eq!(
         unsafe { notice_client_refresh(handle, 0, ptr::null_mut()) },
         NoticeResult::InvalidConfig
@@ -425,9 +434,9 @@ fn refresh_through_the_c_abi_fetches_from_a_mirror() {
 #[cfg(not(feature = "https"))]
 #[test]
 fn refresh_without_the_https_feature_is_unsupported() {
-    let publisher = Publisher::new();
+    let owner = FeedOwner::new();
     let dir = tempfile::tempdir().unwrap();
-    let handle = new_client(&config_json(&publisher, dir.path(), &[]));
+    let handle = new_client(&config_json(&owner, dir.path(), &[]));
     assert_eq!(
         unsafe { notice_client_refresh(handle, 0, ptr::null_mut()) },
         NoticeResult::Unsupported

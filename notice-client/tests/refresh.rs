@@ -6,11 +6,15 @@ mod support;
 use std::time::{Duration, Instant};
 
 use notice_client::{Client, ClientError, Freshness, RefreshOutcome, USER_AGENT};
-use support::{Answer, Mirror, Publisher, at, black_hole, config, endless, outage, refusing, t0};
+use notice_tests::{
+    Answer, BlackHole, FakeMirror, FeedOwner, MINUTE, NoticeBuilder, at, endless, poll_until,
+    refusing,
+};
+use support::config;
 
 fn codes(client: &Client) -> Vec<Option<String>> {
     client
-        .status(t0())
+        .status(at(0))
         .mirrors
         .into_iter()
         .map(|m| m.last_error.map(|e| e.code))
@@ -19,20 +23,22 @@ fn codes(client: &Client) -> Vec<Option<String>> {
 
 #[test]
 fn refused_then_black_holed_then_serving_mirror_shows_notices_within_the_deadline() {
-    let publisher = Publisher::new();
-    let serving = Mirror::serving(publisher.document(1, vec![outage("keyshare-down", 1, true)]));
-    let (hole, accepted) = black_hole();
+    let owner = FeedOwner::new();
+    let outage = NoticeBuilder::outage("keyshare-down")
+        .title(&[
+            ("en", "PIN validation is down"),
+            ("nl", "PIN-controle werkt niet"),
+        ])
+        .build();
+    let serving = FakeMirror::serving(owner.document(1, vec![outage]));
+    let hole = BlackHole::start();
     let dir = tempfile::tempdir().unwrap();
-    let config = config(
-        &publisher,
-        dir.path(),
-        &[refusing(), hole, serving.url.clone()],
-    );
+    let config = config(&owner, dir.path(), &[refusing(), hole.url(), serving.url()]);
     let deadline = config.timeouts.deadline;
     let client = Client::new(config).unwrap();
 
     let started = Instant::now();
-    let outcome = client.refresh(t0()).unwrap();
+    let outcome = client.refresh(at(0)).unwrap();
     let elapsed = started.elapsed();
 
     assert_eq!(outcome, RefreshOutcome::Updated { version: 1 });
@@ -42,10 +48,12 @@ fn refused_then_black_holed_then_serving_mirror_shows_notices_within_the_deadlin
         elapsed <= deadline + Duration::from_secs(1),
         "refresh took {elapsed:?}, the deadline is {deadline:?}"
     );
-    support::wait_for("the black hole to have been asked", || {
-        *accepted.lock().unwrap() == 1
-    });
-    let shown = client.notices(t0());
+    poll_until(
+        "the black hole to have been asked",
+        Duration::from_secs(10),
+        || (hole.accepted() == 1).then_some(()),
+    );
+    let shown = client.notices(at(0));
     assert_eq!(shown.freshness, Freshness::Fresh);
     assert_eq!(shown.notices.len(), 1);
     assert_eq!(shown.notices[0].title, "PIN-controle werkt niet");
@@ -60,68 +68,62 @@ fn refused_then_black_holed_then_serving_mirror_shows_notices_within_the_deadlin
 
 #[test]
 fn every_mirror_failing_is_an_error_that_keeps_the_last_good_feed() {
-    let publisher = Publisher::new();
-    let serving = Mirror::serving(publisher.document(1, vec![outage("keyshare-down", 1, true)]));
+    let owner = FeedOwner::new();
+    let serving = FakeMirror::serving(
+        owner.document(1, vec![NoticeBuilder::outage("keyshare-down").build()]),
+    );
     let dir = tempfile::tempdir().unwrap();
-    let client = Client::new(config(
-        &publisher,
-        dir.path(),
-        std::slice::from_ref(&serving.url),
-    ))
-    .unwrap();
-    client.refresh(t0()).unwrap();
+    let client = Client::new(config(&owner, dir.path(), &[serving.url()])).unwrap();
+    client.refresh(at(0)).unwrap();
 
     serving.set_answer(Answer::Status {
         code: 500,
         retry_after: None,
     });
-    let err = client.refresh(at(1)).unwrap_err();
+    let err = client.refresh(at(MINUTE)).unwrap_err();
     assert_eq!(err.code(), "all_mirrors_failed");
     assert!(err.to_string().contains("HTTP status 500"), "{err}");
-    assert_eq!(client.notices(at(1)).notices.len(), 1);
-    let status = client.status(at(1));
+    assert_eq!(client.notices(at(MINUTE)).notices.len(), 1);
+    let status = client.status(at(MINUTE));
     assert_eq!(status.last_error.unwrap().code, "all_mirrors_failed");
-    assert_eq!(status.last_success_at, Some(t0()));
+    assert_eq!(status.last_success_at, Some(at(0)));
     assert_eq!(status.version, Some(1));
 }
 
 #[test]
 fn an_endless_body_is_cut_off_at_the_cap_and_the_feed_is_kept() {
-    let publisher = Publisher::new();
+    let owner = FeedOwner::new();
     let dir = tempfile::tempdir().unwrap();
-    let (stream_url, _sent) = endless();
-    let client = Client::new(config(&publisher, dir.path(), &[stream_url])).unwrap();
+    let stream_url = endless();
+    let client = Client::new(config(&owner, dir.path(), &[stream_url])).unwrap();
     client
         .ingest(
-            &publisher.document(1, vec![outage("keyshare-down", 1, true)]),
-            t0(),
+            &owner.document(1, vec![NoticeBuilder::outage("keyshare-down").build()]),
+            at(0),
         )
         .unwrap();
 
-    let err = client.refresh(t0()).unwrap_err();
+    let err = client.refresh(at(0)).unwrap_err();
 
     let ClientError::AllMirrorsFailed { failures } = err else {
         panic!("expected all_mirrors_failed");
     };
     assert_eq!(failures[0].1.code, "too_large", "{failures:?}");
-    assert_eq!(client.notices(t0()).notices.len(), 1);
+    assert_eq!(client.notices(at(0)).notices.len(), 1);
 }
 
 #[test]
 fn an_endless_mirror_does_not_stop_another_from_serving() {
-    let publisher = Publisher::new();
-    let serving = Mirror::serving(publisher.document(4, vec![outage("keyshare-down", 1, true)]));
-    let (stream_url, _sent) = endless();
+    let owner = FeedOwner::new();
+    let serving = FakeMirror::serving(
+        owner.document(4, vec![NoticeBuilder::outage("keyshare-down").build()]),
+    );
+    let stream_url = endless();
     let dir = tempfile::tempdir().unwrap();
-    let client = Client::new(config(
-        &publisher,
-        dir.path(),
-        &[stream_url, serving.url.clone()],
-    ))
-    .unwrap();
+    let client = Client::new(config(&owner, dir.path(), &[stream_url, serving.url()])).unwrap();
 
     assert_eq!(
-        client.refresh(t0()).unwrap(),
+        client.refresh(at(0)).unwrap(),
         RefreshOutcome::Updated { version: 4 }
     );
     assert_eq!(codes(&client), [Some("too_large".to_owned()), None]);
@@ -129,32 +131,30 @@ fn an_endless_mirror_does_not_stop_another_from_serving() {
 
 #[test]
 fn an_older_version_after_a_newer_one_is_rejected_and_the_newer_kept() {
-    let publisher = Publisher::new();
-    let mirror = Mirror::serving(publisher.document(2, vec![outage("keyshare-down", 2, true)]));
+    let owner = FeedOwner::new();
+    let mirror = FakeMirror::serving(owner.document(
+        2,
+        vec![NoticeBuilder::outage("keyshare-down").revision(2).build()],
+    ));
     let dir = tempfile::tempdir().unwrap();
-    let client = Client::new(config(
-        &publisher,
-        dir.path(),
-        std::slice::from_ref(&mirror.url),
-    ))
-    .unwrap();
+    let client = Client::new(config(&owner, dir.path(), &[mirror.url()])).unwrap();
     assert_eq!(
-        client.refresh(t0()).unwrap(),
+        client.refresh(at(0)).unwrap(),
         RefreshOutcome::Updated { version: 2 }
     );
 
     // The mirror now replays an older, validly signed version (an all-clear from before the outage).
-    mirror.set_body(publisher.document(1, vec![]));
-    let err = client.refresh(at(1)).unwrap_err();
+    mirror.set_body(owner.document(1, vec![]));
+    let err = client.refresh(at(MINUTE)).unwrap_err();
 
     let ClientError::AllMirrorsFailed { failures } = err else {
         panic!("expected all_mirrors_failed");
     };
     assert_eq!(failures[0].1.code, "rolled_back");
-    let shown = client.notices(at(1));
+    let shown = client.notices(at(MINUTE));
     assert_eq!(shown.version, Some(2));
     assert_eq!(shown.notices.len(), 1, "the outage is still shown");
-    let status = client.status(at(1));
+    let status = client.status(at(MINUTE));
     assert_eq!(
         status.mirrors[0].last_version,
         Some(1),
@@ -165,38 +165,32 @@ fn an_older_version_after_a_newer_one_is_rejected_and_the_newer_kept() {
 
 #[test]
 fn the_highest_version_among_mirrors_wins() {
-    let publisher = Publisher::new();
-    let stale = Mirror::serving(publisher.document(3, vec![]));
-    let current = Mirror::serving(publisher.document(5, vec![outage("keyshare-down", 1, true)]));
+    let owner = FeedOwner::new();
+    let stale = FakeMirror::serving(owner.document(3, vec![]));
+    let current = FakeMirror::serving(
+        owner.document(5, vec![NoticeBuilder::outage("keyshare-down").build()]),
+    );
     let dir = tempfile::tempdir().unwrap();
-    let client = Client::new(config(
-        &publisher,
-        dir.path(),
-        &[stale.url.clone(), current.url.clone()],
-    ))
-    .unwrap();
+    let client = Client::new(config(&owner, dir.path(), &[stale.url(), current.url()])).unwrap();
 
     assert_eq!(
-        client.refresh(t0()).unwrap(),
+        client.refresh(at(0)).unwrap(),
         RefreshOutcome::Updated { version: 5 }
     );
-    assert_eq!(client.notices(t0()).notices.len(), 1);
+    assert_eq!(client.notices(at(0)).notices.len(), 1);
 }
 
 #[test]
 fn conditional_get_sends_the_etag_and_a_304_keeps_the_feed() {
-    let publisher = Publisher::new();
-    let mirror = Mirror::serving(publisher.document(1, vec![outage("keyshare-down", 1, true)]));
+    let owner = FeedOwner::new();
+    let mirror = FakeMirror::serving(
+        owner.document(1, vec![NoticeBuilder::outage("keyshare-down").build()]),
+    );
     let dir = tempfile::tempdir().unwrap();
-    let client = Client::new(config(
-        &publisher,
-        dir.path(),
-        std::slice::from_ref(&mirror.url),
-    ))
-    .unwrap();
-    client.refresh(t0()).unwrap();
+    let client = Client::new(config(&owner, dir.path(), &[mirror.url()])).unwrap();
+    client.refresh(at(0)).unwrap();
 
-    let outcome = client.refresh(at(1)).unwrap();
+    let outcome = client.refresh(at(MINUTE)).unwrap();
 
     assert_eq!(outcome, RefreshOutcome::Unchanged { version: Some(1) });
     let requests = mirror.requests();
@@ -211,32 +205,30 @@ fn conditional_get_sends_the_etag_and_a_304_keeps_the_feed() {
         "second request is conditional: {}",
         requests[1]
     );
-    assert_eq!(client.status(at(1)).mirrors[0].last_success_at, Some(at(1)));
-    assert_eq!(client.notices(at(1)).notices.len(), 1);
+    assert_eq!(
+        client.status(at(MINUTE)).mirrors[0].last_success_at,
+        Some(at(MINUTE))
+    );
+    assert_eq!(client.notices(at(MINUTE)).notices.len(), 1);
 }
 
 #[test]
 fn a_stale_mirror_answering_not_modified_is_reported_as_behind() {
-    let publisher = Publisher::new();
-    let stale = Mirror::serving(publisher.document(1, vec![]));
+    let owner = FeedOwner::new();
+    let stale = FakeMirror::serving(owner.document(1, vec![]));
     let dir = tempfile::tempdir().unwrap();
-    let client = Client::new(config(
-        &publisher,
-        dir.path(),
-        std::slice::from_ref(&stale.url),
-    ))
-    .unwrap();
-    client.refresh(t0()).unwrap();
+    let client = Client::new(config(&owner, dir.path(), &[stale.url()])).unwrap();
+    client.refresh(at(0)).unwrap();
     // A newer version arrives another way; the mirror never updates.
     client
         .ingest(
-            &publisher.document(2, vec![outage("keyshare-down", 1, true)]),
-            at(1),
+            &owner.document(2, vec![NoticeBuilder::outage("keyshare-down").build()]),
+            at(MINUTE),
         )
         .unwrap();
 
     // The mirror confirms its old copy with a 304; that is not "fine", it is behind.
-    let err = client.refresh(at(2)).unwrap_err();
+    let err = client.refresh(at(2 * MINUTE)).unwrap_err();
 
     assert!(
         stale.requests()[1].contains("\"etag-1\""),
@@ -245,24 +237,22 @@ fn a_stale_mirror_answering_not_modified_is_reported_as_behind() {
     );
     assert_eq!(err.code(), "all_mirrors_failed");
     assert_eq!(codes(&client), [Some("rolled_back".to_owned())]);
-    assert_eq!(client.status(at(2)).mirrors[0].last_version, Some(1));
-    assert_eq!(client.notices(at(2)).version, Some(2));
+    assert_eq!(
+        client.status(at(2 * MINUTE)).mirrors[0].last_version,
+        Some(1)
+    );
+    assert_eq!(client.notices(at(2 * MINUTE)).version, Some(2));
 }
 
 #[test]
 fn requests_carry_no_identifier_and_no_cookie() {
-    let publisher = Publisher::new();
-    let mirror = Mirror::serving(publisher.document(1, vec![]));
+    let owner = FeedOwner::new();
+    let mirror = FakeMirror::serving(owner.document(1, vec![]));
     let dir = tempfile::tempdir().unwrap();
-    let client = Client::new(config(
-        &publisher,
-        dir.path(),
-        std::slice::from_ref(&mirror.url),
-    ))
-    .unwrap();
-    client.refresh(t0()).unwrap();
+    let client = Client::new(config(&owner, dir.path(), &[mirror.url()])).unwrap();
+    client.refresh(at(0)).unwrap();
     // The mirror set a cookie on the first answer; it must not come back.
-    client.refresh(at(1)).unwrap();
+    client.refresh(at(MINUTE)).unwrap();
 
     for head in mirror.requests() {
         let mut lines = head.lines();
@@ -281,140 +271,127 @@ fn requests_carry_no_identifier_and_no_cookie() {
 
 #[test]
 fn retry_after_is_respected_per_mirror() {
-    let publisher = Publisher::new();
-    let mirror = Mirror::answering(Answer::Status {
+    let owner = FeedOwner::new();
+    let mirror = FakeMirror::answering(Answer::Status {
         code: 503,
         retry_after: Some("120".to_owned()),
     });
     let dir = tempfile::tempdir().unwrap();
-    let client = Client::new(config(
-        &publisher,
-        dir.path(),
-        std::slice::from_ref(&mirror.url),
-    ))
-    .unwrap();
+    let client = Client::new(config(&owner, dir.path(), &[mirror.url()])).unwrap();
 
-    let err = client.refresh(t0()).unwrap_err();
+    let err = client.refresh(at(0)).unwrap_err();
     assert_eq!(err.code(), "all_mirrors_failed");
-    let status = client.status(t0());
+    let status = client.status(at(0));
     assert_eq!(
         status.mirrors[0].retry_after_until,
-        Some(t0().plus_seconds(120))
+        Some(at(0).plus_seconds(120))
     );
-    assert_eq!(status.next_refresh_at, Some(t0().plus_seconds(120)));
+    assert_eq!(status.next_refresh_at, Some(at(0).plus_seconds(120)));
 
     // Within the wait nothing is sent, even with no minimum interval configured.
-    let outcome = client.refresh(t0().plus_seconds(60)).unwrap();
+    let outcome = client.refresh(at(0).plus_seconds(60)).unwrap();
     assert_eq!(
         outcome,
         RefreshOutcome::TooSoon {
-            next_allowed_at: t0().plus_seconds(120)
+            next_allowed_at: at(0).plus_seconds(120)
         }
     );
     assert_eq!(mirror.requests().len(), 1);
 
-    mirror.set_body(publisher.document(1, vec![]));
-    let outcome = client.refresh(t0().plus_seconds(121)).unwrap();
+    mirror.set_body(owner.document(1, vec![]));
+    let outcome = client.refresh(at(0).plus_seconds(121)).unwrap();
     assert_eq!(outcome, RefreshOutcome::Updated { version: 1 });
-    assert_eq!(client.status(t0()).mirrors[0].retry_after_until, None);
+    assert_eq!(client.status(at(0)).mirrors[0].retry_after_until, None);
 }
 
 #[test]
 fn a_huge_retry_after_is_capped_to_an_hour() {
-    let publisher = Publisher::new();
-    let mirror = Mirror::answering(Answer::Status {
+    let owner = FeedOwner::new();
+    let mirror = FakeMirror::answering(Answer::Status {
         code: 429,
         retry_after: Some("31536000".to_owned()),
     });
     let dir = tempfile::tempdir().unwrap();
-    let client = Client::new(config(
-        &publisher,
-        dir.path(),
-        std::slice::from_ref(&mirror.url),
-    ))
-    .unwrap();
-    client.refresh(t0()).unwrap_err();
+    let client = Client::new(config(&owner, dir.path(), &[mirror.url()])).unwrap();
+    client.refresh(at(0)).unwrap_err();
     assert_eq!(
-        client.status(t0()).mirrors[0].retry_after_until,
-        Some(t0().plus_seconds(3600))
+        client.status(at(0)).mirrors[0].retry_after_until,
+        Some(at(0).plus_seconds(3600))
     );
 }
 
 #[test]
 fn the_minimum_refresh_interval_keeps_the_network_quiet() {
-    let publisher = Publisher::new();
-    let mirror = Mirror::serving(publisher.document(1, vec![]));
+    let owner = FeedOwner::new();
+    let mirror = FakeMirror::serving(owner.document(1, vec![]));
     let dir = tempfile::tempdir().unwrap();
-    let mut config = config(&publisher, dir.path(), std::slice::from_ref(&mirror.url));
+    let mut config = config(&owner, dir.path(), &[mirror.url()]);
     config.timeouts.min_refresh_interval = Duration::from_secs(60);
     let client = Client::new(config).unwrap();
 
-    client.refresh(t0()).unwrap();
-    let outcome = client.refresh(t0().plus_seconds(30)).unwrap();
+    client.refresh(at(0)).unwrap();
+    let outcome = client.refresh(at(0).plus_seconds(30)).unwrap();
     assert_eq!(
         outcome,
         RefreshOutcome::TooSoon {
-            next_allowed_at: t0().plus_seconds(60)
+            next_allowed_at: at(0).plus_seconds(60)
         }
     );
     assert_eq!(mirror.requests().len(), 1);
 
-    client.refresh(t0().plus_seconds(60)).unwrap();
+    client.refresh(at(0).plus_seconds(60)).unwrap();
     assert_eq!(mirror.requests().len(), 2);
 
     // A clock set far back does not freeze refreshing until it catches up again.
-    client.refresh(t0().plus_seconds(-86_400)).unwrap();
+    client.refresh(at(0).plus_seconds(-86_400)).unwrap();
     assert_eq!(mirror.requests().len(), 3);
 }
 
 #[test]
 fn a_second_refresh_while_one_runs_returns_at_once_and_notices_stay_available() {
-    let publisher = Publisher::new();
-    let (hole, accepted) = black_hole();
+    let owner = FeedOwner::new();
+    let hole = BlackHole::start();
     let dir = tempfile::tempdir().unwrap();
-    let mut config = config(&publisher, dir.path(), &[hole]);
+    let mut config = config(&owner, dir.path(), &[hole.url()]);
     config.timeouts.mirror = Duration::from_secs(3);
     config.timeouts.deadline = Duration::from_secs(3);
     let client = Client::new(config).unwrap();
     client
         .ingest(
-            &publisher.document(1, vec![outage("keyshare-down", 1, true)]),
-            t0(),
+            &owner.document(1, vec![NoticeBuilder::outage("keyshare-down").build()]),
+            at(0),
         )
         .unwrap();
 
     std::thread::scope(|scope| {
-        let background = scope.spawn(|| client.refresh(t0()));
-        support::wait_for("the refresh to reach the black hole", || {
-            *accepted.lock().unwrap() == 1
-        });
+        let background = scope.spawn(|| client.refresh(at(0)));
+        poll_until(
+            "the refresh to reach the black hole",
+            Duration::from_secs(10),
+            || (hole.accepted() == 1).then_some(()),
+        );
         // The UI thread gets its notices while the refresh waits on the network ...
-        assert_eq!(client.notices(t0()).notices.len(), 1);
-        assert_eq!(client.status(t0()).version, Some(1));
+        assert_eq!(client.notices(at(0)).notices.len(), 1);
+        assert_eq!(client.status(at(0)).version, Some(1));
         // ... and the refresh is still running: a second one does not start.
         assert_eq!(
-            client.refresh(t0()).unwrap(),
+            client.refresh(at(0)).unwrap(),
             RefreshOutcome::AlreadyRunning
         );
         let err = background.join().unwrap().unwrap_err();
         assert_eq!(err.code(), "all_mirrors_failed");
     });
-    assert_eq!(client.notices(t0()).notices.len(), 1);
+    assert_eq!(client.notices(at(0)).notices.len(), 1);
 }
 
 #[test]
 fn a_mirror_serving_another_feed_is_rejected() {
-    let publisher = Publisher::new();
-    let other = Publisher::for_feed("yivi-app/staging");
-    let mirror = Mirror::serving(other.document(9, vec![]));
+    let owner = FeedOwner::new();
+    let other = FeedOwner::for_feed("yivi-app/staging");
+    let mirror = FakeMirror::serving(other.document(9, vec![]));
     let dir = tempfile::tempdir().unwrap();
-    let client = Client::new(config(
-        &publisher,
-        dir.path(),
-        std::slice::from_ref(&mirror.url),
-    ))
-    .unwrap();
-    let err = client.refresh(t0()).unwrap_err();
+    let client = Client::new(config(&owner, dir.path(), &[mirror.url()])).unwrap();
+    let err = client.refresh(at(0)).unwrap_err();
     let ClientError::AllMirrorsFailed { failures } = err else {
         panic!("expected all_mirrors_failed");
     };
@@ -426,13 +403,13 @@ fn a_mirror_serving_another_feed_is_rejected() {
         ),
         "{failures:?}"
     );
-    assert_eq!(client.notices(t0()).freshness, Freshness::None);
+    assert_eq!(client.notices(at(0)).freshness, Freshness::None);
 }
 
 #[test]
 fn refresh_without_mirrors_says_so() {
-    let publisher = Publisher::new();
+    let owner = FeedOwner::new();
     let dir = tempfile::tempdir().unwrap();
-    let client = Client::new(config(&publisher, dir.path(), &[])).unwrap();
-    assert_eq!(client.refresh(t0()).unwrap_err(), ClientError::NoMirrors);
+    let client = Client::new(config(&owner, dir.path(), &[])).unwrap();
+    assert_eq!(client.refresh(at(0)).unwrap_err(), ClientError::NoMirrors);
 }

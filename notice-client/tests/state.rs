@@ -6,17 +6,30 @@ mod support;
 use std::fs;
 use std::path::Path;
 
-use notice_client::{Client, ClientError, Freshness, IngestOutcome};
-use notice_types::{NoticeId, Status};
-use support::{Publisher, at, config, maintenance, outage, refusing, t0};
+use tempfile::TempDir;
 
-fn open(publisher: &Publisher, dir: &Path) -> Client {
-    Client::new(config(publisher, dir, &[refusing()])).unwrap()
+use notice_client::{Client, ClientError, Freshness, IngestOutcome};
+use notice_tests::{FeedOwner, MINUTE, NoticeBuilder, at, refusing};
+use notice_types::{Notice, NoticeId, Status};
+use support::config;
+
+fn open(owner: &FeedOwner, dir: &Path) -> Client {
+    Client::new(config(owner, dir, &[refusing()])).unwrap()
+}
+
+/// The state directory a client leaves when the app stops after taking in feed `version` with `notices`
+/// at T0.
+fn stored(owner: &FeedOwner, version: u64, notices: Vec<Notice>) -> TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    open(owner, dir.path())
+        .ingest(&owner.document(version, notices), at(0))
+        .unwrap();
+    dir
 }
 
 fn problems(client: &Client) -> Vec<(String, String)> {
     client
-        .status(t0())
+        .status(at(0))
         .storage_problems
         .into_iter()
         .map(|p| (p.file, p.code))
@@ -29,102 +42,91 @@ fn id(text: &str) -> NoticeId {
 
 #[test]
 fn state_survives_a_restart() {
-    let publisher = Publisher::new();
+    let owner = FeedOwner::new();
     let dir = tempfile::tempdir().unwrap();
     {
-        let client = open(&publisher, dir.path());
-        client
-            .ingest(
-                &publisher.document(
-                    3,
-                    vec![
-                        outage("keyshare-down", 1, true),
-                        outage("issuer-slow", 2, true),
-                    ],
-                ),
-                t0(),
-            )
-            .unwrap();
+        let client = open(&owner, dir.path());
+        let keyshare = NoticeBuilder::outage("keyshare-down").dismissible(true);
+        let issuer = NoticeBuilder::outage("issuer-slow").revision(2);
+        let notices = vec![keyshare.build(), issuer.dismissible(true).build()];
+        client.ingest(&owner.document(3, notices), at(0)).unwrap();
         client.dismiss(&id("issuer-slow"), 2).unwrap();
     }
 
-    let client = open(&publisher, dir.path());
+    let client = open(&owner, dir.path());
 
-    let status = client.status(t0());
+    let status = client.status(at(0));
     assert_eq!(status.version, Some(3));
     assert_eq!(status.floor_version, Some(3));
-    assert_eq!(status.last_success_at, Some(t0()));
+    assert_eq!(status.last_success_at, Some(at(0)));
     assert!(status.storage_problems.is_empty(), "{status:?}");
-    let shown = client.notices(t0());
+    let shown = client.notices(at(0));
     let ids: Vec<&str> = shown.notices.iter().map(|n| n.id.as_str()).collect();
     assert_eq!(ids, ["keyshare-down"], "the dismissal was remembered");
     let err = client
-        .ingest(&publisher.document(2, vec![]), t0())
+        .ingest(&owner.document(2, vec![]), at(0))
         .unwrap_err();
     assert_eq!(err.code(), "rolled_back");
 }
 
 #[test]
 fn document_gives_the_exact_bytes_last_verified_also_after_a_restart() {
-    let publisher = Publisher::new();
+    let owner = FeedOwner::new();
     let dir = tempfile::tempdir().unwrap();
-    let first = publisher.document(1, vec![outage("keyshare-down", 1, true)]);
-    let second = publisher.document(2, vec![]);
+    let first = owner.document(1, vec![NoticeBuilder::outage("keyshare-down").build()]);
+    let second = owner.document(2, vec![]);
     {
-        let client = open(&publisher, dir.path());
+        let client = open(&owner, dir.path());
         assert_eq!(client.document(), None, "nothing verified yet");
-        client.ingest(&first, t0()).unwrap();
+        client.ingest(&first, at(0)).unwrap();
         assert_eq!(client.document().as_deref(), Some(&first[..]));
-        client.ingest(&second, t0()).unwrap();
+        client.ingest(&second, at(0)).unwrap();
         // A refused document leaves the last good bytes in place.
-        assert!(client.ingest(&first, t0()).is_err());
+        assert!(client.ingest(&first, at(0)).is_err());
         assert_eq!(client.document().as_deref(), Some(&second[..]));
     }
-    let client = open(&publisher, dir.path());
+    let client = open(&owner, dir.path());
     assert_eq!(client.document().as_deref(), Some(&second[..]));
 }
 
 #[test]
 fn offline_start_shows_the_last_good_notices_at_once() {
-    let publisher = Publisher::new();
-    let dir = tempfile::tempdir().unwrap();
-    open(&publisher, dir.path())
-        .ingest(
-            &publisher.document(1, vec![outage("keyshare-down", 1, true)]),
-            t0(),
-        )
-        .unwrap();
+    let owner = FeedOwner::new();
+    let outage = NoticeBuilder::outage("keyshare-down")
+        .title(&[
+            ("en", "PIN validation is down"),
+            ("nl", "PIN-controle werkt niet"),
+        ])
+        .build();
+    let dir = stored(&owner, 1, vec![outage]);
 
     // Every mirror is down; the app starts and asks for notices before any refresh.
-    let client = open(&publisher, dir.path());
-    let shown = client.notices(at(5));
+    let client = open(&owner, dir.path());
+    let shown = client.notices(at(5 * MINUTE));
     assert_eq!(shown.freshness, Freshness::Fresh);
     assert_eq!(shown.notices.len(), 1);
     assert_eq!(shown.notices[0].title, "PIN-controle werkt niet");
 
     #[cfg(feature = "https")]
     {
-        let err = client.refresh(at(5)).unwrap_err();
+        let err = client.refresh(at(5 * MINUTE)).unwrap_err();
         assert_eq!(err.code(), "all_mirrors_failed");
-        assert_eq!(client.notices(at(5)).notices.len(), 1);
+        assert_eq!(client.notices(at(5 * MINUTE)).notices.len(), 1);
     }
 }
 
 #[test]
 fn a_maintenance_window_starts_and_ends_with_the_network_off() {
-    let publisher = Publisher::new();
-    let dir = tempfile::tempdir().unwrap();
-    // Announced from +60 min, runs +120..+180 min; the feed is valid for a day.
-    open(&publisher, dir.path())
-        .ingest(
-            &publisher.document(1, vec![maintenance("db-upgrade", 60, 120, 180)]),
-            t0(),
-        )
-        .unwrap();
-    let client = open(&publisher, dir.path());
+    let owner = FeedOwner::new();
+    // Announced from +60 min, runs +120..+180 min; the feed is valid for three days.
+    let maintenance = NoticeBuilder::maintenance("db-upgrade")
+        .window(60 * MINUTE, 120 * MINUTE, 180 * MINUTE)
+        .build();
+    let dir = stored(&owner, 1, vec![maintenance]);
+    let client = open(&owner, dir.path());
 
     let status_at = |minutes: i64| -> Option<Status> {
-        let shown = client.notices(at(minutes));
+        let shown = client.notices(at(minutes * MINUTE));
         assert!(shown.notices.len() <= 1);
         shown.notices.first().map(|n| n.status)
     };
@@ -138,68 +140,71 @@ fn a_maintenance_window_starts_and_ends_with_the_network_off() {
 
 #[test]
 fn an_expired_feed_is_shown_as_expired_not_as_current() {
-    let publisher = Publisher::new();
+    let owner = FeedOwner::new();
     let dir = tempfile::tempdir().unwrap();
-    let client = open(&publisher, dir.path());
+    let client = open(&owner, dir.path());
     client
         .ingest(
-            &publisher.document_at(1, at(-1), at(60), vec![outage("keyshare-down", 1, true)]),
-            t0(),
+            &owner.publish(&owner.feed_at(
+                1,
+                at(-MINUTE),
+                at(60 * MINUTE),
+                vec![NoticeBuilder::outage("keyshare-down").build()],
+            )),
+            at(0),
         )
         .unwrap();
 
-    let shown = client.notices(at(61));
+    let shown = client.notices(at(61 * MINUTE));
     assert_eq!(shown.freshness, Freshness::Expired);
     assert_eq!(
         shown.notices.len(),
         1,
         "still the best information there is"
     );
-    assert_eq!(client.status(at(61)).freshness, Freshness::Expired);
+    assert_eq!(client.status(at(61 * MINUTE)).freshness, Freshness::Expired);
 
     // After a restart the stored copy is still loaded (and still expired).
     drop(client);
-    let client = open(&publisher, dir.path());
-    assert_eq!(client.notices(at(61)).freshness, Freshness::Expired);
-    assert_eq!(client.notices(at(30)).freshness, Freshness::Fresh);
+    let client = open(&owner, dir.path());
+    assert_eq!(
+        client.notices(at(61 * MINUTE)).freshness,
+        Freshness::Expired
+    );
+    assert_eq!(client.notices(at(30 * MINUTE)).freshness, Freshness::Fresh);
 }
 
 #[test]
 fn a_corrupted_state_file_is_reported_and_the_floor_is_kept() {
-    let publisher = Publisher::new();
-    let dir = tempfile::tempdir().unwrap();
-    open(&publisher, dir.path())
-        .ingest(
-            &publisher.document(3, vec![outage("keyshare-down", 1, true)]),
-            t0(),
-        )
-        .unwrap();
+    let owner = FeedOwner::new();
+    let dir = stored(
+        &owner,
+        3,
+        vec![NoticeBuilder::outage("keyshare-down").build()],
+    );
     fs::write(dir.path().join("state.json"), b"\x00garbage{{{").unwrap();
 
-    let client = open(&publisher, dir.path());
+    let client = open(&owner, dir.path());
 
     assert_eq!(
         problems(&client),
         [("state.json".to_owned(), "corrupt".to_owned())]
     );
-    assert_eq!(client.status(t0()).floor_version, Some(3));
-    assert_eq!(client.notices(t0()).notices.len(), 1);
+    assert_eq!(client.status(at(0)).floor_version, Some(3));
+    assert_eq!(client.notices(at(0)).notices.len(), 1);
     let err = client
-        .ingest(&publisher.document(2, vec![]), t0())
+        .ingest(&owner.document(2, vec![]), at(0))
         .unwrap_err();
     assert_eq!(err.code(), "rolled_back");
     // The damaged file was rewritten from the intact copy: the next start is clean.
     drop(client);
-    assert!(problems(&open(&publisher, dir.path())).is_empty());
+    assert!(problems(&open(&owner, dir.path())).is_empty());
 }
 
 #[test]
 fn a_lowered_floor_in_an_edited_state_file_is_caught_by_its_checksum() {
-    let publisher = Publisher::new();
-    let dir = tempfile::tempdir().unwrap();
-    open(&publisher, dir.path())
-        .ingest(&publisher.document(7, vec![]), t0())
-        .unwrap();
+    let owner = FeedOwner::new();
+    let dir = stored(&owner, 7, vec![]);
     // Valid JSON with a lower version: a flipped bit that happens to parse.
     for file in ["state.json", "floor.json"] {
         let path = dir.path().join(file);
@@ -210,7 +215,7 @@ fn a_lowered_floor_in_an_edited_state_file_is_caught_by_its_checksum() {
     // And no document to recover the floor from either.
     fs::remove_file(dir.path().join("document.json")).unwrap();
 
-    let client = open(&publisher, dir.path());
+    let client = open(&owner, dir.path());
 
     let found = problems(&client);
     assert!(
@@ -219,20 +224,17 @@ fn a_lowered_floor_in_an_edited_state_file_is_caught_by_its_checksum() {
         "{found:?}"
     );
     // Nothing trustworthy is left: the client starts clean, and says so.
-    assert_eq!(client.notices(t0()).freshness, Freshness::None);
+    assert_eq!(client.notices(at(0)).freshness, Freshness::None);
 }
 
 #[test]
 fn losing_the_state_file_and_the_document_keeps_the_floor_from_the_second_copy() {
-    let publisher = Publisher::new();
-    let dir = tempfile::tempdir().unwrap();
-    open(&publisher, dir.path())
-        .ingest(&publisher.document(5, vec![]), t0())
-        .unwrap();
+    let owner = FeedOwner::new();
+    let dir = stored(&owner, 5, vec![]);
     fs::remove_file(dir.path().join("state.json")).unwrap();
     fs::write(dir.path().join("document.json"), b"{\"truncated").unwrap();
 
-    let client = open(&publisher, dir.path());
+    let client = open(&owner, dir.path());
 
     let found = problems(&client);
     assert!(
@@ -243,43 +245,41 @@ fn losing_the_state_file_and_the_document_keeps_the_floor_from_the_second_copy()
         found.contains(&("document.json".to_owned(), "malformed_json".to_owned())),
         "{found:?}"
     );
-    assert_eq!(client.status(t0()).floor_version, Some(5));
-    assert_eq!(client.notices(t0()).freshness, Freshness::None);
+    assert_eq!(client.status(at(0)).floor_version, Some(5));
+    assert_eq!(client.notices(at(0)).freshness, Freshness::None);
     assert_eq!(
         client
-            .ingest(&publisher.document(4, vec![]), t0())
+            .ingest(&owner.document(4, vec![]), at(0))
             .unwrap_err()
             .code(),
         "rolled_back"
     );
     // The same version 5 restores what is shown.
     assert_eq!(
-        client.ingest(&publisher.document(5, vec![]), t0()).unwrap(),
+        client.ingest(&owner.document(5, vec![]), at(0)).unwrap(),
         IngestOutcome::Updated { version: 5 }
     );
 }
 
 #[test]
 fn with_both_state_files_corrupt_the_stored_document_still_sets_the_floor() {
-    let publisher = Publisher::new();
-    let dir = tempfile::tempdir().unwrap();
-    open(&publisher, dir.path())
-        .ingest(
-            &publisher.document(6, vec![outage("keyshare-down", 1, true)]),
-            t0(),
-        )
-        .unwrap();
+    let owner = FeedOwner::new();
+    let dir = stored(
+        &owner,
+        6,
+        vec![NoticeBuilder::outage("keyshare-down").build()],
+    );
     fs::write(dir.path().join("state.json"), b"").unwrap();
     fs::write(dir.path().join("floor.json"), b"not json").unwrap();
 
-    let client = open(&publisher, dir.path());
+    let client = open(&owner, dir.path());
 
     assert_eq!(problems(&client).len(), 2, "{:?}", problems(&client));
-    assert_eq!(client.status(t0()).floor_version, Some(6));
-    assert_eq!(client.notices(t0()).notices.len(), 1);
+    assert_eq!(client.status(at(0)).floor_version, Some(6));
+    assert_eq!(client.notices(at(0)).notices.len(), 1);
     assert_eq!(
         client
-            .ingest(&publisher.document(5, vec![]), t0())
+            .ingest(&owner.document(5, vec![]), at(0))
             .unwrap_err()
             .code(),
         "rolled_back"
@@ -288,69 +288,60 @@ fn with_both_state_files_corrupt_the_stored_document_still_sets_the_floor() {
 
 #[test]
 fn a_missing_document_is_reported_and_the_floor_holds() {
-    let publisher = Publisher::new();
-    let dir = tempfile::tempdir().unwrap();
-    open(&publisher, dir.path())
-        .ingest(&publisher.document(2, vec![]), t0())
-        .unwrap();
+    let owner = FeedOwner::new();
+    let dir = stored(&owner, 2, vec![]);
     fs::remove_file(dir.path().join("document.json")).unwrap();
 
-    let client = open(&publisher, dir.path());
+    let client = open(&owner, dir.path());
 
     assert_eq!(
         problems(&client),
         [("document.json".to_owned(), "missing".to_owned())]
     );
-    let status = client.status(t0());
+    let status = client.status(at(0));
     assert_eq!((status.version, status.floor_version), (None, Some(2)));
 }
 
 #[test]
 fn a_tampered_stored_document_is_refused_at_start_and_the_floor_holds() {
-    let publisher = Publisher::new();
-    let dir = tempfile::tempdir().unwrap();
-    open(&publisher, dir.path())
-        .ingest(
-            &publisher.document(3, vec![outage("keyshare-down", 1, true)]),
-            t0(),
-        )
-        .unwrap();
+    let owner = FeedOwner::new();
+    let dir = stored(
+        &owner,
+        3,
+        vec![NoticeBuilder::outage("keyshare-down").build()],
+    );
     // Swap the stored copy for an older, validly signed document.
-    fs::write(
-        dir.path().join("document.json"),
-        publisher.document(2, vec![]),
-    )
-    .unwrap();
+    fs::write(dir.path().join("document.json"), owner.document(2, vec![])).unwrap();
 
-    let client = open(&publisher, dir.path());
+    let client = open(&owner, dir.path());
 
     assert_eq!(
         problems(&client),
         [("document.json".to_owned(), "rolled_back".to_owned())]
     );
-    assert_eq!(client.notices(t0()).freshness, Freshness::None);
-    assert_eq!(client.status(t0()).floor_version, Some(3));
+    assert_eq!(client.notices(at(0)).freshness, Freshness::None);
+    assert_eq!(client.status(at(0)).floor_version, Some(3));
 }
 
 #[test]
 fn a_failed_write_is_reported_and_the_client_keeps_working() {
-    let publisher = Publisher::new();
+    let owner = FeedOwner::new();
     let parent = tempfile::tempdir().unwrap();
     let dir = parent.path().join("state");
-    let client = open(&publisher, &dir);
+    let client = open(&owner, &dir);
     // The state directory disappears under the client and a file takes its place.
     fs::remove_dir_all(&dir).unwrap();
     fs::write(&dir, b"in the way").unwrap();
 
     let outcome = client
         .ingest(
-            &publisher.document(1, vec![outage("keyshare-down", 1, true)]),
-            t0(),
+            &owner.document(1, vec![NoticeBuilder::outage("keyshare-down").build()]),
+            at(0),
         )
         .unwrap();
 
     assert_eq!(outcome, IngestOutcome::Updated { version: 1 });
-    assert_eq!(client.notices(t0()).notices.len(), 1);
+    assert_eq!(client.notices(at(0)).notices.len(), 1);
     let found = problems(&client);
     assert!(
         found
@@ -363,8 +354,11 @@ fn a_failed_write_is_reported_and_the_client_keeps_working() {
     fs::create_dir(&dir).unwrap();
     client
         .ingest(
-            &publisher.document(2, vec![outage("keyshare-down", 2, true)]),
-            t0(),
+            &owner.document(
+                2,
+                vec![NoticeBuilder::outage("keyshare-down").revision(2).build()],
+            ),
+            at(0),
         )
         .unwrap();
     assert!(problems(&client).is_empty(), "{:?}", problems(&client));
@@ -372,48 +366,44 @@ fn a_failed_write_is_reported_and_the_client_keeps_working() {
 
 #[test]
 fn a_state_directory_that_cannot_be_created_is_an_error() {
-    let publisher = Publisher::new();
+    let owner = FeedOwner::new();
     let parent = tempfile::tempdir().unwrap();
     let file = parent.path().join("a-file");
     fs::write(&file, b"x").unwrap();
-    let err = Client::new(config(&publisher, &file.join("state"), &[])).unwrap_err();
+    let err = Client::new(config(&owner, &file.join("state"), &[])).unwrap_err();
     assert_eq!(err.code(), "state_dir");
 }
 
 #[test]
 fn a_dismissal_lasts_until_the_next_revision() {
-    let publisher = Publisher::new();
+    let owner = FeedOwner::new();
     let dir = tempfile::tempdir().unwrap();
-    let client = open(&publisher, dir.path());
+    let client = open(&owner, dir.path());
+    let outage = NoticeBuilder::outage("keyshare-down").dismissible(true);
     client
-        .ingest(
-            &publisher.document(1, vec![outage("keyshare-down", 1, true)]),
-            t0(),
-        )
+        .ingest(&owner.document(1, vec![outage.build()]), at(0))
         .unwrap();
     client.dismiss(&id("keyshare-down"), 1).unwrap();
-    assert!(client.notices(t0()).notices.is_empty());
+    assert!(client.notices(at(0)).notices.is_empty());
 
+    let revised = outage.revision(2).build();
     client
-        .ingest(
-            &publisher.document(2, vec![outage("keyshare-down", 2, true)]),
-            t0(),
-        )
+        .ingest(&owner.document(2, vec![revised]), at(0))
         .unwrap();
-    let shown = client.notices(t0());
+    let shown = client.notices(at(0));
     assert_eq!(shown.notices.len(), 1, "revision 2 shows again");
     assert_eq!(shown.notices[0].revision, 2);
 }
 
 #[test]
 fn a_notice_that_is_not_dismissible_cannot_be_dismissed() {
-    let publisher = Publisher::new();
+    let owner = FeedOwner::new();
     let dir = tempfile::tempdir().unwrap();
-    let client = open(&publisher, dir.path());
+    let client = open(&owner, dir.path());
     client
         .ingest(
-            &publisher.document(1, vec![outage("keyshare-down", 1, false)]),
-            t0(),
+            &owner.document(1, vec![NoticeBuilder::outage("keyshare-down").build()]),
+            at(0),
         )
         .unwrap();
     assert_eq!(
@@ -427,51 +417,56 @@ fn a_notice_that_is_not_dismissible_cannot_be_dismissed() {
         client.dismiss(&id("keyshare-down"), 0).unwrap_err().code(),
         "invalid_argument"
     );
-    assert_eq!(client.notices(t0()).notices.len(), 1);
+    assert_eq!(client.notices(at(0)).notices.len(), 1);
 }
 
 #[test]
 fn a_rejected_document_is_reported_and_changes_nothing() {
-    let publisher = Publisher::new();
+    let owner = FeedOwner::new();
     let dir = tempfile::tempdir().unwrap();
-    let client = open(&publisher, dir.path());
-    let good = publisher.document(1, vec![outage("keyshare-down", 1, true)]);
-    client.ingest(&good, t0()).unwrap();
+    let client = open(&owner, dir.path());
+    let good = owner.document(1, vec![NoticeBuilder::outage("keyshare-down").build()]);
+    client.ingest(&good, at(0)).unwrap();
 
-    let mut tampered = publisher.document(2, vec![]);
+    let mut tampered = owner.document(2, vec![]);
     let middle = tampered.len() / 2;
     tampered[middle] ^= 0x04;
-    let err = client.ingest(&tampered, at(1)).unwrap_err();
+    let err = client.ingest(&tampered, at(MINUTE)).unwrap_err();
 
     assert!(matches!(err, ClientError::Rejected(_)), "{err}");
-    let status = client.status(at(1));
+    let status = client.status(at(MINUTE));
     assert_eq!(status.version, Some(1));
     assert_eq!(status.last_error.unwrap().code, err.code());
-    assert_eq!(client.notices(at(1)).notices.len(), 1);
+    assert_eq!(client.notices(at(MINUTE)).notices.len(), 1);
     assert_eq!(
-        client.ingest(&good, at(2)).unwrap(),
+        client.ingest(&good, at(2 * MINUTE)).unwrap(),
         IngestOutcome::Unchanged { version: 1 }
     );
-    assert_eq!(client.status(at(2)).last_error, None);
+    assert_eq!(client.status(at(2 * MINUTE)).last_error, None);
 }
 
 #[test]
 fn a_changed_context_changes_the_language() {
-    let publisher = Publisher::new();
+    let owner = FeedOwner::new();
     let dir = tempfile::tempdir().unwrap();
-    let client = open(&publisher, dir.path());
+    let client = open(&owner, dir.path());
+    // English and Dutch only.
+    let outage = NoticeBuilder::outage("keyshare-down")
+        .title(&[
+            ("en", "PIN validation is down"),
+            ("nl", "PIN-controle werkt niet"),
+        ])
+        .body(&[("en", "We are working on it."), ("nl", "We werken eraan.")])
+        .build();
     client
-        .ingest(
-            &publisher.document(1, vec![outage("keyshare-down", 1, true)]),
-            t0(),
-        )
+        .ingest(&owner.document(1, vec![outage]), at(0))
         .unwrap();
-    assert_eq!(client.notices(t0()).notices[0].language.as_str(), "nl");
+    assert_eq!(client.notices(at(0)).notices[0].language.as_str(), "nl");
     client.set_context(notice_client::AppContext {
         locales: vec!["de_DE".to_owned()],
         ..Default::default()
     });
-    let shown = client.notices(t0());
+    let shown = client.notices(at(0));
     assert_eq!(
         shown.notices[0].language.as_str(),
         "en",

@@ -400,39 +400,25 @@ fn import(notice: &Notice, existing: &NoticeRecord) -> Result<PlannedChange, Ing
 #[cfg(test)]
 mod tests {
     use super::*;
+    use notice_tests::NoticeBuilder;
     use notice_types::{FeedId, LocalizedText, Severity, Status, Timestamp};
 
     fn at(seconds: i64) -> Timestamp {
         Timestamp::from_unix(1_790_000_000 + seconds)
     }
 
+    /// An outage posted at `at(0)` with a timeline entry `at {t}` per `(t, status)`, one revision each.
     fn notice(id: &str, updates: &[(i64, Status)]) -> Notice {
-        Notice {
-            id: NoticeId::parse(id).unwrap(),
-            revision: 1 + updates.len() as u64,
-            severity: Severity::Outage,
-            status: updates.last().map_or(Status::Investigating, |u| u.1),
-            title: LocalizedText::english("Down"),
-            body: LocalizedText::english("Body"),
-            components: vec![],
-            platforms: vec![],
-            app_versions: None,
-            created_at: at(0),
-            updated_at: at(updates.last().map_or(0, |u| u.0)),
-            show_from: None,
-            starts_at: None,
-            ends_at: None,
-            dismissible: false,
-            link: None,
-            updates: updates
-                .iter()
-                .map(|(t, status)| Update {
-                    at: at(*t),
-                    status: *status,
-                    message: LocalizedText::english(format!("at {t}")),
-                })
-                .collect(),
+        let mut notice = NoticeBuilder::new(id, Severity::Outage)
+            .english("Down", "Body")
+            .posted_at(at(0))
+            .revision(1 + updates.len() as u64)
+            .status(updates.last().map_or(Status::Investigating, |u| u.1))
+            .updated(updates.last().map_or(0, |u| u.0));
+        for (t, status) in updates {
+            notice = notice.update(*t, *status, &[("en", &format!("at {t}"))]);
         }
+        notice.build()
     }
 
     fn feed(notices: Vec<Notice>) -> FeedPayload {

@@ -130,34 +130,20 @@ pub fn secs(duration: Duration) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use notice_types::{LocalizedText, NoticeId, Severity, Status, Update};
+    use notice_tests::NoticeBuilder;
+    use notice_types::{Severity, Status};
 
     #[test]
     fn a_notice_closes_at_its_closing_update_or_last_change() {
         let at = Timestamp::from_unix(1_000);
-        let mut notice = Notice {
-            id: NoticeId::parse("n").unwrap(),
-            revision: 2,
-            severity: Severity::Outage,
-            status: Status::Resolved,
-            title: LocalizedText::english("t"),
-            body: LocalizedText::english("b"),
-            components: vec![],
-            platforms: vec![],
-            app_versions: None,
-            created_at: at,
-            updated_at: at.plus_seconds(300),
-            show_from: None,
-            starts_at: None,
-            ends_at: None,
-            dismissible: false,
-            link: None,
-            updates: vec![Update {
-                at: at.plus_seconds(100),
-                status: Status::Resolved,
-                message: LocalizedText::english("Fixed."),
-            }],
-        };
+        let mut notice = NoticeBuilder::new("n", Severity::Outage)
+            .english("t", "b")
+            .revision(2)
+            .status(Status::Resolved)
+            .posted_at(at)
+            .updated(300)
+            .update(100, Status::Resolved, &[("en", "Fixed.")])
+            .build();
         assert_eq!(closed_at(&notice), at.plus_seconds(100));
         let record = NoticeRecord::from_feed(notice.clone());
         assert_eq!(record.state, NoticeState::Resolved);

@@ -6,28 +6,25 @@
 // criterion's macros generate undocumented public functions.
 #![allow(missing_docs)]
 
-#[path = "../tests/support/mod.rs"]
-mod support;
-
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use notice_tests::{FeedOwner, NoticeBuilder, at};
 use notice_types::{Context, LanguageTag, select, verify};
-use support::*;
 
-fn feed_bytes(owner: &Owner, count: usize) -> Vec<u8> {
+fn feed_bytes(owner: &FeedOwner, count: usize) -> Vec<u8> {
     let notices = (0..count)
         .map(|i| {
-            let mut notice = outage(&format!("notice-{i}"));
-            notice.updated_at = at(i as i64);
-            notice
+            NoticeBuilder::outage(&format!("notice-{i}"))
+                .updated(i as i64)
+                .build()
         })
         .collect();
-    owner.publish(&owner.feed(1, 0, notices))
+    owner.document(1, notices)
 }
 
 fn bench(c: &mut Criterion) {
-    let owner = Owner::new();
+    let owner = FeedOwner::new();
     let trusted = owner.trusted();
     let context = Context {
         locales: vec![LanguageTag::parse("nl").unwrap()],

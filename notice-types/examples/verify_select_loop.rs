@@ -8,13 +8,10 @@
 //!
 //! `bench/verify-select.sh` runs it with 0 and with N iterations and reports the difference per iteration.
 
-#[path = "../tests/support/mod.rs"]
-mod support;
-
 use std::hint::black_box;
 
+use notice_tests::{FeedOwner, NoticeBuilder, at};
 use notice_types::{Context, LanguageTag, select, verify};
-use support::*;
 
 fn main() {
     let iterations: usize = std::env::args()
@@ -25,16 +22,16 @@ fn main() {
         .nth(2)
         .and_then(|n| n.parse().ok())
         .unwrap_or(10);
-    let owner = Owner::new();
+    let owner = FeedOwner::new();
     let trusted = owner.trusted();
     let notices = (0..count)
         .map(|i| {
-            let mut notice = outage(&format!("notice-{i}"));
-            notice.updated_at = at(i as i64);
-            notice
+            NoticeBuilder::outage(&format!("notice-{i}"))
+                .updated(i as i64)
+                .build()
         })
         .collect();
-    let bytes = owner.publish(&owner.feed(1, 0, notices));
+    let bytes = owner.document(1, notices);
     let context = Context {
         locales: vec![LanguageTag::parse("nl").unwrap()],
         ..Context::default()

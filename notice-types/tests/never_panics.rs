@@ -1,17 +1,15 @@
 //! Verification never panics, whatever the bytes.
 
-mod support;
-
+use notice_tests::{FeedOwner, NoticeBuilder, at};
 use notice_types::verify;
 use proptest::prelude::*;
-use support::*;
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
 
     #[test]
     fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
-        let owner = Owner::new();
+        let owner = FeedOwner::new();
         let _ = verify(&bytes, &owner.trusted(), None, at(1));
     }
 
@@ -19,8 +17,8 @@ proptest! {
     fn mutations_of_a_valid_document_never_panic_and_are_never_accepted(
         edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8),
     ) {
-        let owner = Owner::new();
-        let original = owner.publish(&owner.feed(1, 0, vec![outage("x")]));
+        let owner = FeedOwner::new();
+        let original = owner.document(1, vec![NoticeBuilder::outage("x").build()]);
         let mut bytes = original.clone();
         for (index, value) in edits {
             let i = index.index(bytes.len());
@@ -32,7 +30,7 @@ proptest! {
 
     #[test]
     fn arbitrary_json_shaped_documents_never_panic(json in arb_json(3)) {
-        let owner = Owner::new();
+        let owner = FeedOwner::new();
         let _ = verify(json.to_string().as_bytes(), &owner.trusted(), None, at(1));
     }
 }

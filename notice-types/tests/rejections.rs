@@ -1,20 +1,18 @@
 //! Every way a document must be refused, each with its own error.
 
-mod support;
-
-use notice_types::{FEED_PAYLOAD_TYPE, FeedMark, Timestamp, TrustState, VerifyError, verify};
-use support::*;
+use notice_tests::{FeedOwner, HOUR, NoticeBuilder, at, edited};
+use notice_types::{FeedMark, Timestamp, TrustState, VerifyError};
 
 /// Verifies `bytes` for `owner`'s trusted root and expects the error `code`.
 #[track_caller]
 fn check(
-    owner: &Owner,
+    owner: &FeedOwner,
     bytes: &[u8],
     state: Option<&TrustState>,
     now: Timestamp,
     code: &str,
 ) -> VerifyError {
-    match verify(bytes, &owner.trusted(), state, now) {
+    match owner.verify(bytes, state, now) {
         Ok(v) => panic!(
             "expected {code}, but version {} was accepted",
             v.feed.version
@@ -26,9 +24,23 @@ fn check(
     }
 }
 
+/// Refused as `threshold_not_met`: one valid signature where the root asks for two.
+#[track_caller]
+fn check_one_of_two(owner: &FeedOwner, bytes: &[u8]) {
+    let err = check(owner, bytes, None, at(1), "threshold_not_met");
+    assert!(matches!(
+        err,
+        VerifyError::ThresholdNotMet {
+            valid: 1,
+            required: 2,
+            ..
+        }
+    ));
+}
+
 #[test]
 fn a_feed_signed_by_an_unknown_key_is_rejected() {
-    let owner = Owner::new();
+    let owner = FeedOwner::new();
     check(
         &owner,
         &owner.publish_feed_with(&owner.feed(1, 0, vec![]), &[9]),
@@ -40,77 +52,43 @@ fn a_feed_signed_by_an_unknown_key_is_rejected() {
 
 #[test]
 fn fewer_distinct_signers_than_the_threshold_is_rejected() {
-    let owner = Owner::with("yivi-app/production", &[1], 1, &[2, 3], 2);
+    let owner = FeedOwner::builder().feed_keys(&[2, 3], 2).build();
     let feed = owner.feed(1, 0, vec![]);
-    let err = check(
-        &owner,
-        &owner.publish_feed_with(&feed, &[2]),
-        None,
-        at(1),
-        "threshold_not_met",
-    );
-    assert!(matches!(
-        err,
-        VerifyError::ThresholdNotMet {
-            valid: 1,
-            required: 2,
-            ..
-        }
-    ));
+    check_one_of_two(&owner, &owner.publish_feed_with(&feed, &[2]));
     // Both keys: accepted.
     assert!(
-        verify(
-            &owner.publish_feed_with(&feed, &[2, 3]),
-            &owner.trusted(),
-            None,
-            at(1)
-        )
-        .is_ok()
+        owner
+            .verify(&owner.publish_feed_with(&feed, &[2, 3]), None, at(1))
+            .is_ok()
     );
 }
 
 #[test]
 fn one_keys_duplicate_signatures_count_once() {
-    let owner = Owner::with("yivi-app/production", &[1], 1, &[2, 3], 2);
-    let err = check(
+    let owner = FeedOwner::builder().feed_keys(&[2, 3], 2).build();
+    check_one_of_two(
         &owner,
         &owner.publish_feed_with(&owner.feed(1, 0, vec![]), &[2, 2, 2]),
-        None,
-        at(1),
-        "threshold_not_met",
     );
-    assert!(matches!(
-        err,
-        VerifyError::ThresholdNotMet {
-            valid: 1,
-            required: 2,
-            ..
-        }
-    ));
 }
 
 #[test]
 fn a_signature_that_names_a_trusted_key_but_fails_rejects_the_envelope() {
-    let owner = Owner::with("yivi-app/production", &[1], 1, &[2, 3], 1);
+    let owner = FeedOwner::builder().feed_keys(&[2, 3], 1).build();
     let bytes = owner.publish_feed_with(&owner.feed(1, 0, vec![]), &[2, 3]);
-    let mut document: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
     // Swap the two signatures' values: each keyid now points at the other key's signature.
-    let sigs = document["feed"]["signatures"].as_array_mut().unwrap();
-    let first = sigs[0]["sig"].clone();
-    sigs[0]["sig"] = sigs[1]["sig"].clone();
-    sigs[1]["sig"] = first;
-    check(
-        &owner,
-        &serde_json::to_vec(&document).unwrap(),
-        None,
-        at(1),
-        "bad_signature",
-    );
+    let swapped = edited(&bytes, |document| {
+        let sigs = document["feed"]["signatures"].as_array_mut().unwrap();
+        let first = sigs[0]["sig"].clone();
+        sigs[0]["sig"] = sigs[1]["sig"].clone();
+        sigs[1]["sig"] = first;
+    });
+    check(&owner, &swapped, None, at(1), "bad_signature");
 }
 
 #[test]
 fn a_wrong_payload_type_is_rejected_before_anything_else() {
-    let owner = Owner::new();
+    let owner = FeedOwner::new();
     let payload = serde_json::to_vec(&owner.feed(1, 0, vec![])).unwrap();
     check(
         &owner,
@@ -123,8 +101,8 @@ fn a_wrong_payload_type_is_rejected_before_anything_else() {
 
 #[test]
 fn a_valid_feed_for_another_environment_is_rejected() {
-    let owner = Owner::new();
-    let staging = Owner::with("yivi-app/staging", &[1], 1, &[2], 1);
+    let owner = FeedOwner::new();
+    let staging = FeedOwner::for_feed("yivi-app/staging");
     // Same keys, signed correctly, but for yivi-app/staging.
     check(
         &owner,
@@ -136,7 +114,7 @@ fn a_valid_feed_for_another_environment_is_rejected() {
     // And a whole staging document (its own root chain) is refused by a production client.
     check(
         &owner,
-        &staging.publish(&staging.feed(5, 0, vec![])),
+        &staging.document(5, vec![]),
         None,
         at(1),
         "root_chain_rejected",
@@ -145,17 +123,13 @@ fn a_valid_feed_for_another_environment_is_rejected() {
 
 #[test]
 fn a_version_below_the_floor_is_a_rollback() {
-    let owner = Owner::new();
-    let v2 = verify(
-        &owner.publish(&owner.feed(2, 0, vec![])),
-        &owner.trusted(),
-        None,
-        at(1),
-    )
-    .unwrap();
+    let owner = FeedOwner::new();
+    let v2 = owner
+        .verify(&owner.document(2, vec![]), None, at(1))
+        .unwrap();
     let err = check(
         &owner,
-        &owner.publish(&owner.feed(1, 0, vec![outage("old")])),
+        &owner.document(1, vec![NoticeBuilder::outage("old").build()]),
         Some(&v2.state),
         at(2),
         "rolled_back",
@@ -168,15 +142,11 @@ fn a_version_below_the_floor_is_a_rollback() {
 
 #[test]
 fn an_equal_version_with_different_bytes_is_rejected_and_never_replaces_the_stored_copy() {
-    let owner = Owner::new();
-    let first = verify(
-        &owner.publish(&owner.feed(4, 0, vec![])),
-        &owner.trusted(),
-        None,
-        at(1),
-    )
-    .unwrap();
-    let other = owner.publish(&owner.feed(4, 0, vec![outage("sneaky")]));
+    let owner = FeedOwner::new();
+    let first = owner
+        .verify(&owner.document(4, vec![]), None, at(1))
+        .unwrap();
+    let other = owner.document(4, vec![NoticeBuilder::outage("sneaky").build()]);
     check(
         &owner,
         &other,
@@ -188,24 +158,20 @@ fn an_equal_version_with_different_bytes_is_rejected_and_never_replaces_the_stor
 
 #[test]
 fn an_expired_feed_is_rejected() {
-    let owner = Owner::new();
-    let bytes = owner.publish(&owner.feed(1, 0, vec![]));
-    assert!(verify(&bytes, &owner.trusted(), None, at(72 * HOUR - 1)).is_ok());
+    let owner = FeedOwner::new();
+    let bytes = owner.document(1, vec![]);
+    assert!(owner.verify(&bytes, None, at(72 * HOUR - 1)).is_ok());
     check(&owner, &bytes, None, at(72 * HOUR), "expired");
 }
 
 #[test]
 fn a_clock_stepped_back_cannot_revive_an_expired_feed() {
-    let owner = Owner::new();
+    let owner = FeedOwner::new();
     // The client verified a feed issued at T0+100h, so it knows it is at least that late.
     let late = owner.feed(2, 100 * HOUR, vec![]);
-    let seen = verify(
-        &owner.publish(&late),
-        &owner.trusted(),
-        None,
-        at(100 * HOUR),
-    )
-    .unwrap();
+    let seen = owner
+        .verify(&owner.publish(&late), None, at(100 * HOUR))
+        .unwrap();
     // Now the device clock says T0+1h and an older-issued but higher-version feed (expired at T0+72h) arrives.
     let stale = owner.feed(3, 0, vec![]);
     let err = check(
@@ -220,16 +186,16 @@ fn a_clock_stepped_back_cannot_revive_an_expired_feed() {
 
 #[test]
 fn an_oversize_document_is_rejected_before_parsing() {
-    let owner = Owner::new();
-    let mut bytes = owner.publish(&owner.feed(1, 0, vec![]));
+    let owner = FeedOwner::new();
+    let mut bytes = owner.document(1, vec![]);
     bytes.resize(notice_types::limits::MAX_DOCUMENT_BYTES + 1, b' ');
     check(&owner, &bytes, None, at(1), "too_large");
 }
 
 #[test]
 fn malformed_json_and_base64_are_rejected() {
-    let owner = Owner::new();
-    let bytes = owner.publish(&owner.feed(1, 0, vec![]));
+    let owner = FeedOwner::new();
+    let bytes = owner.document(1, vec![]);
     check(
         &owner,
         &bytes[..bytes.len() - 1],
@@ -239,34 +205,29 @@ fn malformed_json_and_base64_are_rejected() {
     );
     check(&owner, b"", None, at(1), "malformed_json");
     check(&owner, b"[]", None, at(1), "malformed_json");
-    let mut document: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
-    document["feed"]["payload"] = "%%%".into();
-    check(
-        &owner,
-        &serde_json::to_vec(&document).unwrap(),
-        None,
-        at(1),
-        "malformed_base64",
-    );
-    let mut document: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
-    document["feed"]["signatures"][0]["sig"] = "AAAA".into();
-    check(
-        &owner,
-        &serde_json::to_vec(&document).unwrap(),
-        None,
-        at(1),
-        "malformed_base64",
-    );
+    for edit in [
+        |d: &mut serde_json::Value| d["feed"]["payload"] = "%%%".into(),
+        |d: &mut serde_json::Value| d["feed"]["signatures"][0]["sig"] = "AAAA".into(),
+    ] {
+        check(
+            &owner,
+            &edited(&bytes, edit),
+            None,
+            at(1),
+            "malformed_base64",
+        );
+    }
 }
 
 #[test]
 fn a_signed_payload_that_breaks_the_rules_is_rejected_after_the_signature_check() {
-    let owner = Owner::new();
-    let mut feed = serde_json::to_value(owner.feed(1, 0, vec![outage("x")])).unwrap();
-    feed["notices"][0]["title"] = serde_json::json!({"nl": "geen Engels"});
+    let owner = FeedOwner::new();
+    let feed = owner.feed(1, 0, vec![NoticeBuilder::outage("x").build()]);
     let err = check(
         &owner,
-        &owner.publish_raw(FEED_PAYLOAD_TYPE, &serde_json::to_vec(&feed).unwrap(), &[2]),
+        &owner.publish_edited(&feed, |f| {
+            f["notices"][0]["title"] = serde_json::json!({"nl": "geen Engels"});
+        }),
         None,
         at(1),
         "invalid_payload",
@@ -280,8 +241,8 @@ fn a_signed_payload_that_breaks_the_rules_is_rejected_after_the_signature_check(
 #[test]
 fn a_link_to_a_host_the_root_does_not_allow_is_rejected_even_when_signed() {
     // A stolen feed key can sign anything; the root's link policy still holds.
-    let owner = Owner::new();
-    let mut notice = outage("x");
+    let owner = FeedOwner::new();
+    let mut notice = NoticeBuilder::outage("x").build();
     notice.link = Some("https://evil.example/reset-pin".to_owned());
     let err = check(
         &owner,
@@ -295,12 +256,12 @@ fn a_link_to_a_host_the_root_does_not_allow_is_rejected_even_when_signed() {
 
 #[test]
 fn state_from_another_feed_is_refused() {
-    let owner = Owner::new();
-    let staging = Owner::with("yivi-app/staging", &[1], 1, &[2], 1);
+    let owner = FeedOwner::new();
+    let staging = FeedOwner::for_feed("yivi-app/staging");
     let state = TrustState::new(&staging.trusted());
     check(
         &owner,
-        &owner.publish(&owner.feed(1, 0, vec![])),
+        &owner.document(1, vec![]),
         Some(&state),
         at(1),
         "state_for_other_feed",
@@ -309,42 +270,34 @@ fn state_from_another_feed_is_refused() {
 
 #[test]
 fn unknown_fields_in_the_unsigned_wrapper_or_envelope_are_rejected() {
-    let owner = Owner::new();
-    let bytes = owner.publish(&owner.feed(1, 0, vec![]));
+    let owner = FeedOwner::new();
+    let bytes = owner.document(1, vec![]);
     for pointer in ["", "/feed", "/feed/signatures/0"] {
-        let mut document: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
-        document.pointer_mut(pointer).unwrap()["note"] = "unsigned".into();
-        check(
-            &owner,
-            &serde_json::to_vec(&document).unwrap(),
-            None,
-            at(1),
-            "malformed_json",
-        );
+        let noted = edited(&bytes, |d| {
+            d.pointer_mut(pointer).unwrap()["note"] = "unsigned".into();
+        });
+        check(&owner, &noted, None, at(1), "malformed_json");
     }
 }
 
 #[test]
 fn unknown_fields_in_signed_payloads_are_ignored_for_forward_compatibility() {
-    let owner = Owner::new();
-    let mut feed = serde_json::to_value(owner.feed(1, 0, vec![outage("x")])).unwrap();
-    feed["future_field"] = "added by a later server".into();
-    feed["notices"][0]["image"] = "https://yivi.app/banner.png".into();
-    let bytes = owner.publish_raw(FEED_PAYLOAD_TYPE, &serde_json::to_vec(&feed).unwrap(), &[2]);
-    let verified = verify(&bytes, &owner.trusted(), None, at(1)).unwrap();
+    let owner = FeedOwner::new();
+    let feed = owner.feed(1, 0, vec![NoticeBuilder::outage("x").build()]);
+    let bytes = owner.publish_edited(&feed, |f| {
+        f["future_field"] = "added by a later server".into();
+        f["notices"][0]["image"] = "https://yivi.app/banner.png".into();
+    });
+    let verified = owner.verify(&bytes, None, at(1)).unwrap();
     assert_eq!(verified.feed.notices[0].id.as_str(), "x");
 }
 
 #[test]
 fn the_rollback_floor_and_digest_are_what_the_state_records() {
-    let owner = Owner::new();
-    let verified = verify(
-        &owner.publish(&owner.feed(9, 0, vec![])),
-        &owner.trusted(),
-        None,
-        at(1),
-    )
-    .unwrap();
+    let owner = FeedOwner::new();
+    let verified = owner
+        .verify(&owner.document(9, vec![]), None, at(1))
+        .unwrap();
     let FeedMark { version, sha256 } = verified.state.feed.unwrap();
     assert_eq!(version, 9);
     assert_eq!(sha256.len(), 64);
@@ -352,17 +305,18 @@ fn the_rollback_floor_and_digest_are_what_the_state_records() {
 }
 
 /// The valid feed as JSON, changed by `edit`, signed by the feed key without the writer's checks.
-fn signed_with(owner: &Owner, edit: impl FnOnce(&mut serde_json::Value)) -> Vec<u8> {
-    let mut feed = serde_json::to_value(owner.feed(1, 0, vec![outage("n")])).unwrap();
-    edit(&mut feed);
-    owner.publish_raw(FEED_PAYLOAD_TYPE, &serde_json::to_vec(&feed).unwrap(), &[2])
+fn signed_with(owner: &FeedOwner, edit: impl FnOnce(&mut serde_json::Value)) -> Vec<u8> {
+    owner.publish_edited(
+        &owner.feed(1, 0, vec![NoticeBuilder::outage("n").build()]),
+        edit,
+    )
 }
 
 #[test]
 fn every_limit_is_enforced_while_reading_a_signed_document() {
     use notice_types::limits::*;
-    let owner = Owner::new();
-    let notice = serde_json::to_value(outage("n")).unwrap();
+    let owner = FeedOwner::new();
+    let notice = serde_json::to_value(NoticeBuilder::outage("n").build()).unwrap();
     let update = notice["updates"][0].clone();
     let many_notices = (0..=MAX_NOTICES)
         .map(|i| {
@@ -434,32 +388,22 @@ fn every_limit_is_enforced_while_reading_a_signed_document() {
         f["notices"][0]["title"]["en"] = "x".repeat(MAX_TITLE_CHARS).into();
         f["notices"][0]["body"]["en"] = "é".repeat(MAX_BODY_CHARS).into();
     });
-    verify(&at_limit, &owner.trusted(), None, at(1)).unwrap();
+    owner.verify(&at_limit, None, at(1)).unwrap();
 }
 
 #[test]
 fn too_many_signatures_or_roots_are_shape_errors() {
     use notice_types::limits::{MAX_ROOTS, MAX_SIGNATURES};
-    let owner = Owner::new();
-    let mut document: serde_json::Value =
-        serde_json::from_slice(&owner.publish(&owner.feed(1, 0, vec![]))).unwrap();
-    let signature = document["feed"]["signatures"][0].clone();
-    let mut signatures = document.clone();
-    signatures["feed"]["signatures"] = vec![signature; MAX_SIGNATURES + 1].into();
-    check(
-        &owner,
-        &serde_json::to_vec(&signatures).unwrap(),
-        None,
-        at(1),
-        "malformed_json",
-    );
-    let root = document["roots"][0].clone();
-    document["roots"] = vec![root; MAX_ROOTS + 1].into();
-    check(
-        &owner,
-        &serde_json::to_vec(&document).unwrap(),
-        None,
-        at(1),
-        "malformed_json",
-    );
+    let owner = FeedOwner::new();
+    let bytes = owner.document(1, vec![]);
+    let signatures = edited(&bytes, |d| {
+        let signature = d["feed"]["signatures"][0].clone();
+        d["feed"]["signatures"] = vec![signature; MAX_SIGNATURES + 1].into();
+    });
+    check(&owner, &signatures, None, at(1), "malformed_json");
+    let roots = edited(&bytes, |d| {
+        let root = d["roots"][0].clone();
+        d["roots"] = vec![root; MAX_ROOTS + 1].into();
+    });
+    check(&owner, &roots, None, at(1), "malformed_json");
 }

@@ -1,17 +1,15 @@
 //! What one user sees: window, targeting, language, dismissals, order.
 
-mod support;
-
 use std::collections::BTreeSet;
 
+use notice_tests::{FeedOwner, HOUR, NoticeBuilder, at};
 use notice_types::{
     Context, Dismissal, FeedPayload, LanguageTag, Notice, Platform, Severity, Status, Timestamp,
     select,
 };
-use support::*;
 
 fn feed(notices: Vec<Notice>) -> FeedPayload {
-    Owner::new().feed(1, 0, notices)
+    FeedOwner::new().feed(1, 0, notices)
 }
 
 fn ids(feed: &FeedPayload, context: &Context, now: Timestamp) -> Vec<String> {
@@ -33,7 +31,11 @@ fn locales(tags: &[&str]) -> Context {
 
 #[test]
 fn scheduled_maintenance_appears_at_show_from_and_disappears_at_ends_at_without_a_new_feed() {
-    let feed = feed(vec![maintenance("m", 10 * HOUR, 20 * HOUR, 22 * HOUR)]);
+    let feed = feed(vec![
+        NoticeBuilder::maintenance("m")
+            .window(10 * HOUR, 20 * HOUR, 22 * HOUR)
+            .build(),
+    ]);
     let context = Context::default();
     let seen = |t: i64| select(&feed, &context, at(t)).first().map(|n| n.status);
     assert_eq!(seen(10 * HOUR - 1), None, "not before show_from");
@@ -53,10 +55,11 @@ fn scheduled_maintenance_appears_at_show_from_and_disappears_at_ends_at_without_
 
 #[test]
 fn resolved_and_completed_notices_are_not_shown() {
-    let mut resolved = outage("r");
-    resolved.status = Status::Resolved;
-    let mut completed = maintenance("c", 0, HOUR, 2 * HOUR);
-    completed.status = Status::Completed;
+    let resolved = NoticeBuilder::outage("r").status(Status::Resolved).build();
+    let completed = NoticeBuilder::maintenance("c")
+        .window(0, HOUR, 2 * HOUR)
+        .status(Status::Completed)
+        .build();
     assert!(
         ids(
             &feed(vec![resolved, completed]),
@@ -69,9 +72,10 @@ fn resolved_and_completed_notices_are_not_shown() {
 
 #[test]
 fn platform_targeting() {
-    let mut ios_only = outage("ios-only");
-    ios_only.platforms = vec![Platform::Ios];
-    let feed = feed(vec![ios_only, outage("everyone")]);
+    let ios_only = NoticeBuilder::outage("ios-only")
+        .platforms(&[Platform::Ios])
+        .build();
+    let feed = feed(vec![ios_only, NoticeBuilder::outage("everyone").build()]);
     let on = |platform| Context {
         platform: Some(platform),
         ..Context::default()
@@ -90,8 +94,9 @@ fn platform_targeting() {
 
 #[test]
 fn semver_targeting() {
-    let mut old_apps = outage("update-your-app");
-    old_apps.app_versions = Some(semver::VersionReq::parse("<7.4.0").unwrap());
+    let old_apps = NoticeBuilder::outage("update-your-app")
+        .app_versions("<7.4.0")
+        .build();
     let feed = feed(vec![old_apps]);
     let on = |v: &str| Context {
         app_version: Some(semver::Version::parse(v).unwrap()),
@@ -104,9 +109,11 @@ fn semver_targeting() {
 
 #[test]
 fn locale_fallback_goes_through_the_base_language_to_english() {
-    let mut notice = outage("x");
-    notice.title = text(&[("en", "EN"), ("de", "DE"), ("nl", "NL")]);
-    notice.body = notice.title.clone();
+    let pairs = [("en", "EN"), ("de", "DE"), ("nl", "NL")];
+    let notice = NoticeBuilder::outage("x")
+        .title(&pairs)
+        .body(&pairs)
+        .build();
     let feed = feed(vec![notice]);
     let title = |context: Context| select(&feed, &context, at(1)).remove(0);
     for (tags, expect) in [
@@ -125,9 +132,9 @@ fn locale_fallback_goes_through_the_base_language_to_english() {
 
 #[test]
 fn a_dutch_user_gets_english_when_there_is_no_dutch() {
-    let mut notice = outage("x");
-    notice.title = text(&[("en", "Only English")]);
-    notice.body = text(&[("en", "Body")]);
+    let notice = NoticeBuilder::outage("x")
+        .english("Only English", "Body")
+        .build();
     assert_eq!(
         select(&feed(vec![notice]), &locales(&["nl"]), at(1))[0].title,
         "Only English"
@@ -136,9 +143,10 @@ fn a_dutch_user_gets_english_when_there_is_no_dutch() {
 
 #[test]
 fn title_and_body_never_mix_languages() {
-    let mut notice = outage("x");
-    notice.title = text(&[("en", "EN title"), ("nl", "NL titel")]);
-    notice.body = text(&[("en", "EN body")]);
+    let notice = NoticeBuilder::outage("x")
+        .title(&[("en", "EN title"), ("nl", "NL titel")])
+        .body(&[("en", "EN body")])
+        .build();
     let shown = select(&feed(vec![notice]), &locales(&["nl"]), at(1)).remove(0);
     assert_eq!(
         (shown.title.as_str(), shown.body.as_str()),
@@ -148,7 +156,9 @@ fn title_and_body_never_mix_languages() {
 
 #[test]
 fn dismissal_hides_one_revision_and_a_new_revision_shows_again() {
-    let mut notice = maintenance("m", 0, HOUR, 2 * HOUR);
+    let mut notice = NoticeBuilder::maintenance("m")
+        .window(0, HOUR, 2 * HOUR)
+        .build();
     let dismissed = Context {
         dismissed: BTreeSet::from([Dismissal {
             id: notice.id.clone(),
@@ -163,7 +173,7 @@ fn dismissal_hides_one_revision_and_a_new_revision_shows_again() {
 
 #[test]
 fn non_dismissible_notices_ignore_dismissals() {
-    let notice = outage("o");
+    let notice = NoticeBuilder::outage("o").build();
     assert!(!notice.dismissible);
     let context = Context {
         dismissed: BTreeSet::from([Dismissal {
@@ -177,19 +187,17 @@ fn non_dismissible_notices_ignore_dismissals() {
 
 #[test]
 fn ordered_by_severity_then_newest_then_id() {
-    let mut info = outage("info");
-    info.severity = Severity::Info;
-    let mut degraded_old = outage("degraded-old");
-    degraded_old.severity = Severity::Degraded;
-    let mut degraded_new = degraded_old.clone();
-    degraded_new.id = "degraded-new".parse().unwrap();
-    degraded_new.updated_at = at(60);
-    let mut b = outage("b");
-    b.updated_at = at(5);
-    let mut a = outage("a");
-    a.updated_at = at(5);
-    let maint = maintenance("maint", 0, HOUR, 2 * HOUR);
-    let feed = feed(vec![info, maint, degraded_old, degraded_new, b, a]);
+    let info = NoticeBuilder::outage("info").severity(Severity::Info);
+    let degraded = |id| NoticeBuilder::outage(id).severity(Severity::Degraded);
+    let maint = NoticeBuilder::maintenance("maint").window(0, HOUR, 2 * HOUR);
+    let feed = feed(vec![
+        info.build(),
+        maint.build(),
+        degraded("degraded-old").build(),
+        degraded("degraded-new").updated(60).build(),
+        NoticeBuilder::outage("b").updated(5).build(),
+        NoticeBuilder::outage("a").updated(5).build(),
+    ]);
     assert_eq!(
         ids(&feed, &Context::default(), at(100)),
         ["a", "b", "degraded-new", "degraded-old", "maint", "info"]
@@ -198,13 +206,14 @@ fn ordered_by_severity_then_newest_then_id() {
 
 #[test]
 fn updates_are_shown_newest_first_in_the_best_language() {
-    let mut notice = outage("x");
-    notice.status = Status::Identified;
-    notice.updates.push(notice_types::Update {
-        at: at(600),
-        status: Status::Identified,
-        message: text(&[("en", "Cause found."), ("de", "Ursache gefunden.")]),
-    });
+    let notice = NoticeBuilder::outage("x")
+        .status(Status::Identified)
+        .update(
+            600,
+            Status::Identified,
+            &[("en", "Cause found."), ("de", "Ursache gefunden.")],
+        )
+        .build();
     let shown = select(&feed(vec![notice]), &locales(&["de"]), at(700)).remove(0);
     let timeline: Vec<(&str, &str)> = shown
         .updates

@@ -1,14 +1,12 @@
 //! Any change to the bytes of a published document is rejected: exhaustively, every bit of a small document.
 
-mod support;
-
+use notice_tests::{FeedOwner, NoticeBuilder, at};
 use notice_types::{VerifyError, verify};
-use support::*;
 
 #[test]
 fn flipping_any_single_bit_of_a_small_document_is_rejected() {
-    let owner = Owner::new();
-    let bytes = owner.publish(&owner.feed(1, 0, vec![]));
+    let owner = FeedOwner::new();
+    let bytes = owner.document(1, vec![]);
     let trusted = owner.trusted();
     assert!(
         verify(&bytes, &trusted, None, at(1)).is_ok(),
@@ -38,8 +36,8 @@ fn flipping_any_single_bit_of_a_small_document_is_rejected() {
 
 #[test]
 fn a_changed_notice_text_fails_the_feed_signature() {
-    let owner = Owner::new();
-    let bytes = owner.publish(&owner.feed(1, 0, vec![outage("x")]));
+    let owner = FeedOwner::new();
+    let bytes = owner.document(1, vec![NoticeBuilder::outage("x").build()]);
     let mut document: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
     // Re-encode the payload with one word changed: valid base64, valid JSON, wrong signature.
     use base64::Engine as _;

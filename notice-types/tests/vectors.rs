@@ -1,7 +1,5 @@
 //! The committed test vectors are current and every case verifies as its manifest says.
 
-mod support;
-
 use std::path::Path;
 
 use notice_types::{Timestamp, TrustState, TrustedRoot, verify};
@@ -12,7 +10,7 @@ fn dir() -> &'static Path {
 
 #[test]
 fn committed_vectors_match_the_generator() {
-    let generated = support::vectors();
+    let generated = notice_tests::vectors();
     for (name, bytes) in &generated {
         let committed = std::fs::read(dir().join(name)).unwrap_or_default();
         assert!(

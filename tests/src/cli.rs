@@ -3,16 +3,14 @@
 //! question can never hang a test), no proxies.
 
 use std::ffi::OsStr;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use tempfile::TempDir;
 
 use crate::bins::bin_path;
-use crate::poll::try_poll_until;
+use crate::process::{finish_within, output_within, without_notice_env};
 
 /// Longest a `notice` run may take in a test before it counts as hanging.
 pub const RUN_TIMEOUT: Duration = Duration::from_secs(60);
@@ -48,15 +46,11 @@ impl NoticeCommand {
     /// `notice` with a clean environment and a fresh temporary home.
     ///
     /// # Panics
-    /// When the binary is missing (see [`bin_path`]) or no temporary directory can be made.
+    /// When the binary cannot be built (see [`bin_path`]) or no temporary directory can be made.
     pub fn new() -> Self {
         let home = tempfile::tempdir().expect("temporary home directory");
         let mut command = Command::new(bin_path("notice"));
-        for (name, _) in std::env::vars_os() {
-            if name.to_string_lossy().starts_with("NOTICE_") {
-                command.env_remove(&name);
-            }
-        }
+        without_notice_env(&mut command);
         for name in REMOVED_ENV {
             command.env_remove(name);
         }
@@ -134,28 +128,12 @@ impl NoticeCommand {
     /// When the process cannot be started, or is still running after [`RUN_TIMEOUT`] (it is killed first):
     /// a command that waits for input that cannot come is a bug.
     pub fn output(mut self) -> Output {
-        let mut child = self
-            .command
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start notice");
-        let stdout = read_all(child.stdout.take().expect("piped stdout"));
-        let stderr = read_all(child.stderr.take().expect("piped stderr"));
-        let status = try_poll_until(RUN_TIMEOUT, || child.try_wait().ok().flatten());
-        let Some(status) = status else {
-            let _ = child.kill();
-            let _ = child.wait();
+        let output = output_within(&mut self.command, RUN_TIMEOUT).unwrap_or_else(|| {
             panic!(
                 "notice {:?} did not finish within {RUN_TIMEOUT:?} (waiting for input?)",
                 self.command.get_args().collect::<Vec<_>>()
-            );
-        };
-        let output = Output {
-            status,
-            stdout: stdout.join().expect("stdout reader"),
-            stderr: stderr.join().expect("stderr reader"),
-        };
+            )
+        });
         drop(self.home);
         output
     }
@@ -192,34 +170,15 @@ impl NoticeCommand {
             .stderr(Stdio::piped())
             .spawn()
             .expect("start `script` (util-linux) for a pseudo-terminal");
-        let mut stdin = child.stdin.take().expect("piped stdin");
-        let _ = stdin.write_all(input.as_bytes());
-        let stdout = read_all(child.stdout.take().expect("piped stdout"));
-        let stderr = read_all(child.stderr.take().expect("piped stderr"));
-        let status = try_poll_until(RUN_TIMEOUT, || child.try_wait().ok().flatten());
-        drop(stdin);
-        let Some(status) = status else {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("notice in a terminal ({line}) did not finish within {RUN_TIMEOUT:?}");
-        };
-        let output = Output {
-            status,
-            stdout: stdout.join().expect("stdout reader"),
-            stderr: stderr.join().expect("stderr reader"),
-        };
+        if let Some(stdin) = child.stdin.as_mut() {
+            let _ = stdin.write_all(input.as_bytes());
+        }
+        let output = finish_within(child, RUN_TIMEOUT).unwrap_or_else(|| {
+            panic!("notice in a terminal ({line}) did not finish within {RUN_TIMEOUT:?}")
+        });
         drop(self.home);
         output
     }
-}
-
-/// Reads a stream to its end on a thread, so a full pipe never blocks the child.
-fn read_all(mut stream: impl Read + Send + 'static) -> JoinHandle<Vec<u8>> {
-    std::thread::spawn(move || {
-        let mut bytes = Vec::new();
-        let _ = stream.read_to_end(&mut bytes);
-        bytes
-    })
 }
 
 /// Runs `notice ARGS` in a clean environment (see [`NoticeCommand`]) without a server configured.
@@ -241,6 +200,10 @@ pub trait OutputExt {
     fn code(&self) -> Option<i32>;
     /// Panics, showing both streams, unless the exit code is `expected`.
     fn assert_code(&self, expected: i32) -> &Self;
+    /// Panics, showing both streams, unless standard output contains `needle`.
+    fn assert_stdout_contains(&self, needle: &str) -> &Self;
+    /// Panics, showing both streams, unless standard error contains `needle`.
+    fn assert_stderr_contains(&self, needle: &str) -> &Self;
     /// Both streams, labelled, for assertion messages.
     fn describe(&self) -> String;
 }
@@ -263,6 +226,24 @@ impl OutputExt for Output {
             self.status.code(),
             Some(expected),
             "unexpected exit status\n{}",
+            self.describe()
+        );
+        self
+    }
+
+    fn assert_stdout_contains(&self, needle: &str) -> &Self {
+        assert!(
+            self.stdout_text().contains(needle),
+            "stdout lacks {needle:?}\n{}",
+            self.describe()
+        );
+        self
+    }
+
+    fn assert_stderr_contains(&self, needle: &str) -> &Self {
+        assert!(
+            self.stderr_text().contains(needle),
+            "stderr lacks {needle:?}\n{}",
             self.describe()
         );
         self

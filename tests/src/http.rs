@@ -29,12 +29,64 @@ impl Fetched {
         })
     }
 
+    /// The body as text (lossy UTF-8).
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
     /// The first header called `name` (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
+    }
+
+    /// The first header called `name`, which must be there.
+    ///
+    /// # Panics
+    /// When there is no such header.
+    pub fn expect_header(&self, name: &str) -> &str {
+        self.header(name).unwrap_or_else(|| {
+            panic!(
+                "no {name} header in the HTTP {} answer; headers: {:?}",
+                self.status, self.headers
+            )
+        })
+    }
+}
+
+/// HTTP to a test process on 127.0.0.1 ([`TestServer`](crate::TestServer),
+/// [`TestMirror`](crate::TestMirror), [`StaticSite`](crate::StaticSite)): paths are relative to where it
+/// listens; any status is returned.
+pub trait Loopback {
+    /// `http://127.0.0.1:PORT`, no trailing slash.
+    fn base_url(&self) -> String;
+
+    /// `GET path`.
+    fn get(&self, path: &str) -> Fetched {
+        get(&format!("{}{path}", self.base_url()))
+    }
+
+    /// `GET path` with extra request headers.
+    fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Fetched {
+        get_with(&format!("{}{path}", self.base_url()), headers)
+    }
+
+    /// `GET path` with `token` as the bearer.
+    fn get_auth(&self, path: &str, token: &str) -> Fetched {
+        request(
+            "GET",
+            &format!("{}{path}", self.base_url()),
+            Some(token),
+            None,
+        )
+    }
+
+    /// `POST` of the JSON `body` to `path` with `token` as the bearer.
+    fn post(&self, path: &str, token: &str, body: impl AsRef<[u8]>) -> Fetched {
+        let url = format!("{}{path}", self.base_url());
+        request("POST", &url, Some(token), Some(body.as_ref()))
     }
 }
 
@@ -43,7 +95,15 @@ impl Fetched {
 /// # Panics
 /// When the server cannot be reached or the body cannot be read.
 pub fn get(url: &str) -> Fetched {
-    request("GET", url, None, None)
+    send("GET", url, &[], None)
+}
+
+/// `GET url` with extra request headers, as [`get`].
+///
+/// # Panics
+/// When the server cannot be reached or the body cannot be read.
+pub fn get_with(url: &str, headers: &[(&str, &str)]) -> Fetched {
+    send("GET", url, headers, None)
 }
 
 /// `METHOD url` with an optional bearer `token` and JSON `body`, a 10 s deadline; any status is returned.
@@ -51,6 +111,18 @@ pub fn get(url: &str) -> Fetched {
 /// # Panics
 /// When the request cannot be built, the server cannot be reached or the body cannot be read.
 pub fn request(method: &str, url: &str, token: Option<&str>, body: Option<&[u8]>) -> Fetched {
+    match token {
+        Some(token) => send(
+            method,
+            url,
+            &[("authorization", &format!("Bearer {token}"))],
+            body,
+        ),
+        None => send(method, url, &[], body),
+    }
+}
+
+fn send(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&[u8]>) -> Fetched {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_global(Some(Duration::from_secs(10)))
@@ -59,8 +131,8 @@ pub fn request(method: &str, url: &str, token: Option<&str>, body: Option<&[u8]>
         .build()
         .into();
     let mut builder = ureq::http::Request::builder().method(method).uri(url);
-    if let Some(token) = token {
-        builder = builder.header("authorization", format!("Bearer {token}"));
+    for (name, value) in headers {
+        builder = builder.header(*name, *value);
     }
     let result = match body {
         Some(body) => {

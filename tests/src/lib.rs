@@ -1,14 +1,21 @@
-//! The end-to-end test harness: start the real `notice-server` on 127.0.0.1:0, run the real `notice` CLI with
-//! a clean environment, wait for things with deadlines, and sign fixture feeds (expired, tampered, another
-//! feed id) with notice-types.
+//! One of each test tool for every package of the workspace: a signing kit with a notice builder, a
+//! process harness that runs the real binaries, and a poll helper.
 //!
-//! Every package's end-to-end tests use it (`notice-tests.workspace = true` under `[dev-dependencies]`).
-//! The binaries must have been built into the same target directory as the test executable: `cargo test
-//! --workspace` does that; with `cargo test -p …` run `cargo build --bins` first.
+//! Every package's tests use it through `notice-tests.workspace = true` under `[dev-dependencies]`
+//! (notice-types too: its integration tests and `examples/vectors.rs` link the same notice-types this crate
+//! does; only its own unit tests would see two copies, so they keep their few local values). The harness
+//! builds the binaries it runs with cargo when they are missing or stale ([`bin_path`]), so
+//! `cargo test -p <any package>` works from a fresh clone.
 //!
 //! ```no_run
-//! use notice_tests::{OutputExt as _, TestServer};
+//! use notice_tests::{FeedOwner, NoticeBuilder, OutputExt as _, TestServer, at};
 //!
+//! // Sign a document in-test: deterministic keys, time as an offset from T0.
+//! let owner = FeedOwner::new();
+//! let document = owner.document(3, vec![NoticeBuilder::outage("keyshare-down").revision(2).build()]);
+//! assert!(owner.verify(&document, None, at(60)).is_ok());
+//!
+//! // Or run the real server and CLI.
 //! let server = TestServer::start();
 //! let out = server.notice().args(["list", "--json"]).output();
 //! out.assert_code(0);
@@ -16,31 +23,54 @@
 //! ```
 //!
 //! # Layout
-//! - `bins`: [`bin_path`], the workspace binaries next to the running test.
-//! - `server`: [`TestServer`], a `notice-server` process with its own data directory.
-//! - `cli`: [`NoticeCommand`] / [`notice`], the `notice` CLI with a clean environment; [`OutputExt`].
-//! - `poll`: [`poll_until`], waiting for a condition with a deadline instead of sleeping.
-//! - `fixtures`: [`SigningKit`], keys and roots for signing test documents; [`now`], [`sample_notice`].
-//! - `http`: [`get`] and [`request`] for loopback servers; [`closed_port_url`], [`is_listening`].
+//! - `signing`: the signing kit. [`FeedOwner`] holds a root chain that rotates (thresholds, new keys) and
+//!   signs feeds and published documents through the checked writer path, or raw and hostile ones (unknown
+//!   keys, other feed ids, edited payloads, forged rotations) for tests of what readers refuse; [`edited`]
+//!   changes a document's JSON; [`key`] is the deterministic key `n`, [`at`] a time as an offset from
+//!   [`T0`], [`now`] the system clock for the real binaries.
+//! - `notice`: [`NoticeBuilder`], every test notice: a preset ([`NoticeBuilder::outage`],
+//!   [`NoticeBuilder::maintenance`], [`NoticeBuilder::new`]) changed where a test needs it.
+//! - `vectors`: [`vectors`], the committed cross-language test vectors, made with the kit.
+//! - `server`: [`TestServer`], the one process harness for `notice-server`: a temporary data directory,
+//!   `init` and `serve` on 127.0.0.1:0, custom flags and environment, `kill -9`, SIGTERM, restart on the
+//!   same address, its log, one-shot subcommands ([`TestServer::run`], [`notice_server`]).
 //! - `mirror`: [`TestMirror`], a `notice-server mirror` process (the replica on "another provider").
+//! - `cli`: [`NoticeCommand`] / [`notice`], the `notice` CLI with a clean environment; [`OutputExt`].
+//! - `bins`: [`bin_path`], the workspace binaries: the test's own package's as cargo built it, the others
+//!   built with cargo on first use in a test process, in a target directory of their own (its doc says why).
+//! - `process`: starting a process and waiting for the line that says where it listens; short commands
+//!   with a deadline.
+//! - `poll`: [`poll_until`], the one way to wait: a condition polled until a deadline, never a sleep.
+//! - `http`: [`Loopback`] (`server.get("/v1/feed.json")` on every process above), [`get`], [`get_with`]
+//!   and [`request`] for URLs; [`closed_port_url`], [`is_listening`].
+//! - `fake`: [`FakeMirror`], [`BlackHole`], [`endless`], [`refusing`]: in-process mirrors that misbehave
+//!   on purpose.
 //! - `static_site`: [`StaticSite`], a plain static file server (Python's) for an export directory.
-//! - `process`: starting a process and waiting for the line that says where it listens.
 
 mod bins;
 mod cli;
-mod fixtures;
+mod fake;
 mod http;
 mod mirror;
+mod notice;
 mod poll;
 mod process;
 mod server;
+mod signing;
 mod static_site;
+mod vectors;
 
 pub use bins::bin_path;
 pub use cli::{NoticeCommand, OutputExt, RUN_TIMEOUT, notice};
-pub use fixtures::{SigningKit, now, sample_notice};
-pub use http::{Fetched, closed_port_url, get, is_listening, request};
+pub use fake::{Answer, BlackHole, FakeMirror, endless, refusing};
+pub use http::{Fetched, Loopback, closed_port_url, get, get_with, is_listening, request};
 pub use mirror::TestMirror;
+pub use notice::NoticeBuilder;
 pub use poll::{poll_until, try_poll_until};
-pub use server::{FEED_ID, LINK_HOST, ServerBuilder, TestServer};
+pub use server::{FEED_ID, LINK_HOST, ServerBuilder, TestServer, notice_server};
+pub use signing::{
+    DAY, FEED_VALIDITY, FeedOwner, HOUR, MINUTE, OwnerBuilder, T0, at, base64_of, edited, key, now,
+    payload_sha256, text,
+};
 pub use static_site::StaticSite;
+pub use vectors::vectors;

@@ -2,23 +2,27 @@
 //! read-only replica an operator runs on another provider.
 
 use std::net::SocketAddr;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::path::{Path, PathBuf};
+use std::process::Child;
 
 use tempfile::TempDir;
 
-use crate::bins::bin_path;
-use crate::process::{kill, notice_server_address, spawn_listening};
+use crate::http::Loopback;
+use crate::process::{Log, kill, notice_server_address, spawn_listening};
+use crate::server::notice_server_command;
 
 /// How often a test mirror asks its upstream: often, so tests wait little (they poll with deadlines).
 const POLL_INTERVAL: &str = "200ms";
 
-/// A running mirror; killed when dropped.
+/// A running mirror; killed (and its state directory removed) when dropped.
 #[derive(Debug)]
 pub struct TestMirror {
     child: Option<Child>,
     addr: SocketAddr,
-    _state_dir: TempDir,
+    upstream: String,
+    root: PathBuf,
+    state_dir: TempDir,
+    log: Log,
 }
 
 impl TestMirror {
@@ -29,25 +33,15 @@ impl TestMirror {
     /// When it does not start listening within the deadline.
     pub fn start(upstream: &str, root: &Path) -> TestMirror {
         let state_dir = tempfile::tempdir().expect("mirror state directory");
-        let mut command = Command::new(bin_path("notice-server"));
-        for (name, _) in std::env::vars_os() {
-            if name.to_string_lossy().starts_with("NOTICE_") {
-                command.env_remove(&name);
-            }
-        }
-        command
-            .args(["mirror", "--listen", "127.0.0.1:0", "--upstream", upstream])
-            .arg("--root")
-            .arg(root)
-            .arg("--state-dir")
-            .arg(state_dir.path())
-            .args(["--poll-interval", POLL_INTERVAL, "--timeout", "2s"])
-            .stdin(Stdio::null());
-        let (child, addr) = spawn_listening(command, "notice-server mirror", notice_server_address);
+        let log = Log::default();
+        let (child, addr) = spawn(upstream, root, state_dir.path(), "127.0.0.1:0", &log);
         TestMirror {
             child: Some(child),
             addr,
-            _state_dir: state_dir,
+            upstream: upstream.to_owned(),
+            root: root.to_owned(),
+            state_dir,
+            log,
         }
     }
 
@@ -56,9 +50,38 @@ impl TestMirror {
         format!("http://{}", self.addr)
     }
 
+    /// Where it keeps the last verified document and its floor.
+    pub fn state_dir(&self) -> &Path {
+        self.state_dir.path()
+    }
+
     /// Kills the mirror (SIGKILL).
     pub fn kill9(&mut self) {
         kill(&mut self.child);
+    }
+
+    /// Kills the mirror if it runs and starts it again with the same state directory, on the same address.
+    ///
+    /// # Panics
+    /// When it does not listen again within the deadline.
+    pub fn restart(&mut self) {
+        self.kill9();
+        let listen = self.addr.to_string();
+        let (child, addr) = spawn(
+            &self.upstream,
+            &self.root,
+            self.state_dir.path(),
+            &listen,
+            &self.log,
+        );
+        self.child = Some(child);
+        self.addr = addr;
+    }
+}
+
+impl Loopback for TestMirror {
+    fn base_url(&self) -> String {
+        self.url()
     }
 }
 
@@ -66,4 +89,23 @@ impl Drop for TestMirror {
     fn drop(&mut self) {
         self.kill9();
     }
+}
+
+fn spawn(
+    upstream: &str,
+    root: &Path,
+    state_dir: &Path,
+    listen: &str,
+    log: &Log,
+) -> (Child, SocketAddr) {
+    let mut command = notice_server_command();
+    command
+        .args(["mirror", "--listen", listen, "--upstream", upstream])
+        .arg("--root")
+        .arg(root)
+        .arg("--state-dir")
+        .arg(state_dir)
+        .args(["--poll-interval", POLL_INTERVAL, "--timeout", "2s"]);
+    let started = spawn_listening(command, "notice-server mirror", notice_server_address, log);
+    (started.child, started.addr)
 }

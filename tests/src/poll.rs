@@ -5,14 +5,14 @@ use std::time::{Duration, Instant};
 /// Calls `check` until it returns `Some`, and returns that value; gives up after `timeout`.
 ///
 /// Between attempts it backs off from 5 ms to 100 ms, so a fast condition is seen at once and a slow one
-/// does not burn a core.
+/// does not burn a core. For a plain condition return `cond.then_some(())`.
 ///
 /// # Panics
-/// When `timeout` passes without `check` returning `Some`.
-pub fn poll_until<T>(timeout: Duration, check: impl FnMut() -> Option<T>) -> T {
+/// When `timeout` passes without `check` returning `Some`, naming `what` was waited for.
+pub fn poll_until<T>(what: &str, timeout: Duration, check: impl FnMut() -> Option<T>) -> T {
     match try_poll_until(timeout, check) {
         Some(value) => value,
-        None => panic!("condition not met within {timeout:?}"),
+        None => panic!("timed out after {timeout:?} waiting for {what}"),
     }
 }
 

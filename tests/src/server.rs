@@ -1,23 +1,25 @@
-//! A real `notice-server` process on 127.0.0.1 with its own temporary data directory.
+//! The process harness: a real `notice-server` on 127.0.0.1 with its own temporary data directory.
 //!
 //! Start-up: `notice-server init` (feed id [`FEED_ID`], link host [`LINK_HOST`]) prints the first admin token,
 //! then `notice-server serve --listen 127.0.0.1:0` prints `listening on http://ADDR` once bound; both are read
 //! from stdout with a deadline. The server's stderr (its log) and later stdout are forwarded to the test's
-//! stderr, which the test harness shows when a test fails.
+//! stderr, which the test harness shows when a test fails, and its log is kept for [`TestServer::log`].
 
 use std::ffi::{OsStr, OsString};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc;
+use std::process::{Child, Command, ExitStatus, Output};
 use std::sync::{Arc, Mutex, Weak};
-use std::time::Duration;
 
 use tempfile::TempDir;
 
 use crate::bins::bin_path;
 use crate::cli::NoticeCommand;
-use crate::process::{START_TIMEOUT, kill, notice_server_address, spawn_listening};
+use crate::http::Loopback;
+use crate::process::{
+    Log, START_TIMEOUT, kill, notice_server_address, output, spawn_listening, wait_within,
+    without_notice_env,
+};
 
 /// The feed id test servers are initialized with.
 pub const FEED_ID: &str = "notice-tests/e2e";
@@ -32,6 +34,7 @@ pub struct ServerBuilder {
     init_args: Vec<OsString>,
     serve_args: Vec<OsString>,
     env: Vec<(OsString, OsString)>,
+    init: bool,
 }
 
 impl ServerBuilder {
@@ -69,59 +72,92 @@ impl ServerBuilder {
         self
     }
 
-    /// An environment variable for every `notice-server` process of this server.
+    /// An environment variable for every `notice-server` process of this server (e.g. `NOTICE_LOG`).
     pub fn env(mut self, name: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Self {
         self.env
             .push((name.as_ref().to_owned(), value.as_ref().to_owned()));
         self
     }
 
+    /// Skips `notice-server init`: `serve` finds an empty data directory and initializes it itself (with its
+    /// own defaults, not the feed id and link hosts of this builder); the token is read from what `serve`
+    /// printed before it listened.
+    pub fn uninitialized(mut self) -> Self {
+        self.init = false;
+        self
+    }
+
     /// Initializes a temporary data directory and starts serving.
     ///
     /// # Panics
-    /// When the binary is missing, `init` fails, or the server does not listen within the deadline; the
+    /// When the binary cannot be built, `init` fails, or the server does not listen within the deadline; the
     /// message includes what the server printed.
     pub fn start(self) -> TestServer {
-        let data_dir = tempfile::tempdir().expect("temporary data directory");
-        let mut init = base_command(data_dir.path(), &self.env);
-        init.arg("init").arg("--feed-id").arg(&self.feed_id);
-        for host in &self.link_hosts {
-            init.arg("--link-host").arg(host);
-        }
-        init.args(&self.init_args);
-        let output = run_with_deadline(init, START_TIMEOUT);
-        let init_output = String::from_utf8_lossy(&output.stdout).into_owned();
-        assert!(
-            output.status.success(),
-            "notice-server init failed ({})\nstdout:\n{init_output}\nstderr:\n{}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let token = token_in(&init_output).unwrap_or_else(|| {
-            panic!("no admin token in the output of notice-server init:\n{init_output}")
-        });
+        let mut server = self.init();
+        server.restart();
+        server
+    }
+
+    /// Initializes a temporary data directory without serving it: for the `notice-server` subcommands that
+    /// work on a stopped server ([`TestServer::run`]). [`TestServer::restart`] starts serving.
+    ///
+    /// # Panics
+    /// When `init` fails.
+    pub fn init(self) -> TestServer {
+        let dir = tempfile::tempdir().expect("temporary data directory");
         let mut server = TestServer {
-            data_dir,
+            data_dir: dir.path().join("data"),
+            _dir: dir,
             builder: self,
             child: None,
             addr: None,
-            token,
-            init_output,
+            token: None,
+            startup_output: String::new(),
+            log: Log::default(),
         };
-        server.serve("127.0.0.1:0");
+        if server.builder.init {
+            let mut init = server.command();
+            init.arg("init")
+                .arg("--feed-id")
+                .arg(&server.builder.feed_id);
+            for host in &server.builder.link_hosts {
+                init.arg("--link-host").arg(host);
+            }
+            init.args(&server.builder.init_args);
+            let out = output(&mut init);
+            let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+            assert!(
+                out.status.success(),
+                "notice-server init failed ({})\nstdout:\n{stdout}\nstderr:\n{}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            );
+            server.found_token(stdout);
+        }
         server
     }
 }
 
-/// A running `notice-server` with a temporary data directory; killed (and the directory removed) on drop.
+/// A `notice-server` with a temporary data directory; killed (and the directory removed) on drop.
+///
+/// ```no_run
+/// use notice_tests::{Loopback as _, TestServer};
+///
+/// let mut server = TestServer::builder().serve_args(["--heartbeat-interval", "2s"]).start();
+/// assert_eq!(server.get("/healthz").status, 200);
+/// server.kill9();
+/// server.restart(); // the same data directory, on the same address
+/// ```
 #[derive(Debug)]
 pub struct TestServer {
-    data_dir: TempDir,
+    _dir: TempDir,
+    data_dir: PathBuf,
     builder: ServerBuilder,
     child: Option<Child>,
     addr: Option<SocketAddr>,
-    token: String,
-    init_output: String,
+    token: Option<String>,
+    startup_output: String,
+    log: Log,
 }
 
 impl TestServer {
@@ -133,6 +169,7 @@ impl TestServer {
             init_args: Vec::new(),
             serve_args: Vec::new(),
             env: Vec::new(),
+            init: true,
         }
     }
 
@@ -171,29 +208,35 @@ impl TestServer {
     /// `http://127.0.0.1:PORT`, no trailing slash.
     ///
     /// # Panics
-    /// When the server never listened (cannot happen after a successful start).
+    /// When the server never listened.
     pub fn url(&self) -> String {
         format!("http://{}", self.addr())
     }
 
     /// The address it listens on (kept across [`TestServer::restart`]).
+    ///
+    /// # Panics
+    /// When the server never listened.
     pub fn addr(&self) -> SocketAddr {
         self.addr.expect("the server listened")
     }
 
-    /// The admin token `init` printed.
+    /// The admin token `init` (or an initializing `serve`) printed.
+    ///
+    /// # Panics
+    /// When an uninitialized server has not been started yet.
     pub fn token(&self) -> &str {
-        &self.token
+        self.token.as_deref().expect("the server was initialized")
     }
 
     /// The data directory (database, keys, root.json).
     pub fn data_dir(&self) -> &Path {
-        self.data_dir.path()
+        &self.data_dir
     }
 
     /// `root.json` as `init` wrote it: the root v1 envelope the app ships.
     pub fn root_path(&self) -> PathBuf {
-        self.data_dir.path().join("root.json")
+        self.data_dir.join("root.json")
     }
 
     /// The feed id it was initialized with.
@@ -201,20 +244,40 @@ impl TestServer {
         &self.builder.feed_id
     }
 
-    /// What `notice-server init` printed on stdout.
+    /// What `notice-server init` printed on stdout; for an [uninitialized](ServerBuilder::uninitialized)
+    /// server, what its first `serve` printed before it listened.
     pub fn init_output(&self) -> &str {
-        &self.init_output
+        &self.startup_output
+    }
+
+    /// Everything the server's processes logged (stderr) so far, across restarts.
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// The `notice` CLI, pointed at this server with its admin token (via `NOTICE_SERVER`/`NOTICE_TOKEN`).
     pub fn notice(&self) -> NoticeCommand {
-        NoticeCommand::new().server(&self.url(), &self.token)
+        NoticeCommand::new().server(&self.url(), self.token())
     }
 
-    /// `notice-server --data-dir DIR` with this server's environment, for other subcommands
-    /// (`token create`, `rotate-feed-key`, …).
-    pub fn server_command(&self) -> Command {
-        base_command(self.data_dir.path(), &self.builder.env)
+    /// `notice-server --data-dir DIR` with this server's environment, for other subcommands.
+    pub fn command(&self) -> Command {
+        let mut command = notice_server_command();
+        command
+            .envs(self.builder.env.iter().map(|(k, v)| (k, v)))
+            .arg("--data-dir")
+            .arg(&self.data_dir);
+        command
+    }
+
+    /// Runs `notice-server --data-dir DIR ARGS` to completion (`token create`, `rotate-feed-key`, `ingest`,
+    /// or `serve` with arguments it must refuse), with a deadline.
+    pub fn run<I, S>(&self, args: I) -> Output
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        output(self.command().args(args))
     }
 
     /// Creates another admin token named `name` with `notice-server token create` and returns it.
@@ -222,14 +285,12 @@ impl TestServer {
     /// # Panics
     /// When the command fails.
     pub fn create_token(&self, name: &str) -> String {
-        let mut command = self.server_command();
-        command.args(["token", "create", name]);
-        let output = run_with_deadline(command, START_TIMEOUT);
-        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        let out = self.run(["token", "create", name]);
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
         assert!(
-            output.status.success(),
+            out.status.success(),
             "notice-server token create {name} failed\nstdout:\n{stdout}\nstderr:\n{}",
-            String::from_utf8_lossy(&output.stderr)
+            String::from_utf8_lossy(&out.stderr)
         );
         token_in(&stdout)
             .unwrap_or_else(|| panic!("no token in the output of token create:\n{stdout}"))
@@ -240,6 +301,24 @@ impl TestServer {
         kill(&mut self.child);
     }
 
+    /// Sends SIGTERM and waits (with a deadline) for the server to exit.
+    ///
+    /// # Panics
+    /// When it is not running or does not stop in time.
+    pub fn terminate(&mut self) -> ExitStatus {
+        let child = self.child.as_mut().expect("the server is running");
+        let sent = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .expect("run kill(1)");
+        assert!(sent.success(), "kill -TERM {} failed", child.id());
+        let status = wait_within(child, START_TIMEOUT).unwrap_or_else(|| {
+            panic!("the server did not stop within {START_TIMEOUT:?} of SIGTERM")
+        });
+        self.child = None;
+        status
+    }
+
     /// Whether the process is still running.
     pub fn is_running(&mut self) -> bool {
         self.child
@@ -247,26 +326,41 @@ impl TestServer {
             .is_some_and(|child| matches!(child.try_wait(), Ok(None)))
     }
 
-    /// Kills the server if it runs (SIGKILL) and serves the same data directory again on the same address.
+    /// Kills the server if it runs (SIGKILL) and serves the same data directory again, on the same address
+    /// once it had one.
     ///
     /// # Panics
-    /// When it does not listen again within the deadline.
+    /// When it does not listen within the deadline.
     pub fn restart(&mut self) {
         self.kill9();
-        let addr = self.addr().to_string();
-        self.serve(&addr);
-    }
-
-    fn serve(&mut self, listen: &str) {
-        let mut command = base_command(self.data_dir.path(), &self.builder.env);
+        let listen = self
+            .addr
+            .map_or_else(|| "127.0.0.1:0".to_owned(), |addr| addr.to_string());
+        let mut command = self.command();
         command
             .arg("serve")
             .arg("--listen")
             .arg(listen)
             .args(&self.builder.serve_args);
-        let (child, addr) = spawn_listening(command, "notice-server", notice_server_address);
-        self.addr = Some(addr);
-        self.child = Some(child);
+        let started = spawn_listening(command, "notice-server", notice_server_address, &self.log);
+        if self.token.is_none() {
+            self.found_token(started.before.join("\n"));
+        }
+        self.addr = Some(started.addr);
+        self.child = Some(started.child);
+    }
+
+    fn found_token(&mut self, output: String) {
+        let token = token_in(&output)
+            .unwrap_or_else(|| panic!("no admin token in what notice-server printed:\n{output}"));
+        self.token = Some(token);
+        self.startup_output = output;
+    }
+}
+
+impl Loopback for TestServer {
+    fn base_url(&self) -> String {
+        self.url()
     }
 }
 
@@ -276,35 +370,21 @@ impl Drop for TestServer {
     }
 }
 
-/// `notice-server --data-dir DIR` without `NOTICE_*` variables from the developer's shell.
-fn base_command(data_dir: &Path, env: &[(OsString, OsString)]) -> Command {
-    let mut command = Command::new(bin_path("notice-server"));
-    for (name, _) in std::env::vars_os() {
-        if name.to_string_lossy().starts_with("NOTICE_") {
-            command.env_remove(&name);
-        }
-    }
-    command.envs(env.iter().map(|(k, v)| (k, v)));
-    command.arg("--data-dir").arg(data_dir).stdin(Stdio::null());
-    command
+/// Runs `notice-server ARGS` to completion, with a clean environment (as [`TestServer::run`] does, without a
+/// data directory of its own) and a deadline.
+pub fn notice_server<I, S>(args: I) -> Output
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    output(notice_server_command().args(args))
 }
 
-/// Runs a short command to completion, killing it if it takes longer than `timeout`.
-fn run_with_deadline(mut command: Command, timeout: Duration) -> Output {
-    let child = command
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {command:?}: {e}"));
-    let id = child.id();
-    let (done_tx, done_rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = done_tx.send(child.wait_with_output());
-    });
-    match done_rx.recv_timeout(timeout) {
-        Ok(output) => output.unwrap_or_else(|e| panic!("waiting for {command:?}: {e}")),
-        Err(_) => panic!("{command:?} (pid {id}) did not finish within {timeout:?}"),
-    }
+/// `notice-server` without `NOTICE_*` variables from the developer's shell, stdin closed.
+pub(crate) fn notice_server_command() -> Command {
+    let mut command = Command::new(bin_path("notice-server"));
+    without_notice_env(&mut command).stdin(std::process::Stdio::null());
+    command
 }
 
 /// The token in a command's output: the last word of a line that mentions a token, or a line that is only

@@ -4,9 +4,10 @@
 
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 
-use crate::process::{kill, spawn_listening};
+use crate::http::Loopback;
+use crate::process::{Log, kill, spawn_listening};
 
 /// A running static file server; killed when dropped.
 #[derive(Debug)]
@@ -32,18 +33,28 @@ impl StaticSite {
                 "127.0.0.1",
                 "--directory",
             ])
-            .arg(dir)
-            .stdin(Stdio::null());
-        let (child, addr) = spawn_listening(command, "static site (python3 http.server)", address);
+            .arg(dir);
+        let started = spawn_listening(
+            command,
+            "static site (python3 http.server)",
+            address,
+            &Log::default(),
+        );
         StaticSite {
-            child: Some(child),
-            addr,
+            child: Some(started.child),
+            addr: started.addr,
         }
     }
 
     /// `http://127.0.0.1:PORT`.
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+}
+
+impl Loopback for StaticSite {
+    fn base_url(&self) -> String {
+        self.url()
     }
 }
 

@@ -165,7 +165,7 @@ fn users_keep_being_told_when_the_primary_dies_hangs_and_comes_back() {
         get(&primary_feed).body,
         "the export is byte-identical to what the server serves"
     );
-    poll_until(FOLLOW, || {
+    poll_until("the mirror to serve the posted version", FOLLOW, || {
         (served_version(&mirror_feed, &trusted) == Some(version)).then_some(())
     });
 
@@ -267,7 +267,7 @@ fn users_keep_being_told_when_the_primary_dies_hangs_and_comes_back() {
 
     // Everything converges: the mirror follows, the static copy is exported again, nobody is behind.
     export(&primary, export_dir.path());
-    poll_until(FOLLOW, || {
+    poll_until("the mirror to follow the primary back", FOLLOW, || {
         (served_version(&mirror_feed, &trusted) == Some(back_version)).then_some(())
     });
     for phone in [&dutch, &french] {

@@ -4,12 +4,12 @@
 use std::time::Duration;
 
 use notice_tests::{
-    SigningKit, TestServer, closed_port_url, get, is_listening, poll_until, request, try_poll_until,
+    FeedOwner, Loopback as _, TestServer, closed_port_url, is_listening, poll_until, try_poll_until,
 };
 use notice_types::{TrustedRoot, verify};
 
 fn feed_version(server: &TestServer) -> u64 {
-    let fetched = get(&format!("{}/v1/feed.json", server.url()));
+    let fetched = server.get("/v1/feed.json");
     assert_eq!(fetched.status, 200);
     let root = std::fs::read(server.root_path()).unwrap();
     let trusted = TrustedRoot::from_envelope_bytes(&root).unwrap();
@@ -27,31 +27,16 @@ fn a_started_server_serves_a_verifiable_feed_and_accepts_its_token() {
     assert!(server.init_output().contains(server.token()));
     feed_version(&server);
 
-    let whoami = request(
-        "GET",
-        &format!("{}/v1/admin/whoami", server.url()),
-        Some(server.token()),
-        None,
-    );
+    let whoami = server.get_auth("/v1/admin/whoami", server.token());
     assert_eq!(whoami.status, 200);
     assert_eq!(whoami.json()["name"], "admin");
 
     let other = server.create_token("harness-test");
     assert_ne!(other, server.token());
-    let whoami = request(
-        "GET",
-        &format!("{}/v1/admin/whoami", server.url()),
-        Some(&other),
-        None,
-    );
+    let whoami = server.get_auth("/v1/admin/whoami", &other);
     assert_eq!(whoami.json()["name"], "harness-test");
 
-    let rejected = request(
-        "GET",
-        &format!("{}/v1/admin/whoami", server.url()),
-        Some("ntk_wrong"),
-        None,
-    );
+    let rejected = server.get_auth("/v1/admin/whoami", "ntk_wrong");
     assert_eq!(rejected.status, 401);
 }
 
@@ -60,12 +45,7 @@ fn kill9_stops_the_server_and_restart_serves_the_same_data_on_the_same_address()
     let mut server = TestServer::start();
     let url = server.url();
     let body = br#"{"severity":"outage","title":{"en":"Down"},"body":{"en":"Down."},"id":"harness-kill9"}"#;
-    let created = request(
-        "POST",
-        &format!("{url}/v1/admin/notices"),
-        Some(server.token()),
-        Some(body),
-    );
+    let created = server.post("/v1/admin/notices", server.token(), body);
     assert_eq!(
         created.status,
         201,
@@ -82,12 +62,7 @@ fn kill9_stops_the_server_and_restart_serves_the_same_data_on_the_same_address()
     assert!(server.is_running());
     assert_eq!(server.url(), url);
     assert!(feed_version(&server) >= version);
-    let fetched = request(
-        "GET",
-        &format!("{url}/v1/admin/notices/harness-kill9"),
-        Some(server.token()),
-        None,
-    );
+    let fetched = server.get_auth("/v1/admin/notices/harness-kill9", server.token());
     assert_eq!(fetched.status, 200);
 }
 
@@ -98,9 +73,9 @@ fn the_builder_passes_feed_id_link_hosts_and_serve_arguments() {
         .link_hosts(&["status.example.net"])
         .serve_args(["--heartbeat-interval", "1h"])
         .start();
-    let kit = SigningKit::from_data_dir(server.data_dir());
-    assert_eq!(kit.root.feed_id.as_str(), "harness/custom");
-    assert_eq!(kit.root.link_hosts, ["status.example.net"]);
+    let owner = FeedOwner::from_data_dir(server.data_dir());
+    assert_eq!(owner.feed_id(), "harness/custom");
+    assert_eq!(owner.root().link_hosts, ["status.example.net"]);
 }
 
 #[test]
@@ -113,7 +88,7 @@ fn shared_servers_are_one_process_while_held() {
 #[test]
 fn poll_until_returns_the_first_value_and_try_poll_until_gives_up() {
     let mut calls = 0;
-    let value = poll_until(Duration::from_secs(5), || {
+    let value = poll_until("the third call", Duration::from_secs(5), || {
         calls += 1;
         (calls == 3).then_some(calls)
     });

@@ -25,11 +25,7 @@ fn the_environment_beats_the_config_file_and_flags_beat_the_environment() {
         .arg("list")
         .output();
     out.assert_code(4);
-    assert!(
-        out.stderr_text().contains("from $NOTICE_TOKEN"),
-        "{}",
-        out.describe()
-    );
+    out.assert_stderr_contains("from $NOTICE_TOKEN");
 
     let out = NoticeCommand::new()
         .with_config(&config(&server, "ntk_file_token_is_wrong"))
@@ -56,11 +52,7 @@ fn an_explicit_config_path_is_used_and_must_exist() {
         .arg("list")
         .output();
     out.assert_code(1);
-    assert!(
-        out.stderr_text().contains("missing.toml"),
-        "{}",
-        out.describe()
-    );
+    out.assert_stderr_contains("missing.toml");
 }
 
 #[test]
@@ -70,7 +62,7 @@ fn a_config_file_with_an_unknown_key_is_an_error_not_ignored() {
         .arg("list")
         .output();
     out.assert_code(2);
-    assert!(out.stderr_text().contains("tokn"), "{}", out.describe());
+    out.assert_stderr_contains("tokn");
 }
 
 #[cfg(unix)]
@@ -86,9 +78,5 @@ fn a_config_file_with_a_token_that_others_can_read_gets_a_warning() {
     .unwrap();
     let out = command.arg("list").output();
     out.assert_code(0);
-    assert!(
-        out.stderr_text().contains("chmod 600"),
-        "{}",
-        out.describe()
-    );
+    out.assert_stderr_contains("chmod 600");
 }

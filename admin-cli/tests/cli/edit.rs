@@ -2,21 +2,12 @@
 
 use notice_tests::{OutputExt as _, TestServer};
 
-use super::{post_outage, show};
+use super::{post, post_outage, show};
 
 #[test]
 fn edit_extends_maintenance_that_runs_over_as_a_new_revision() {
     let server = TestServer::shared();
-    server
-        .notice()
-        .args([
-            "post",
-            "--yes",
-            "--severity",
-            "maintenance",
-            "--id",
-            "edit-overrun",
-        ])
+    post(&server, "maintenance", "edit-overrun")
         .args([
             "--starts",
             "+1h",
@@ -53,16 +44,7 @@ fn edit_extends_maintenance_that_runs_over_as_a_new_revision() {
 #[test]
 fn edit_replaces_one_language_and_keeps_the_others() {
     let server = TestServer::shared();
-    server
-        .notice()
-        .args([
-            "post",
-            "--yes",
-            "--severity",
-            "degraded",
-            "--id",
-            "edit-language",
-        ])
+    post(&server, "degraded", "edit-language")
         .args(["--title", "Slow logins", "--title", "nl=Trage logins"])
         .args(["--body", "Logging in is slow."])
         .output()
@@ -88,9 +70,7 @@ fn edit_replaces_one_language_and_keeps_the_others() {
 #[test]
 fn edit_clear_removes_an_optional_field() {
     let server = TestServer::shared();
-    server
-        .notice()
-        .args(["post", "--yes", "--severity", "info", "--id", "edit-clear"])
+    post(&server, "info", "edit-clear")
         .args(["--link", "https://example.org/info", "--platform", "ios"])
         .args(["--title", "Info", "--body", "Info."])
         .output()
@@ -123,11 +103,7 @@ fn edit_refuses_nothing_to_change_invalid_results_and_missing_confirmation() {
         .args(["edit", "edit-refused", "--yes"])
         .output();
     out.assert_code(2);
-    assert!(
-        out.stderr_text().contains("nothing to change"),
-        "{}",
-        out.describe()
-    );
+    out.assert_stderr_contains("nothing to change");
 
     let out = server
         .notice()
@@ -143,11 +119,7 @@ fn edit_refuses_nothing_to_change_invalid_results_and_missing_confirmation() {
         .output();
     // Refused by the server's own rules in its dry run, as `post` is: the field and its flag are named.
     out.assert_code(5);
-    assert!(
-        out.stderr_text().contains("field `ends_at` (--ends)"),
-        "{}",
-        out.describe()
-    );
+    out.assert_stderr_contains("field `ends_at` (--ends)");
 
     let out = server
         .notice()

@@ -92,45 +92,33 @@ fn a_missing_token_or_server_is_explained() {
         .arg("list")
         .output();
     out.assert_code(4);
-    assert!(
-        out.stderr_text().contains("no admin token given"),
-        "{}",
-        out.describe()
-    );
-    assert!(
-        out.stderr_text().contains("NOTICE_TOKEN"),
-        "{}",
-        out.describe()
-    );
+    out.assert_stderr_contains("no admin token given");
+    out.assert_stderr_contains("NOTICE_TOKEN");
 
     let out = NoticeCommand::new().arg("list").output();
     out.assert_code(2);
-    assert!(
-        out.stderr_text().contains("no server given"),
-        "{}",
-        out.describe()
-    );
-    assert!(
-        out.stderr_text().contains("NOTICE_SERVER"),
-        "{}",
-        out.describe()
-    );
+    out.assert_stderr_contains("no server given");
+    out.assert_stderr_contains("NOTICE_SERVER");
 }
 
 #[test]
 fn repeated_failed_authentication_reports_when_to_retry() {
     let server = TestServer::start_with(["--auth-failures-per-minute", "1"]);
-    let stderr = poll_until(Duration::from_secs(30), || {
-        let out = NoticeCommand::new()
-            .server(&server.url(), "ntk_wrong_again")
-            .arg("list")
-            .output();
-        out.assert_code(4);
-        let stderr = out.stderr_text();
-        stderr
-            .contains("too many failed authentications")
-            .then_some(stderr)
-    });
+    let stderr = poll_until(
+        "the server to refuse more attempts",
+        Duration::from_secs(30),
+        || {
+            let out = NoticeCommand::new()
+                .server(&server.url(), "ntk_wrong_again")
+                .arg("list")
+                .output();
+            out.assert_code(4);
+            let stderr = out.stderr_text();
+            stderr
+                .contains("too many failed authentications")
+                .then_some(stderr)
+        },
+    );
     assert!(stderr.contains("retry after"), "{stderr}");
 }
 
@@ -142,9 +130,5 @@ fn the_token_is_never_sent_over_plain_http_to_another_host() {
         .arg("list")
         .output();
     out.assert_code(2);
-    assert!(
-        out.stderr_text().contains("over plain http"),
-        "{}",
-        out.describe()
-    );
+    out.assert_stderr_contains("over plain http");
 }

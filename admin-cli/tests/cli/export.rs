@@ -4,13 +4,11 @@ use std::path::Path;
 
 use notice_tests::{OutputExt as _, TestServer, get};
 
-use super::json;
+use super::{json, post};
 
 /// Posts an outage in English, Dutch and German.
 fn post_in_three_languages(server: &TestServer, id: &str) {
-    server
-        .notice()
-        .args(["post", "--yes", "--severity", "outage", "--id", id])
+    post(server, "outage", id)
         .args([
             "--title",
             "PIN check is down",
@@ -108,11 +106,7 @@ fn export_updates_the_directory_in_place_and_never_goes_back_to_a_lower_version(
         .arg(older.path())
         .output();
     out.assert_code(2);
-    assert!(
-        out.stderr_text().contains("holds feed version 2"),
-        "{}",
-        out.describe()
-    );
+    out.assert_stderr_contains("holds feed version 2");
     assert_eq!(read(dir.path(), "feed.json"), new);
     let hidden: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
@@ -149,10 +143,10 @@ fn export_refuses_a_copy_that_does_not_verify_and_writes_nothing() {
 fn export_from_a_file_needs_the_root_and_an_export_needs_a_directory() {
     let out = notice_tests::notice(["export", "--out", "x", "--from", "feed.json"]);
     out.assert_code(2);
-    assert!(out.stderr_text().contains("--root"), "{}", out.describe());
+    out.assert_stderr_contains("--root");
     let out = notice_tests::notice(["export", "--root", "root.json"]);
     out.assert_code(2);
-    assert!(out.stderr_text().contains("--out"), "{}", out.describe());
+    out.assert_stderr_contains("--out");
 }
 
 #[test]

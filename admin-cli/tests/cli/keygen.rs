@@ -1,9 +1,7 @@
 //! `notice keygen`: owner-only PKCS#8 keys that notice-types reads and signs with.
 
-use notice_tests::{OutputExt as _, notice, now};
-use notice_types::{
-    FeedId, FeedPayload, PublicKey, PublishedDocument, RootPayload, SecretKey, sign_feed, sign_root,
-};
+use notice_tests::{FeedOwner, OutputExt as _, notice, now};
+use notice_types::{PublicKey, SecretKey};
 
 fn keygen(role: &str, out: &std::path::Path, extra: &[&str]) -> std::process::Output {
     let mut args = vec![
@@ -51,11 +49,7 @@ fn keygen_refuses_to_overwrite_a_key_unless_forced() {
 
     let out = keygen("feed", &path, &[]);
     out.assert_code(2);
-    assert!(
-        out.stderr_text().contains("refusing to overwrite"),
-        "{}",
-        out.describe()
-    );
+    out.assert_stderr_contains("refusing to overwrite");
     assert_eq!(std::fs::read(&path).unwrap(), before, "the key was changed");
 
     keygen("feed", &path, &["--force"]).assert_code(0);
@@ -92,34 +86,10 @@ fn keys_from_keygen_sign_a_document_that_notice_verify_accepts() {
     };
     let (root_key, feed_key) = (read(&root_path), read(&feed_path));
     assert_eq!(report["public_key"], feed_key.public_key().to_string());
-    let root = RootPayload {
-        feed_id: FeedId::parse("keygen/test").unwrap(),
-        version: 1,
-        root_keys: vec![root_key.public_key()],
-        root_threshold: 1,
-        feed_keys: vec![feed_key.public_key()],
-        feed_threshold: 1,
-        link_hosts: vec![],
-    };
-    let root_envelope = sign_root(&root, &root, &[&root_key]).unwrap();
+    let owner = FeedOwner::from_keys("keygen/test", root_key, feed_key);
     let t = now();
-    let feed = FeedPayload {
-        feed_id: root.feed_id.clone(),
-        version: 1,
-        issued_at: t,
-        expires_at: t.plus_seconds(3600),
-        notices: vec![],
-    };
-    let document = PublishedDocument::assemble(
-        vec![root_envelope.clone()],
-        sign_feed(&feed, &root, &[&feed_key]).unwrap(),
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("root.json"),
-        serde_json::to_vec(&root_envelope).unwrap(),
-    )
-    .unwrap();
+    let document = owner.publish(&owner.feed_at(1, t, t.plus_seconds(3600), vec![]));
+    std::fs::write(dir.path().join("root.json"), owner.root_json()).unwrap();
     std::fs::write(dir.path().join("feed.json"), document).unwrap();
     let out = notice([
         "verify".to_owned(),

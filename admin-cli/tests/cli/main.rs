@@ -26,23 +26,22 @@ mod withdraw;
 
 use std::process::Output;
 
-use notice_tests::{OutputExt as _, TestServer};
+use notice_tests::{NoticeCommand, OutputExt as _, TestServer};
 use serde_json::Value;
+
+/// `notice post --yes --severity SEVERITY --id ID` against `server`: a post that asks nothing, to complete
+/// with the texts and flags of the test.
+fn post(server: &TestServer, severity: &str, id: &str) -> NoticeCommand {
+    server
+        .notice()
+        .args(["post", "--yes", "--severity", severity, "--id", id])
+}
 
 /// Posts a plain English outage with `id` to `server` (non-interactively) and returns the feed version it
 /// went out in.
 fn post_outage(server: &TestServer, id: &str) -> u64 {
-    let out = server
-        .notice()
-        .args([
-            "post",
-            "--yes",
-            "--json",
-            "--severity",
-            "outage",
-            "--id",
-            id,
-        ])
+    let out = post(server, "outage", id)
+        .arg("--json")
         .args([
             "--title",
             &format!("Outage {id}"),

@@ -106,11 +106,7 @@ fn an_offline_post_signs_a_higher_version_without_the_server_and_exports_it() {
         "versions jump ahead: {report}"
     );
     assert_eq!(report["notice"]["id"], "offline-new");
-    assert!(
-        out.stderr_text().contains("Break-glass"),
-        "{}",
-        out.describe()
-    );
+    out.assert_stderr_contains("Break-glass");
 
     assert_eq!(setup.exported_version(), 1002);
     let ids: Vec<_> = setup
@@ -327,11 +323,7 @@ fn offline_needs_the_right_key_root_and_directory_and_says_which_is_missing() {
         .args(post)
         .output();
     out.assert_code(2);
-    assert!(
-        out.stderr_text().contains("--feed-key"),
-        "{}",
-        out.describe()
-    );
+    out.assert_stderr_contains("--feed-key");
 
     let out = setup
         .offline()
@@ -339,7 +331,7 @@ fn offline_needs_the_right_key_root_and_directory_and_says_which_is_missing() {
         .args(post)
         .output();
     out.assert_code(2);
-    assert!(out.stderr_text().contains("--root"), "{}", out.describe());
+    out.assert_stderr_contains("--root");
 
     let empty = tempfile::tempdir().unwrap();
     let out = setup
@@ -349,7 +341,7 @@ fn offline_needs_the_right_key_root_and_directory_and_says_which_is_missing() {
         .arg(empty.path())
         .output();
     out.assert_code(2);
-    assert!(out.stderr_text().contains("--last"), "{}", out.describe());
+    out.assert_stderr_contains("--last");
 
     // The root key is not a feed key: apps would reject what it signs.
     let out = setup
@@ -359,11 +351,7 @@ fn offline_needs_the_right_key_root_and_directory_and_says_which_is_missing() {
         .arg(setup.server.data_dir().join("root-key.pem"))
         .output();
     out.assert_code(2);
-    assert!(
-        out.stderr_text().contains("is not a feed key"),
-        "{}",
-        out.describe()
-    );
+    out.assert_stderr_contains("is not a feed key");
     let secret = std::fs::read_to_string(setup.server.data_dir().join("root-key.pem")).unwrap();
     let body = secret.lines().nth(1).unwrap();
     assert!(
@@ -417,11 +405,7 @@ fn ingest_makes_the_server_continue_above_the_offline_document_with_its_changes(
         .arg(setup.dir().join("feed.json"))
         .output();
     out.assert_code(0);
-    assert!(
-        out.stdout_text().contains("feed version 1002"),
-        "{}",
-        out.describe()
-    );
+    out.assert_stdout_contains("feed version 1002");
     // Served byte for byte until the next change, then the server continues above it.
     assert_eq!(
         get(&format!("{}/v1/feed.json", setup.server.url())).body,
@@ -452,5 +436,5 @@ fn ingest_makes_the_server_continue_above_the_offline_document_with_its_changes(
         .arg(setup.dir().join("feed.json"))
         .output();
     out.assert_code(5);
-    assert!(out.stderr_text().contains("1003"), "{}", out.describe());
+    out.assert_stderr_contains("1003");
 }

@@ -20,7 +20,7 @@ fn output_has_no_colors_in_a_pipe_or_with_no_color_and_has_them_when_forced() {
 
     let out = server.notice().args(["list", "--color", "always"]).output();
     out.assert_code(0);
-    assert!(out.stdout_text().contains(ESC), "{}", out.describe());
+    out.assert_stdout_contains(ESC);
 
     let out = server
         .notice()

@@ -2,21 +2,12 @@
 
 use notice_tests::{OutputExt as _, TestServer, now};
 
-use super::{json, listed_ids, show};
+use super::{json, listed_ids, post, show};
 
 #[test]
 fn post_previews_each_language_then_publishes_and_names_the_id_and_feed_version() {
     let server = TestServer::shared();
-    let out = server
-        .notice()
-        .args([
-            "post",
-            "--yes",
-            "--severity",
-            "outage",
-            "--id",
-            "post-preview",
-        ])
+    let out = post(&server, "outage", "post-preview")
         .args(["--component", "keyshare"])
         .args([
             "--title",
@@ -92,16 +83,8 @@ fn post_dry_run_shows_the_preview_and_publishes_nothing() {
         .args(["--title", "Slow logins", "--body", "Logging in is slow."])
         .output();
     out.assert_code(0);
-    assert!(
-        out.stdout_text().contains("Preview of notice post-dry-run"),
-        "{}",
-        out.describe()
-    );
-    assert!(
-        out.stderr_text().contains("nothing was published"),
-        "{}",
-        out.describe()
-    );
+    out.assert_stdout_contains("Preview of notice post-dry-run");
+    out.assert_stderr_contains("nothing was published");
     assert!(!listed_ids(&server, true).contains(&"post-dry-run".to_owned()));
 }
 
@@ -137,11 +120,7 @@ fn post_without_english_text_is_refused_naming_the_flag() {
         .args(["--body", "Down."])
         .output();
     out.assert_code(2);
-    assert!(
-        out.stderr_text().contains("--title has no English text"),
-        "{}",
-        out.describe()
-    );
+    out.assert_stderr_contains("--title has no English text");
 
     let out = server
         .notice()
@@ -149,11 +128,7 @@ fn post_without_english_text_is_refused_naming_the_flag() {
         .args(["--body", "nl=Storing.", "--body", "de=Störung."])
         .output();
     out.assert_code(2);
-    assert!(
-        out.stderr_text().contains("--body has no English text"),
-        "{}",
-        out.describe()
-    );
+    out.assert_stderr_contains("--body has no English text");
 }
 
 #[test]
@@ -184,16 +159,7 @@ fn post_with_an_unknown_severity_lists_the_valid_ones() {
 #[test]
 fn post_with_ends_before_starts_is_refused_naming_the_field_and_flag() {
     let server = TestServer::shared();
-    let out = server
-        .notice()
-        .args([
-            "post",
-            "--yes",
-            "--severity",
-            "maintenance",
-            "--id",
-            "post-ends-early",
-        ])
+    let out = post(&server, "maintenance", "post-ends-early")
         .args([
             "--starts",
             "+3h",
@@ -229,27 +195,14 @@ fn post_with_a_time_without_offset_is_refused_with_an_example() {
         "B",
     ]);
     out.assert_code(2);
-    assert!(
-        out.stderr_text().contains("2026-12-01T02:00+01:00"),
-        "{}",
-        out.describe()
-    );
+    out.assert_stderr_contains("2026-12-01T02:00+01:00");
 }
 
 #[test]
 fn maintenance_times_with_offsets_and_without_seconds_are_sent_in_utc() {
     let server = TestServer::shared();
     let day = &now().plus_seconds(10 * 86_400).to_string()[..10];
-    let out = server
-        .notice()
-        .args([
-            "post",
-            "--yes",
-            "--severity",
-            "maintenance",
-            "--id",
-            "post-maintenance",
-        ])
+    let out = post(&server, "maintenance", "post-maintenance")
         .args(["--starts", &format!("{day}T02:00+01:00")])
         .args(["--ends", &format!("{day}T04:30+01:00")])
         .args(["--show-from", "now"])
@@ -271,16 +224,7 @@ fn maintenance_times_with_offsets_and_without_seconds_are_sent_in_utc() {
 #[test]
 fn post_previews_only_the_targeted_platform_and_versions() {
     let server = TestServer::shared();
-    let out = server
-        .notice()
-        .args([
-            "post",
-            "--yes",
-            "--severity",
-            "info",
-            "--id",
-            "post-targeted",
-        ])
+    let out = post(&server, "info", "post-targeted")
         .args([
             "--platform",
             "ios",
@@ -350,11 +294,7 @@ fn post_from_a_file_publishes_the_files_notice() {
         .arg(&path)
         .output();
     out.assert_code(0);
-    assert!(
-        out.stdout_text().contains("Second line."),
-        "{}",
-        out.describe()
-    );
+    out.assert_stdout_contains("Second line.");
     let record = show(&server, "post-from-file");
     assert_eq!(record["notice"]["title"]["nl"], "Uit een bestand");
 
@@ -369,7 +309,7 @@ fn post_from_a_file_publishes_the_files_notice() {
         .arg(&path)
         .output();
     out.assert_code(2);
-    assert!(out.stderr_text().contains("colour"), "{}", out.describe());
+    out.assert_stderr_contains("colour");
 }
 
 #[test]

@@ -4,6 +4,12 @@ use notice_tests::{OutputExt as _, TestServer};
 
 use super::{post_outage, show};
 
+/// The newest timeline entry of a record as `notice show --json` prints it.
+fn last_update(record: &serde_json::Value) -> serde_json::Value {
+    let updates = record["notice"]["updates"].as_array().expect("updates");
+    updates.last().expect("a timeline entry").clone()
+}
+
 #[test]
 fn resolve_closes_the_notice_with_the_default_message_in_three_languages() {
     let server = TestServer::shared();
@@ -13,21 +19,12 @@ fn resolve_closes_the_notice_with_the_default_message_in_three_languages() {
         .args(["resolve", "resolve-default"])
         .output();
     out.assert_code(0);
-    assert!(
-        out.stdout_text().contains("resolve-default is resolved"),
-        "{}",
-        out.describe()
-    );
+    out.assert_stdout_contains("resolve-default is resolved");
 
     let record = show(&server, "resolve-default");
     assert_eq!(record["state"], "resolved");
     assert_eq!(record["notice"]["status"], "resolved");
-    let last = record["notice"]["updates"]
-        .as_array()
-        .unwrap()
-        .last()
-        .unwrap()
-        .clone();
+    let last = last_update(&record);
     for lang in ["en", "nl", "de"] {
         assert!(
             last["message"][lang].is_string(),
@@ -46,13 +43,7 @@ fn resolve_takes_a_localized_closing_message() {
         .args(["--message", "nl=Werkt weer."])
         .output();
     out.assert_code(0);
-    let record = show(&server, "resolve-message");
-    let last = record["notice"]["updates"]
-        .as_array()
-        .unwrap()
-        .last()
-        .unwrap()
-        .clone();
+    let last = last_update(&show(&server, "resolve-message"));
     assert_eq!(last["message"]["en"], "Works again.");
     assert_eq!(last["message"]["nl"], "Werkt weer.");
 }
@@ -71,9 +62,5 @@ fn resolving_a_withdrawn_notice_is_refused_as_a_conflict() {
         .args(["resolve", "resolve-withdrawn"])
         .output();
     out.assert_code(5);
-    assert!(
-        out.stderr_text().contains("withdrawn"),
-        "{}",
-        out.describe()
-    );
+    out.assert_stderr_contains("withdrawn");
 }

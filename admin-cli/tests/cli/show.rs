@@ -2,19 +2,12 @@
 
 use notice_tests::{OutputExt as _, TestServer};
 
+use super::post;
+
 #[test]
 fn show_prints_every_language_and_the_timeline_newest_first() {
     let server = TestServer::shared();
-    server
-        .notice()
-        .args([
-            "post",
-            "--yes",
-            "--severity",
-            "degraded",
-            "--id",
-            "show-timeline",
-        ])
+    post(&server, "degraded", "show-timeline")
         .args([
             "--title",
             "Slow",
@@ -79,16 +72,8 @@ fn show_of_an_unknown_id_exits_5_and_an_invalid_id_is_a_usage_error() {
     let server = TestServer::shared();
     let out = server.notice().args(["show", "show-missing"]).output();
     out.assert_code(5);
-    assert!(
-        out.stderr_text().contains("no notice `show-missing`"),
-        "{}",
-        out.describe()
-    );
+    out.assert_stderr_contains("no notice `show-missing`");
     let out = server.notice().args(["show", "not an id!"]).output();
     out.assert_code(2);
-    assert!(
-        out.stderr_text().contains("not a notice id"),
-        "{}",
-        out.describe()
-    );
+    out.assert_stderr_contains("not a notice id");
 }

@@ -1,9 +1,9 @@
 //! `notice status`: what a given user sees, from the verified live feed, with the app's selection code.
 //! Each test has its own server so it knows exactly what the feed holds.
 
-use notice_tests::{OutputExt as _, SigningKit, TestServer};
+use notice_tests::{FeedOwner, OutputExt as _, TestServer};
 
-use super::json;
+use super::{json, post};
 
 #[test]
 fn status_shows_what_each_user_sees_from_the_verified_feed() {
@@ -12,27 +12,10 @@ fn status_shows_what_each_user_sees_from_the_verified_feed() {
 
     let out = server.notice().arg("status").output();
     out.assert_code(0);
-    assert!(
-        out.stdout_text().contains("sees nothing"),
-        "{}",
-        out.describe()
-    );
-    assert!(
-        out.stderr_text().contains("trusting the root served by"),
-        "{}",
-        out.describe()
-    );
+    out.assert_stdout_contains("sees nothing");
+    out.assert_stderr_contains("trusting the root served by");
 
-    server
-        .notice()
-        .args([
-            "post",
-            "--yes",
-            "--severity",
-            "outage",
-            "--id",
-            "status-android",
-        ])
+    post(&server, "outage", "status-android")
         .args(["--platform", "android"])
         .args([
             "--title",
@@ -43,16 +26,7 @@ fn status_shows_what_each_user_sees_from_the_verified_feed() {
         .args(["--body", "We are on it.", "--body", "nl=We werken eraan."])
         .output()
         .assert_code(0);
-    server
-        .notice()
-        .args([
-            "post",
-            "--yes",
-            "--severity",
-            "info",
-            "--id",
-            "status-old-ios",
-        ])
+    post(&server, "info", "status-old-ios")
         .args(["--platform", "ios", "--app-versions", "<7.4"])
         .args(["--title", "Update your app", "--body", "Please update."])
         .output()
@@ -116,16 +90,7 @@ fn status_shows_what_each_user_sees_from_the_verified_feed() {
 #[test]
 fn status_shows_scheduled_maintenance_only_inside_its_window() {
     let server = TestServer::start();
-    server
-        .notice()
-        .args([
-            "post",
-            "--yes",
-            "--severity",
-            "maintenance",
-            "--id",
-            "status-window",
-        ])
+    post(&server, "maintenance", "status-window")
         .args(["--show-from", "+1h", "--starts", "+2h", "--ends", "+3h"])
         .args(["--title", "Maintenance", "--body", "Planned work."])
         .output()
@@ -168,7 +133,7 @@ fn status_against_another_feeds_root_fails_verification() {
     let other_root = dir.path().join("other-root.json");
     std::fs::write(
         &other_root,
-        SigningKit::generate("notice-tests/other", &[]).root_json(),
+        FeedOwner::for_feed("notice-tests/other").root_json(),
     )
     .unwrap();
     let out = server
@@ -177,9 +142,5 @@ fn status_against_another_feeds_root_fails_verification() {
         .arg(&other_root)
         .output();
     out.assert_code(6);
-    assert!(
-        out.stderr_text().contains("failed verification"),
-        "{}",
-        out.describe()
-    );
+    out.assert_stderr_contains("failed verification");
 }

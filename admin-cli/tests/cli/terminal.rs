@@ -44,11 +44,7 @@ fn post_on_a_terminal_publishes_only_after_yes() {
         let id = format!("terminal-no-{i}");
         let out = post_in_terminal(&server, &id, answer);
         out.assert_code(7);
-        assert!(
-            out.stdout_text().contains("not confirmed"),
-            "{}",
-            out.describe()
-        );
+        out.assert_stdout_contains("not confirmed");
         assert!(
             !listed_ids(&server, true).contains(&id),
             "published after {answer:?}"
@@ -90,22 +86,14 @@ fn no_color_turns_colors_off_even_on_a_terminal() {
     post_outage(&server, "terminal-no-color");
     let colored = server.notice().arg("list").output_in_terminal("");
     colored.assert_code(0);
-    assert!(
-        colored.stdout_text().contains("\u{1b}["),
-        "{}",
-        colored.describe()
-    );
+    colored.assert_stdout_contains("\u{1b}[");
     let plain = server
         .notice()
         .env("NO_COLOR", "1")
         .arg("list")
         .output_in_terminal("");
     plain.assert_code(0);
-    assert!(
-        plain.stdout_text().contains("terminal-no-color"),
-        "{}",
-        plain.describe()
-    );
+    plain.assert_stdout_contains("terminal-no-color");
     assert!(
         !plain.stdout_text().contains("\u{1b}["),
         "{}",

@@ -67,7 +67,7 @@ fn update_with_a_status_of_the_other_lifecycle_is_refused_naming_the_field() {
         .args(["--message", "Started."])
         .output();
     out.assert_code(5);
-    assert!(out.stderr_text().contains("`status`"), "{}", out.describe());
+    out.assert_stderr_contains("`status`");
     assert_eq!(
         show(&server, "update-wrong-status")["notice"]["status"],
         "investigating"
@@ -109,19 +109,11 @@ fn update_needs_an_english_message() {
         ])
         .output();
     out.assert_code(2);
-    assert!(
-        out.stderr_text().contains("--message has no English text"),
-        "{}",
-        out.describe()
-    );
+    out.assert_stderr_contains("--message has no English text");
     let out = server
         .notice()
         .args(["update", "whatever", "--status", "identified"])
         .output();
     out.assert_code(2);
-    assert!(
-        out.stderr_text().contains("--message"),
-        "{}",
-        out.describe()
-    );
+    out.assert_stderr_contains("--message");
 }

@@ -2,23 +2,24 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use notice_tests::{OutputExt as _, SigningKit, TestServer, get, now, sample_notice};
-use notice_types::{
-    Envelope, FEED_PAYLOAD_TYPE, PublishedDocument, Severity, limits::MAX_DOCUMENT_BYTES,
-};
+use notice_tests::{FeedOwner, NoticeBuilder, NoticeCommand, OutputExt as _, TestServer, get, now};
+use notice_types::{PublishedDocument, Severity, limits::MAX_DOCUMENT_BYTES};
 
 use super::{json, post_outage};
+
+/// `notice verify --root ROOT` with the root of `server`.
+fn verify(server: &TestServer) -> NoticeCommand {
+    server
+        .notice()
+        .args(["verify", "--root"])
+        .arg(server.root_path())
+}
 
 fn verify_file(server: &TestServer, bytes: &[u8]) -> std::process::Output {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("feed.json");
     std::fs::write(&path, bytes).unwrap();
-    server
-        .notice()
-        .args(["verify", "--root"])
-        .arg(server.root_path())
-        .arg(&path)
-        .output()
+    verify(server).arg(&path).output()
 }
 
 fn served_document(server: &TestServer) -> Vec<u8> {
@@ -32,12 +33,7 @@ fn verify_passes_on_the_servers_feed_by_url_and_as_a_file() {
     let server = TestServer::shared();
     let version = post_outage(&server, "verify-ok");
     let url = format!("{}/v1/feed.json", server.url());
-    let out = server
-        .notice()
-        .args(["verify", "--root"])
-        .arg(server.root_path())
-        .arg(&url)
-        .output();
+    let out = verify(&server).arg(&url).output();
     out.assert_code(0);
     let text = out.stdout_text();
     for expected in [
@@ -53,12 +49,7 @@ fn verify_passes_on_the_servers_feed_by_url_and_as_a_file() {
 
     let out = verify_file(&server, &served_document(&server));
     out.assert_code(0);
-    let out = server
-        .notice()
-        .args(["verify", "--json", "--root"])
-        .arg(server.root_path())
-        .arg(&url)
-        .output();
+    let out = verify(&server).arg("--json").arg(&url).output();
     out.assert_code(0);
     let report = json(&out);
     assert_eq!(report["ok"], true);
@@ -81,35 +72,30 @@ fn tampered(document: &[u8]) -> Vec<u8> {
 fn verify_fails_with_distinct_messages_on_tampered_other_feed_and_expired_documents() {
     let server = TestServer::shared();
     let t = now();
-    let server_keys = SigningKit::from_data_dir(server.data_dir());
+    let server_keys = FeedOwner::from_data_dir(server.data_dir());
 
     let tampered = tampered(&served_document(&server));
 
     // A valid document of another feed (its own keys and root).
-    let other = SigningKit::generate("notice-tests/other", &[]);
-    let other_feed = other.document(&other.feed(1, t, t.plus_seconds(3600), vec![]));
+    let other = FeedOwner::for_feed("notice-tests/other");
+    let other_feed = other.publish(&other.feed_at(1, t, t.plus_seconds(3600), vec![]));
 
     // Signed with this server's own feed key, but for another feed id.
-    let mut payload = server_keys.feed(5, t, t.plus_seconds(3600), vec![]);
+    let mut payload = server_keys.feed_at(5, t, t.plus_seconds(3600), vec![]);
     payload.feed_id = notice_types::FeedId::parse("notice-tests/staging").unwrap();
-    let envelope = Envelope::sign(
-        FEED_PAYLOAD_TYPE,
-        &serde_json::to_vec(&payload).unwrap(),
-        &[&server_keys.feed_key],
-    );
-    let same_keys_other_id =
-        PublishedDocument::assemble(vec![server_keys.root_envelope.clone()], envelope).unwrap();
+    let same_keys_other_id = server_keys.publish_unchecked(&payload);
 
     // Properly signed by this server's keys, but expired a day ago.
-    let expired = server_keys.document(&server_keys.feed(
+    let posted = t.plus_seconds(-4 * 86_400);
+    let expired = server_keys.publish(&server_keys.feed_at(
         1,
-        t.plus_seconds(-4 * 86_400),
+        posted,
         t.plus_seconds(-86_400),
-        vec![sample_notice(
-            "verify-expired",
-            Severity::Outage,
-            t.plus_seconds(-4 * 86_400),
-        )],
+        vec![
+            NoticeBuilder::new("verify-expired", Severity::Outage)
+                .posted_at(posted)
+                .build(),
+        ],
     ));
 
     let mut first_lines = Vec::new();
@@ -155,11 +141,11 @@ fn verify_fails_with_distinct_messages_on_tampered_other_feed_and_expired_docume
 #[test]
 fn verify_explains_a_document_of_another_feed_in_its_hint() {
     let server = TestServer::shared();
-    let other = SigningKit::generate("notice-tests/other", &[]);
+    let other = FeedOwner::for_feed("notice-tests/other");
     let t = now();
     let out = verify_file(
         &server,
-        &other.document(&other.feed(1, t, t.plus_seconds(60), vec![])),
+        &other.publish(&other.feed_at(1, t, t.plus_seconds(60), vec![])),
     );
     out.assert_code(6);
     let stderr = out.stderr_text();
@@ -179,12 +165,7 @@ fn verify_json_reports_the_failure_code() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("feed.json");
     std::fs::write(&path, tampered(&served_document(&server))).unwrap();
-    let out = server
-        .notice()
-        .args(["verify", "--json", "--root"])
-        .arg(server.root_path())
-        .arg(&path)
-        .output();
+    let out = verify(&server).arg("--json").arg(&path).output();
     out.assert_code(6);
     let report = json(&out);
     assert_eq!(report["ok"], false);
@@ -196,18 +177,10 @@ fn verify_refuses_documents_that_are_too_large_or_not_documents() {
     let server = TestServer::shared();
     let out = verify_file(&server, &vec![b' '; MAX_DOCUMENT_BYTES + 1]);
     out.assert_code(6);
-    assert!(
-        out.stderr_text().contains("[too_large]"),
-        "{}",
-        out.describe()
-    );
+    out.assert_stderr_contains("[too_large]");
     let out = verify_file(&server, b"<html>502 Bad Gateway</html>");
     out.assert_code(6);
-    assert!(
-        out.stderr_text().contains("[malformed_json]"),
-        "{}",
-        out.describe()
-    );
+    out.assert_stderr_contains("[malformed_json]");
 }
 
 #[test]
@@ -223,23 +196,14 @@ fn verify_with_a_root_that_is_not_a_root_is_a_usage_error() {
         .arg(format!("{}/v1/feed.json", server.url()))
         .output();
     out.assert_code(2);
-    assert!(
-        out.stderr_text().contains("is not a valid root file"),
-        "{}",
-        out.describe()
-    );
+    out.assert_stderr_contains("is not a valid root file");
 }
 
 #[test]
 fn verify_of_an_unreachable_url_exits_3_naming_it() {
     let server = TestServer::shared();
     let url = format!("{}/v1/feed.json", notice_tests::closed_port_url());
-    let out = server
-        .notice()
-        .args(["verify", "--root"])
-        .arg(server.root_path())
-        .arg(&url)
-        .output();
+    let out = verify(&server).arg(&url).output();
     out.assert_code(3);
     let stderr = out.stderr_text();
     assert!(

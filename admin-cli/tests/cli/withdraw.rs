@@ -13,11 +13,7 @@ fn withdraw_without_yes_and_without_a_terminal_refuses_and_keeps_the_notice() {
         .args(["withdraw", "withdraw-refused"])
         .output();
     out.assert_code(7);
-    assert!(
-        out.stderr_text().contains("add --yes"),
-        "{}",
-        out.describe()
-    );
+    out.assert_stderr_contains("add --yes");
     assert_eq!(show(&server, "withdraw-refused")["state"], "active");
 }
 

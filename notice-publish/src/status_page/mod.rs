@@ -166,7 +166,8 @@ pub fn render_all(feed: &FeedPayload, now: Timestamp, site: &Site) -> Vec<Static
 #[cfg(test)]
 mod tests {
     use super::*;
-    use notice_types::{FeedId, LocalizedText, Notice, NoticeId, Severity, Status, Update};
+    use notice_tests::NoticeBuilder;
+    use notice_types::{FeedId, Notice, Severity, Status};
 
     const NOW: i64 = 1_790_000_000;
 
@@ -178,30 +179,17 @@ mod tests {
         Site::new("Yivi", Lang::En, Some("https://status.example.org")).unwrap()
     }
 
+    /// An identified outage titled `title`, posted at `at(-100)`, with markup characters in its texts.
     fn outage(title: &str) -> Notice {
-        Notice {
-            id: NoticeId::parse("2026-09-21-keyshare-3f9a").unwrap(),
-            revision: 2,
-            severity: Severity::Outage,
-            status: Status::Identified,
-            title: LocalizedText::english(title),
-            body: LocalizedText::english("Line one\nline two & more"),
-            components: vec![],
-            platforms: vec![],
-            app_versions: None,
-            created_at: at(-100),
-            updated_at: at(-50),
-            show_from: None,
-            starts_at: None,
-            ends_at: None,
-            dismissible: false,
-            link: Some("https://yivi.app/status".to_owned()),
-            updates: vec![Update {
-                at: at(-50),
-                status: Status::Identified,
-                message: LocalizedText::english("Found it <b>"),
-            }],
-        }
+        NoticeBuilder::new("2026-09-21-keyshare-3f9a", Severity::Outage)
+            .english(title, "Line one\nline two & more")
+            .revision(2)
+            .status(Status::Identified)
+            .posted_at(at(-100))
+            .updated(50)
+            .link("https://yivi.app/status")
+            .update(50, Status::Identified, &[("en", "Found it <b>")])
+            .build()
     }
 
     fn feed(notices: Vec<Notice>) -> FeedPayload {

@@ -377,7 +377,8 @@ fn join<'a>(items: impl Iterator<Item = &'a str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use notice_types::{FeedId, NoticeId, Update};
+    use notice_tests::NoticeBuilder;
+    use notice_types::{FeedId, Update};
 
     const NOW: i64 = 1_790_000_000;
 
@@ -385,26 +386,16 @@ mod tests {
         Timestamp::from_unix(NOW + offset)
     }
 
+    /// Posted at `at(-100)`, dismissible; maintenance runs from `at(100)` to `at(200)`.
     fn notice(id: &str, severity: Severity) -> Notice {
-        Notice {
-            id: NoticeId::parse(id).unwrap(),
-            revision: 1,
-            severity,
-            status: severity.initial_status(),
-            title: LocalizedText::english("Title"),
-            body: LocalizedText::english("Body"),
-            components: vec![],
-            platforms: vec![],
-            app_versions: None,
-            created_at: at(-100),
-            updated_at: at(-100),
-            show_from: None,
-            starts_at: severity.is_maintenance().then(|| at(100)),
-            ends_at: severity.is_maintenance().then(|| at(200)),
-            dismissible: true,
-            link: None,
-            updates: vec![],
-        }
+        let maintenance = severity.is_maintenance();
+        NoticeBuilder::new(id, severity)
+            .english("Title", "Body")
+            .posted_at(at(-100))
+            .starts_at(maintenance.then_some(200))
+            .ends_at(maintenance.then_some(300))
+            .dismissible(true)
+            .build()
     }
 
     fn feed(notices: Vec<Notice>) -> FeedPayload {

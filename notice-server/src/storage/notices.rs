@@ -202,29 +202,14 @@ fn parse_state(text: &str) -> Result<NoticeState, StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use notice_tests::NoticeBuilder;
     use notice_types::Severity;
 
     fn notice(id: &str) -> Notice {
-        let at = Timestamp::from_unix(1_000);
-        Notice {
-            id: NoticeId::parse(id).unwrap(),
-            revision: 1,
-            severity: Severity::Outage,
-            status: Status::Investigating,
-            title: LocalizedText::english("Down"),
-            body: LocalizedText::english("PIN checks fail."),
-            components: vec![],
-            platforms: vec![],
-            app_versions: None,
-            created_at: at,
-            updated_at: at,
-            show_from: None,
-            starts_at: None,
-            ends_at: None,
-            dismissible: false,
-            link: None,
-            updates: vec![],
-        }
+        NoticeBuilder::new(id, Severity::Outage)
+            .english("Down", "PIN checks fail.")
+            .posted_at(Timestamp::from_unix(1_000))
+            .build()
     }
 
     fn db() -> (tempfile::TempDir, Connection) {

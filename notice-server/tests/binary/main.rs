@@ -3,47 +3,56 @@
 //! graceful shutdown, key rotation while serving; the mirror and break-glass ingest (`mirror.rs`).
 
 mod mirror;
-mod server;
-mod static_host;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use notice_types::{Timestamp, TrustedRoot, dangerous_verify_ignoring_freshness, verify};
+use notice_tests::{Loopback as _, ServerBuilder, TestServer, notice_server, now, poll_until};
+use notice_types::{TrustedRoot, dangerous_verify_ignoring_freshness, verify};
 use serde_json::json;
 use sha2::{Digest as _, Sha256};
 
-use server::{Server, init};
-
-fn now() -> Timestamp {
-    Timestamp::from(chrono::Utc::now())
+/// A server for `yivi-app/e2e` whose notices may link to yivi.app.
+fn e2e() -> ServerBuilder {
+    TestServer::builder()
+        .feed_id("yivi-app/e2e")
+        .link_hosts(&["yivi.app"])
 }
 
+/// The admin API's body for an English outage titled `title`.
 fn outage(title: &str) -> String {
     json!({"severity": "outage", "title": {"en": title}, "body": {"en": "We are working on it."}})
         .to_string()
 }
 
+/// What a finished command printed on stdout.
+fn stdout(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// What a finished command printed on stderr.
+fn stderr(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
 #[test]
 fn an_acknowledged_write_survives_kill_9_and_versions_never_go_down() {
-    let dir = tempfile::tempdir().unwrap();
-    let token = init(dir.path());
-    let mut server = Server::start(dir.path(), &[]);
-    let created = server.post("/v1/admin/notices", &token, &outage("PIN check is down"));
+    let mut server = e2e().start();
+    let token = server.token().to_owned();
+    let created = server.post("/v1/admin/notices", &token, outage("PIN check is down"));
     assert_eq!(created.status, 201, "{}", created.text());
     let version = created.json()["feed_version"].as_u64().unwrap();
     let id = created.json()["notice"]["id"].as_str().unwrap().to_owned();
-    server.kill_9();
+    server.kill9();
 
-    let mut server = Server::start(dir.path(), &[]);
+    server.restart();
     let feed = server.get("/v1/feed.json");
     assert_eq!(
-        feed.header("x-notice-feed-version"),
+        feed.expect_header("x-notice-feed-version"),
         version.to_string(),
         "same version after restart"
     );
     let trusted =
-        TrustedRoot::from_envelope_bytes(&std::fs::read(dir.path().join("root.json")).unwrap())
-            .unwrap();
+        TrustedRoot::from_envelope_bytes(&std::fs::read(server.root_path()).unwrap()).unwrap();
     let verified = verify(&feed.body, &trusted, None, now()).unwrap();
     assert_eq!(verified.feed.version, version);
     assert_eq!(verified.feed.notices[0].id.as_str(), id);
@@ -52,11 +61,14 @@ fn an_acknowledged_write_survives_kill_9_and_versions_never_go_down() {
     assert_eq!(resolved.status, 200, "{}", resolved.text());
     let next = resolved.json()["feed_version"].as_u64().unwrap();
     assert!(next > version);
-    server.kill_9();
+    server.kill9();
 
-    let server = Server::start(dir.path(), &[]);
+    server.restart();
     let feed = server.get("/v1/feed.json");
-    assert_eq!(feed.header("x-notice-feed-version"), next.to_string());
+    assert_eq!(
+        feed.expect_header("x-notice-feed-version"),
+        next.to_string()
+    );
     let state = verified.state;
     let again = verify(&feed.body, &trusted, Some(&state), now()).unwrap();
     assert_eq!(again.feed.notices[0].status, notice_types::Status::Resolved);
@@ -64,19 +76,18 @@ fn an_acknowledged_write_survives_kill_9_and_versions_never_go_down() {
 
 #[test]
 fn served_bytes_verify_against_the_root_json_written_by_init() {
-    let dir = tempfile::tempdir().unwrap();
-    let token = init(dir.path());
-    let server = Server::start(dir.path(), &[]);
+    let server = e2e().start();
+    let token = server.token();
     let mut body: serde_json::Value = serde_json::from_str(&outage("Slow logins")).unwrap();
     body["link"] = json!("https://yivi.app/status");
     assert_eq!(
         server
-            .post("/v1/admin/notices", &token, &body.to_string())
+            .post("/v1/admin/notices", token, body.to_string())
             .status,
         201
     );
 
-    let root_file = std::fs::read(dir.path().join("root.json")).unwrap();
+    let root_file = std::fs::read(server.root_path()).unwrap();
     assert_eq!(
         server.get("/v1/root.json").body,
         root_file,
@@ -91,22 +102,25 @@ fn served_bytes_verify_against_the_root_json_written_by_init() {
         Some("https://yivi.app/status")
     );
     assert_eq!(
-        feed.header("etag"),
+        feed.expect_header("etag"),
         format!("\"{}\"", hex::encode(Sha256::digest(&feed.body)))
     );
-    let not_modified = server.get_with("/v1/feed.json", &[("if-none-match", feed.header("etag"))]);
+    let not_modified = server.get_with(
+        "/v1/feed.json",
+        &[("if-none-match", feed.expect_header("etag"))],
+    );
     assert_eq!(not_modified.status, 304);
 }
 
 #[test]
 fn tokens_are_stored_only_as_hashes() {
-    let dir = tempfile::tempdir().unwrap();
-    let admin = init(dir.path());
-    let alice = server::cli(dir.path(), &["token", "create", "alice"]);
+    let mut server = e2e().init();
+    let admin = server.token().to_owned();
+    let alice = server.run(["token", "create", "alice"]);
     assert!(alice.status.success());
-    let alice = String::from_utf8(alice.stdout).unwrap().trim().to_owned();
+    let alice = stdout(&alice).trim().to_owned();
     assert!(alice.starts_with("ntk_"), "{alice}");
-    let mut server = Server::start(dir.path(), &[]);
+    server.restart();
     for token in [&admin, &alice] {
         assert_eq!(server.get_auth("/v1/admin/whoami", token).status, 200);
     }
@@ -114,12 +128,12 @@ fn tokens_are_stored_only_as_hashes() {
 
     let mut stored = Vec::new();
     for suffix in ["", "-wal", "-shm"] {
-        if let Ok(bytes) = std::fs::read(dir.path().join(format!("notice.db{suffix}"))) {
+        if let Ok(bytes) = std::fs::read(server.data_dir().join(format!("notice.db{suffix}"))) {
             stored.extend(bytes);
         }
     }
     assert!(!stored.is_empty());
-    let conn = rusqlite::Connection::open(dir.path().join("notice.db")).unwrap();
+    let conn = rusqlite::Connection::open(server.data_dir().join("notice.db")).unwrap();
     for token in [&admin, &alice] {
         let secret = token.trim_start_matches("ntk_");
         for needle in [
@@ -147,12 +161,11 @@ fn tokens_are_stored_only_as_hashes() {
 
 #[test]
 fn each_write_adds_one_audit_row_naming_the_token() {
-    let dir = tempfile::tempdir().unwrap();
-    init(dir.path());
-    let output = server::cli(dir.path(), &["token", "create", "oncall-bob"]);
-    let bob = String::from_utf8(output.stdout).unwrap().trim().to_owned();
-    let server = Server::start(dir.path(), &[]);
-    let created = server.post("/v1/admin/notices", &bob, &outage("Down"));
+    let mut server = e2e().init();
+    let output = server.run(["token", "create", "oncall-bob"]);
+    let bob = stdout(&output).trim().to_owned();
+    server.restart();
+    let created = server.post("/v1/admin/notices", &bob, outage("Down"));
     let id = created.json()["notice"]["id"].as_str().unwrap().to_owned();
     let update = json!({"status": "identified", "message": {"en": "Found the cause."}}).to_string();
     assert_eq!(
@@ -168,7 +181,7 @@ fn each_write_adds_one_audit_row_naming_the_token() {
         200
     );
 
-    let conn = rusqlite::Connection::open(dir.path().join("notice.db")).unwrap();
+    let conn = rusqlite::Connection::open(server.data_dir().join("notice.db")).unwrap();
     let mut statement = conn
         .prepare("SELECT action, notice_id, feed_version FROM audit WHERE actor = 'oncall-bob' ORDER BY id")
         .unwrap();
@@ -189,10 +202,9 @@ fn each_write_adds_one_audit_row_naming_the_token() {
 
 #[test]
 fn serve_initializes_an_empty_data_directory_and_prints_what_it_created() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("fresh");
-    let server = Server::start(&data, &[]);
-    let printed = server.stdout_before_listening.join("\n");
+    let server = TestServer::builder().uninitialized().start();
+    let data = server.data_dir();
+    let printed = server.init_output();
     for expected in [
         "initialized",
         "feed id:     notice/dev",
@@ -205,9 +217,15 @@ fn serve_initializes_an_empty_data_directory_and_prints_what_it_created() {
             "missing {expected:?} in:\n{printed}"
         );
     }
-    let token = server::token_from(&printed);
+    assert!(
+        printed.contains(&format!(
+            "admin token (shown once, store it now): {}",
+            server.token()
+        )),
+        "{printed}"
+    );
     assert_eq!(
-        server.get_auth("/v1/admin/whoami", &token).json(),
+        server.get_auth("/v1/admin/whoami", server.token()).json(),
         json!({"name": "admin"})
     );
     for file in ["notice.db", "feed-key.pem", "root-key.pem", "root.json"] {
@@ -228,8 +246,7 @@ fn serve_initializes_an_empty_data_directory_and_prints_what_it_created() {
 
 #[test]
 fn bad_configuration_is_refused_with_a_one_line_message() {
-    let dir = tempfile::tempdir().unwrap();
-    init(dir.path());
+    let server = e2e().init();
     for (args, expect) in [
         (
             vec![
@@ -263,65 +280,50 @@ fn bad_configuration_is_refused_with_a_one_line_message() {
             "no root key",
         ),
     ] {
-        let output = server::cli(dir.path(), &args);
+        let output = server.run(&args);
         assert!(!output.status.success(), "{args:?} succeeded");
-        let stderr = String::from_utf8_lossy(&output.stderr);
+        let stderr = stderr(&output);
         assert!(stderr.contains(expect), "{args:?}: {stderr}");
     }
-    let output = server::cli(&dir.path().join("missing"), &["token", "list"]);
-    assert!(String::from_utf8_lossy(&output.stderr).contains("not initialized"));
+    let missing = server.data_dir().join("missing").display().to_string();
+    let output = notice_server(["--data-dir", &missing, "token", "list"]);
+    assert!(stderr(&output).contains("not initialized"));
 }
 
 #[test]
 fn sigterm_stops_the_server_gracefully() {
-    let dir = tempfile::tempdir().unwrap();
-    init(dir.path());
-    let mut server = Server::start(dir.path(), &[]);
+    let mut server = e2e().start();
     assert_eq!(server.get("/healthz").status, 200);
     let status = server.terminate();
     assert!(status.success(), "{status:?}");
-    assert!(
-        server.stderr().contains("shutting down"),
-        "{}",
-        server.stderr()
-    );
+    assert!(server.log().contains("shutting down"), "{}", server.log());
 }
 
 #[test]
 fn rotating_the_feed_key_while_serving_switches_to_the_new_key() {
-    let dir = tempfile::tempdir().unwrap();
-    let token = init(dir.path());
-    let server = Server::start(dir.path(), &[]);
+    let server = e2e().start();
+    let token = server.token();
     let trusted =
-        TrustedRoot::from_envelope_bytes(&std::fs::read(dir.path().join("root.json")).unwrap())
-            .unwrap();
+        TrustedRoot::from_envelope_bytes(&std::fs::read(server.root_path()).unwrap()).unwrap();
     let old_feed_key = trusted.payload().feed_keys[0];
 
-    let output = server::cli(dir.path(), &["rotate-feed-key"]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(String::from_utf8_lossy(&output.stdout).contains("root version: v2"));
+    let output = server.run(["rotate-feed-key"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stdout(&output).contains("root version: v2"));
 
-    // The server notices the new version within its check interval; poll with a deadline.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let feed = server.get("/v1/feed.json");
-        let (root, _) = dangerous_verify_ignoring_freshness(&feed.body, &trusted).unwrap();
-        if root.version == 2 {
-            assert!(!root.feed_keys.contains(&old_feed_key));
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "server did not pick up the rotation"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    // The server notices the new version within its check interval.
+    let root = poll_until(
+        "the server to pick up the rotation",
+        Duration::from_secs(30),
+        || {
+            let feed = server.get("/v1/feed.json");
+            let (root, _) = dangerous_verify_ignoring_freshness(&feed.body, &trusted).unwrap();
+            (root.version == 2).then_some(root)
+        },
+    );
+    assert!(!root.feed_keys.contains(&old_feed_key));
     // Writes are now signed with the new key, and still verify from root v1.
-    let created = server.post("/v1/admin/notices", &token, &outage("After rotation"));
+    let created = server.post("/v1/admin/notices", token, outage("After rotation"));
     assert_eq!(created.status, 201, "{}", created.text());
     let verified = verify(&server.get("/v1/feed.json").body, &trusted, None, now()).unwrap();
     assert_eq!(verified.root.version, 2);
@@ -330,37 +332,28 @@ fn rotating_the_feed_key_while_serving_switches_to_the_new_key() {
 
 #[test]
 fn a_token_revoked_on_the_command_line_stops_working_on_the_running_server() {
-    let dir = tempfile::tempdir().unwrap();
-    let token = init(dir.path());
-    let server = Server::start(dir.path(), &[]);
-    assert_eq!(server.get_auth("/v1/admin/whoami", &token).status, 200);
-    assert!(
-        server::cli(dir.path(), &["token", "revoke", "admin"])
-            .status
-            .success()
-    );
-    let reply = server.get_auth("/v1/admin/whoami", &token);
+    let server = e2e().start();
+    let token = server.token();
+    assert_eq!(server.get_auth("/v1/admin/whoami", token).status, 200);
+    assert!(server.run(["token", "revoke", "admin"]).status.success());
+    let reply = server.get_auth("/v1/admin/whoami", token);
     assert_eq!(reply.status, 401);
     assert_eq!(reply.json()["error"]["code"], "unauthorized");
 }
 
 #[test]
 fn token_list_shows_names_use_and_revocation_but_never_a_token() {
-    let dir = tempfile::tempdir().unwrap();
-    let admin = init(dir.path());
-    let created = server::cli(dir.path(), &["token", "create", "alice"]);
+    let mut server = e2e().init();
+    let admin = server.token().to_owned();
+    let created = server.run(["token", "create", "alice"]);
     assert!(created.status.success());
-    let alice = String::from_utf8(created.stdout).unwrap().trim().to_owned();
-    let server = Server::start(dir.path(), &[]);
+    let alice = stdout(&created).trim().to_owned();
+    server.restart();
     assert_eq!(server.get_auth("/v1/admin/whoami", &alice).status, 200);
-    assert!(
-        server::cli(dir.path(), &["token", "revoke", "alice"])
-            .status
-            .success()
-    );
-    let listed = server::cli(dir.path(), &["token", "list"]);
+    assert!(server.run(["token", "revoke", "alice"]).status.success());
+    let listed = server.run(["token", "list"]);
     assert!(listed.status.success());
-    let text = String::from_utf8(listed.stdout).unwrap();
+    let text = stdout(&listed);
     let line = |name: &str| {
         text.lines()
             .find(|l| l.split_whitespace().next() == Some(name))
@@ -387,17 +380,14 @@ fn token_list_shows_names_use_and_revocation_but_never_a_token() {
 
 #[test]
 fn the_real_server_refuses_large_bodies_and_never_logs_tokens() {
-    let dir = tempfile::tempdir().unwrap();
-    let token = init(dir.path());
-    let mut server = Server::start(dir.path(), &[("NOTICE_LOG", "trace")]);
+    let mut server = e2e().env("NOTICE_LOG", "trace").start();
+    let token = server.token().to_owned();
     let big = "x".repeat(100 * 1024);
     let reply = server.post("/v1/admin/notices", &token, &big);
     assert_eq!(reply.status, 413);
     assert_eq!(reply.json()["error"]["code"], "payload_too_large");
     assert_eq!(
-        server
-            .post("/v1/admin/notices", &token, &outage("x"))
-            .status,
+        server.post("/v1/admin/notices", &token, outage("x")).status,
         201
     );
     assert_eq!(
@@ -407,7 +397,7 @@ fn the_real_server_refuses_large_bodies_and_never_logs_tokens() {
         401
     );
     server.terminate();
-    let logs = server.stderr();
+    let logs = server.log();
     assert!(
         logs.contains("notice written"),
         "logs were captured: {logs}"
@@ -420,10 +410,9 @@ fn the_real_server_refuses_large_bodies_and_never_logs_tokens() {
 #[test]
 fn a_client_that_stalls_mid_body_gets_408_in_json() {
     use std::io::{Read as _, Write as _};
-    let dir = tempfile::tempdir().unwrap();
-    let token = init(dir.path());
-    let server = Server::start(dir.path(), &[("NOTICE_REQUEST_TIMEOUT", "1s")]);
-    let address = server.base().trim_start_matches("http://").to_owned();
+    let server = e2e().env("NOTICE_REQUEST_TIMEOUT", "1s").start();
+    let token = server.token();
+    let address = server.addr().to_string();
     let mut stream = std::net::TcpStream::connect(&address).unwrap();
     stream
         .set_read_timeout(Some(Duration::from_secs(30)))
@@ -453,10 +442,8 @@ fn a_client_that_stalls_mid_body_gets_408_in_json() {
 #[test]
 fn a_client_that_never_finishes_its_request_head_is_disconnected() {
     use std::io::{Read as _, Write as _};
-    let dir = tempfile::tempdir().unwrap();
-    init(dir.path());
-    let server = Server::start(dir.path(), &[("NOTICE_REQUEST_TIMEOUT", "1s")]);
-    let address = server.base().trim_start_matches("http://").to_owned();
+    let server = e2e().env("NOTICE_REQUEST_TIMEOUT", "1s").start();
+    let address = server.addr().to_string();
     let mut slow = std::net::TcpStream::connect(&address).unwrap();
     // Half a request head, and then nothing (slowloris).
     slow.write_all(b"GET /v1/feed.json HTTP/1.1\r\nHost: notice\r\n")

@@ -1,58 +1,51 @@
 //! `notice-server mirror` and `notice-server ingest` as real processes on loopback.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use notice_publish::NoticeChange;
 use notice_publish::breakglass::{self as offline, Draft, OfflineOptions};
+use notice_tests::{
+    Answer, FakeMirror, Fetched, Loopback as _, TestMirror, notice_server, now, poll_until,
+};
 use notice_types::{NoticeId, TrustedRoot};
 use serde_json::json;
 
-use crate::server::{self, Reply, Server, init};
-use crate::static_host::StaticHost;
-use crate::{now, outage};
+use crate::{e2e, outage, stderr, stdout};
 
-/// Polls `condition` every 50 ms until it holds, failing after 30 s.
-fn wait_for(what: &str, mut condition: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !condition() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
+/// How long a test waits for the mirror to poll and follow its upstream.
+const FOLLOW: Duration = Duration::from_secs(30);
 
-fn version(reply: &Reply) -> Option<u64> {
+fn version(reply: &Fetched) -> Option<u64> {
     (reply.status == 200)
-        .then(|| reply.header("x-notice-feed-version").parse().ok())
+        .then(|| reply.expect_header("x-notice-feed-version").parse().ok())
         .flatten()
 }
 
-fn metric(server: &Server, line_prefix: &str) -> u64 {
-    server
+fn failed_polls(mirror: &TestMirror) -> u64 {
+    mirror
         .get("/metrics")
         .text()
         .lines()
-        .find_map(|l| l.strip_prefix(line_prefix))
+        .find_map(|l| l.strip_prefix("notice_mirror_polls_total{result=\"failed\"}"))
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or(0)
 }
 
 #[test]
 fn the_mirror_serves_the_primary_bytes_and_etags_and_outlives_the_primary() {
-    let dir = tempfile::tempdir().unwrap();
-    let state = tempfile::tempdir().unwrap();
-    let token = init(dir.path());
-    let mut primary = Server::start(dir.path(), &[]);
+    let mut primary = e2e().start();
+    let token = primary.token().to_owned();
     let mut body: serde_json::Value = serde_json::from_str(&outage("PIN check is down")).unwrap();
     body["title"]["nl"] = json!("PIN-controle werkt niet");
     body["body"]["nl"] = json!("We werken eraan.");
-    let created = primary.post("/v1/admin/notices", &token, &body.to_string());
+    let created = primary.post("/v1/admin/notices", &token, body.to_string());
     assert_eq!(created.status, 201, "{}", created.text());
     let expected = created.json()["feed_version"].as_u64().unwrap();
 
-    let mirror = Server::mirror(primary.base(), &dir.path().join("root.json"), state.path());
-    wait_for("the mirror to serve the primary's version", || {
-        version(&mirror.get("/v1/feed.json")) == Some(expected)
+    let mirror = TestMirror::start(&primary.url(), &primary.root_path());
+    poll_until("the mirror to serve the primary's version", FOLLOW, || {
+        (version(&mirror.get("/v1/feed.json")) == Some(expected)).then_some(())
     });
     for accept in ["identity", "gzip", "br"] {
         let from_primary = primary.get_with("/v1/feed.json", &[("accept-encoding", accept)]);
@@ -60,14 +53,20 @@ fn the_mirror_serves_the_primary_bytes_and_etags_and_outlives_the_primary() {
         assert_eq!(from_mirror.body, from_primary.body, "{accept}: same bytes");
         for header in ["etag", "cache-control", "content-type", "vary"] {
             assert_eq!(
-                from_mirror.header(header),
-                from_primary.header(header),
+                from_mirror.expect_header(header),
+                from_primary.expect_header(header),
                 "{accept}: {header}"
             );
         }
-        assert_eq!(from_mirror.header("access-control-allow-origin"), "*");
+        assert_eq!(
+            from_mirror.expect_header("access-control-allow-origin"),
+            "*"
+        );
     }
-    let etag = primary.get("/v1/feed.json").header("etag").to_owned();
+    let etag = primary
+        .get("/v1/feed.json")
+        .expect_header("etag")
+        .to_owned();
     assert_eq!(
         mirror
             .get_with("/v1/feed.json", &[("if-none-match", &etag)])
@@ -85,10 +84,10 @@ fn the_mirror_serves_the_primary_bytes_and_etags_and_outlives_the_primary() {
 
     // The primary dies; the mirror keeps serving its last good copy.
     let before = mirror.get("/v1/feed.json").body;
-    primary.kill_9();
-    let failed = metric(&mirror, "notice_mirror_polls_total{result=\"failed\"}");
-    wait_for("a failed poll after the primary died", || {
-        metric(&mirror, "notice_mirror_polls_total{result=\"failed\"}") > failed
+    primary.kill9();
+    let failed = failed_polls(&mirror);
+    poll_until("a failed poll after the primary died", FOLLOW, || {
+        (failed_polls(&mirror) > failed).then_some(())
     });
     let after = mirror.get("/v1/feed.json");
     assert_eq!(after.status, 200);
@@ -100,55 +99,52 @@ fn the_mirror_serves_the_primary_bytes_and_etags_and_outlives_the_primary() {
 
 #[test]
 fn the_mirror_never_serves_a_lower_version_than_it_has_seen_even_after_a_restart() {
-    let dir = tempfile::tempdir().unwrap();
-    let state = tempfile::tempdir().unwrap();
-    let root = dir.path().join("root.json");
-    let token = init(dir.path());
-    let mut primary = Server::start(dir.path(), &[]);
+    let mut primary = e2e().start();
     let version_1 = primary.get("/v1/feed.json").body;
     assert_eq!(
         primary
-            .post("/v1/admin/notices", &token, &outage("Down"))
+            .post("/v1/admin/notices", primary.token(), outage("Down"))
             .status,
         201
     );
     let version_2 = primary.get("/v1/feed.json").body;
 
-    let mut mirror = Server::mirror(primary.base(), &root, state.path());
-    wait_for("the mirror to see version 2", || {
-        version(&mirror.get("/v1/feed.json")) == Some(2)
+    let mut mirror = TestMirror::start(&primary.url(), &primary.root_path());
+    poll_until("the mirror to see version 2", FOLLOW, || {
+        (version(&mirror.get("/v1/feed.json")) == Some(2)).then_some(())
     });
 
     // Something else takes the primary's address and serves the older, validly signed version 1.
-    let address = primary.base().trim_start_matches("http://").to_owned();
-    primary.kill_9();
-    let stale = StaticHost::bind(&address, version_1);
-    wait_for("the mirror to poll the stale upstream", || {
-        stale.requests() >= 3
+    let address = primary.addr().to_string();
+    primary.kill9();
+    let stale = FakeMirror::bind(&address, Answer::Bytes(version_1));
+    poll_until("the mirror to poll the stale upstream", FOLLOW, || {
+        (stale.requests().len() >= 3).then_some(())
     });
     assert_eq!(mirror.get("/v1/feed.json").body, version_2);
-    assert!(metric(&mirror, "notice_mirror_polls_total{result=\"failed\"}") >= 1);
+    assert!(failed_polls(&mirror) >= 1);
 
     // Restarted, it serves version 2 from its state directory at once and still refuses version 1.
-    mirror.kill_9();
-    let upstream = format!("http://{address}");
-    let mirror = Server::mirror(&upstream, &root, state.path());
+    mirror.restart();
     assert_eq!(mirror.get("/v1/feed.json").body, version_2);
-    let seen = stale.requests();
-    wait_for("the restarted mirror to poll the stale upstream", || {
-        stale.requests() >= seen + 2
-    });
+    let seen = stale.requests().len();
+    poll_until(
+        "the restarted mirror to poll the stale upstream",
+        FOLLOW,
+        || (stale.requests().len() >= seen + 2).then_some(()),
+    );
     let served = mirror.get("/v1/feed.json");
     assert_eq!(served.body, version_2);
     assert_eq!(version(&served), Some(2));
 
     // With the document gone but the floor kept, it serves nothing rather than the lower version.
-    let mut mirror = mirror;
-    mirror.kill_9();
-    std::fs::remove_file(state.path().join("document.json")).unwrap();
-    let mirror = Server::mirror(&upstream, &root, state.path());
-    let seen = stale.requests();
-    wait_for("polls without a document", || stale.requests() >= seen + 2);
+    mirror.kill9();
+    std::fs::remove_file(mirror.state_dir().join("document.json")).unwrap();
+    mirror.restart();
+    let seen = stale.requests().len();
+    poll_until("polls without a document", FOLLOW, || {
+        (stale.requests().len() >= seen + 2).then_some(())
+    });
     let reply = mirror.get("/v1/feed.json");
     assert_eq!(reply.status, 503, "{}", reply.text());
     assert_eq!(reply.json()["error"]["code"], "unavailable");
@@ -158,32 +154,32 @@ fn the_mirror_never_serves_a_lower_version_than_it_has_seen_even_after_a_restart
 #[test]
 fn a_mirror_without_a_usable_root_refuses_to_start_with_one_line() {
     let dir = tempfile::tempdir().unwrap();
-    let output = server::cli(
-        dir.path(),
-        &[
-            "mirror",
-            "--upstream",
-            "http://127.0.0.1:9",
-            "--root",
-            "/nonexistent/root.json",
-        ],
-    );
+    let data_dir = dir.path().to_str().unwrap();
+    let output = notice_server([
+        "--data-dir",
+        data_dir,
+        "mirror",
+        "--upstream",
+        "http://127.0.0.1:9",
+        "--root",
+        "/nonexistent/root.json",
+    ]);
     assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = stderr(&output);
     assert!(stderr.contains("cannot read the root file"), "{stderr}");
-    std::fs::write(dir.path().join("root.json"), b"{}").unwrap();
-    let output = server::cli(
-        dir.path(),
-        &[
-            "mirror",
-            "--upstream",
-            "http://example.org",
-            "--root",
-            dir.path().join("root.json").to_str().unwrap(),
-        ],
-    );
+    let root = dir.path().join("root.json");
+    std::fs::write(&root, b"{}").unwrap();
+    let output = notice_server([
+        "--data-dir",
+        data_dir,
+        "mirror",
+        "--upstream",
+        "http://example.org",
+        "--root",
+        root.to_str().unwrap(),
+    ]);
     assert!(!output.status.success());
-    assert!(String::from_utf8_lossy(&output.stderr).contains("not a valid root document"));
+    assert!(crate::stderr(&output).contains("not a valid root document"));
 }
 
 /// A break-glass document made from `last` with the data directory's feed key.
@@ -199,10 +195,9 @@ fn break_glass(dir: &Path, last: &[u8], draft: Draft) -> Vec<u8> {
 
 #[test]
 fn notice_server_ingest_takes_a_break_glass_document_before_serve_starts() {
-    let dir = tempfile::tempdir().unwrap();
-    let token = init(dir.path());
-    let mut server = Server::start(dir.path(), &[]);
-    let created = server.post("/v1/admin/notices", &token, &outage("Down"));
+    let mut server = e2e().start();
+    let token = server.token().to_owned();
+    let created = server.post("/v1/admin/notices", &token, outage("Down"));
     let id = created.json()["notice"]["id"].as_str().unwrap().to_owned();
     let last = server.get("/v1/feed.json").body;
     server.terminate();
@@ -212,29 +207,25 @@ fn notice_server_ingest_takes_a_break_glass_document_before_serve_starts() {
     )
     .unwrap();
     let document = break_glass(
-        dir.path(),
+        server.data_dir(),
         &last,
         Draft::Change {
             id: NoticeId::parse(&id).unwrap(),
             change: NoticeChange::Update(update),
         },
     );
-    let file = dir.path().join("break-glass.json");
+    let file = server.data_dir().join("break-glass.json");
     std::fs::write(&file, &document).unwrap();
-    let output = server::cli(dir.path(), &["ingest", file.to_str().unwrap()]);
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let output = server.run(["ingest".as_ref(), file.as_os_str()]);
+    let stdout = stdout(&output);
+    assert!(output.status.success(), "{stdout}{}", stderr(&output));
     assert!(
         stdout.contains("ingested feed version 1002 (the server was at 2)"),
         "{stdout}"
     );
     assert!(stdout.contains(&id), "{stdout}");
 
-    let server = Server::start(dir.path(), &[]);
+    server.restart();
     assert_eq!(
         server.get("/v1/feed.json").body,
         document,
@@ -244,9 +235,9 @@ fn notice_server_ingest_takes_a_break_glass_document_before_serve_starts() {
     assert_eq!(next.json()["feed_version"], 1003);
 
     // Ingesting it again is refused with a one-line message naming both versions.
-    let output = server::cli(dir.path(), &["ingest", file.to_str().unwrap()]);
+    let output = server.run(["ingest".as_ref(), file.as_os_str()]);
     assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = stderr(&output);
     assert!(
         stderr.contains("document version 1002 is not above the server's latest version 1003"),
         "{stderr}"
@@ -254,7 +245,7 @@ fn notice_server_ingest_takes_a_break_glass_document_before_serve_starts() {
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
 
     // The admin API route does the same on the running server.
-    let again = server.post_bytes("/v1/admin/ingest", &token, &document);
+    let again = server.post("/v1/admin/ingest", &token, &document);
     assert_eq!(again.status, 409);
     assert_eq!(again.json()["error"]["code"], "conflict");
 }

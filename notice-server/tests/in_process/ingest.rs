@@ -8,10 +8,8 @@ use notice_publish::NoticeChange;
 use notice_publish::breakglass::{self as offline, Draft, OfflineOptions};
 use notice_server::clock::Clock as _;
 use notice_server::{Ticked, tick};
-use notice_types::{
-    Envelope, FEED_PAYLOAD_TYPE, FeedPayload, NoticeId, PublishedDocument, Status, TrustState,
-    TrustedRoot, verify,
-};
+use notice_tests::FeedOwner;
+use notice_types::{FeedPayload, NoticeId, Status, TrustState, TrustedRoot, verify};
 use serde_json::json;
 
 use crate::harness::{Harness, outage};
@@ -248,14 +246,8 @@ async fn a_document_not_signed_by_a_feed_key_of_the_root_is_refused_with_422() {
     let trusted = TrustedRoot::from_envelope_bytes(&h.root_json).unwrap();
     let (_, mut feed) = offline::open_last_known(&last_known, &trusted).unwrap();
     feed.version = 1000;
-    let stranger = notice_types::SecretKey::from_seed(&[7; 32]);
-    let envelope = Envelope::sign(
-        FEED_PAYLOAD_TYPE,
-        &serde_json::to_vec(&feed).unwrap(),
-        &[&stranger],
-    );
-    let roots = PublishedDocument::parse(&last_known).unwrap().roots;
-    let bytes = PublishedDocument::assemble(roots, envelope).unwrap();
+    // The server's own root chain, and the feed signed by key 7, which that root does not list.
+    let bytes = FeedOwner::from_data_dir(h.data.path()).publish_feed_with(&feed, &[7]);
     let reply = ingest(&h, &bytes).await;
     let (code, _) = reply.error(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(code, "invalid_document");
