@@ -8,7 +8,8 @@
 //! - credentials: `AWS_ACCESS_KEY_ID` + `AWS_SECRET_ACCESS_KEY` (+ `AWS_SESSION_TOKEN`); else the profile's
 //!   `aws_access_key_id` / `aws_secret_access_key` / `aws_session_token` in the shared credentials file
 //!   (`AWS_SHARED_CREDENTIALS_FILE`, default `~/.aws/credentials`) or the config file; else none
-//!   (anonymous requests, for a public-read bucket).
+//!   (anonymous requests, for a public-read bucket). A `?profile=` in the URL names the profile whose keys
+//!   are used, over the environment's (as `aws --profile` does).
 //! - region: `?region=` in the URL, `AWS_REGION`, `AWS_DEFAULT_REGION`, the profile's `region`,
 //!   `us-east-1`.
 //! - endpoint: `?endpoint=` in the URL, `AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL`, the profile's
@@ -137,6 +138,7 @@ impl S3Target {
                 }
             }
         }
+        let explicit_profile = params.profile.is_some();
         let profile_name = params
             .profile
             .clone()
@@ -176,23 +178,31 @@ impl S3Target {
                 ));
             }
         };
-        let keys = match (env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY")) {
+        let from_env = match (env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY")) {
             (Some(access_key), Some(secret)) => Some(Keys {
                 access_key,
                 secret: Zeroizing::new(secret),
                 session_token: env("AWS_SESSION_TOKEN").map(Zeroizing::new),
             }),
-            _ => match (
-                profile.get("aws_access_key_id"),
-                profile.get("aws_secret_access_key"),
-            ) {
-                (Some(access_key), Some(secret)) => Some(Keys {
-                    access_key,
-                    secret: Zeroizing::new(secret),
-                    session_token: profile.get("aws_session_token").map(Zeroizing::new),
-                }),
-                _ => None,
-            },
+            _ => None,
+        };
+        let from_profile = match (
+            profile.get("aws_access_key_id"),
+            profile.get("aws_secret_access_key"),
+        ) {
+            (Some(access_key), Some(secret)) => Some(Keys {
+                access_key,
+                secret: Zeroizing::new(secret),
+                session_token: profile.get("aws_session_token").map(Zeroizing::new),
+            }),
+            _ => None,
+        };
+        // As the AWS tools: a profile named for this target (`--profile`) wins over the environment's keys;
+        // otherwise the environment's keys win over the profile's.
+        let keys = if explicit_profile {
+            from_profile
+        } else {
+            from_env.or(from_profile)
         };
         let target = Self {
             bucket: bucket.to_owned(),
@@ -475,6 +485,16 @@ mod tests {
             parse("s3://bucket", &with_profile_var).unwrap().region,
             "nl-ams"
         );
+
+        // Keys in the environment win over the default profile's, and lose to a profile the URL names.
+        let mut with_keys = env.to_vec();
+        with_keys.extend([
+            ("AWS_ACCESS_KEY_ID", "ENVKEY"),
+            ("AWS_SECRET_ACCESS_KEY", "e"),
+        ]);
+        let key_of = |url: &str| parse(url, &with_keys).unwrap().keys.unwrap().access_key;
+        assert_eq!(key_of("s3://bucket"), "ENVKEY");
+        assert_eq!(key_of("s3://bucket?profile=backup"), "BACKUPKEY");
     }
 
     #[test]

@@ -81,6 +81,15 @@ pub fn bin_path(name: &str) -> PathBuf {
         .join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
 }
 
+/// `<target>/notice-tests/tools`: where the harness installs the third-party programs the tests start
+/// (`cargo install --root`), beside its own build of the binaries, so `cargo clean` removes them too.
+pub(crate) fn tools_dir() -> PathBuf {
+    Layout::of_running_test()
+        .target_dir
+        .join("notice-tests")
+        .join("tools")
+}
+
 /// `CARGO_BIN_EXE_<name>` when `cargo test` set it: a binary of the test's own package, built in this run.
 fn own_binary(name: &str) -> Option<PathBuf> {
     let path = PathBuf::from(std::env::var_os(format!("CARGO_BIN_EXE_{name}"))?);
@@ -129,14 +138,18 @@ impl Layout {
     }
 }
 
+/// The cargo running the tests (from the `CARGO` variable), or the one that built this crate.
+pub(crate) fn cargo() -> Command {
+    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| env!("CARGO").into()))
+}
+
 /// `cargo build -p notice-server -p notice-cli --bin notice-server --bin notice` into the harness's own target
 /// directory: every binary in one invocation, always the same one, so that no build of one binary makes cargo
 /// see the units of another as changed. Returns the directory the binaries are in.
 fn build() -> PathBuf {
     let layout = Layout::of_running_test();
     let target_dir = layout.target_dir.join("notice-tests");
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| env!("CARGO").into());
-    let mut command = Command::new(cargo);
+    let mut command = cargo();
     // What cargo set for this test process only; the cargo that runs the tests did not have it. Build
     // scripts that watch such variables (ring's watches CARGO_MANIFEST_DIR and CARGO_PKG_*) would otherwise
     // see them change from one test package to the next and rebuild half the tree each time.

@@ -46,6 +46,8 @@
 //! - `fake`: [`FakeMirror`], [`BlackHole`], [`endless`], [`refusing`]: in-process mirrors that misbehave
 //!   on purpose.
 //! - `static_site`: [`StaticSite`], a plain static file server (Python's) for an export directory.
+//! - `s3_store`: [`S3Store`], a real S3-compatible object store (s3s-fs from crates.io) with one bucket:
+//!   a publish target for the server and `notice export --to`, and a public bucket URL for phones.
 
 mod bins;
 mod cli;
@@ -55,6 +57,7 @@ mod mirror;
 mod notice;
 mod poll;
 mod process;
+mod s3_store;
 mod server;
 mod signing;
 mod static_site;
@@ -67,6 +70,7 @@ pub use http::{Fetched, Loopback, closed_port_url, get, get_with, is_listening, 
 pub use mirror::TestMirror;
 pub use notice::NoticeBuilder;
 pub use poll::{poll_until, try_poll_until};
+pub use s3_store::S3Store;
 pub use server::{FEED_ID, LINK_HOST, ServerBuilder, TestServer, notice_server};
 pub use signing::{
     DAY, FEED_VALIDITY, FeedOwner, HOUR, MINUTE, OwnerBuilder, T0, at, base64_of, edited, key, now,

@@ -19,7 +19,7 @@ const POLL_INTERVAL: &str = "200ms";
 pub struct TestMirror {
     child: Option<Child>,
     addr: SocketAddr,
-    upstream: String,
+    upstreams: Vec<String>,
     root: PathBuf,
     state_dir: TempDir,
     log: Log,
@@ -32,13 +32,23 @@ impl TestMirror {
     /// # Panics
     /// When it does not start listening within the deadline.
     pub fn start(upstream: &str, root: &Path) -> TestMirror {
+        Self::start_with_upstreams(&[upstream], root)
+    }
+
+    /// Mirrors the highest valid version among `upstreams` (servers, buckets, static hosts), one
+    /// `--upstream` each.
+    ///
+    /// # Panics
+    /// As [`TestMirror::start`].
+    pub fn start_with_upstreams(upstreams: &[&str], root: &Path) -> TestMirror {
+        let upstreams: Vec<String> = upstreams.iter().map(|u| (*u).to_owned()).collect();
         let state_dir = tempfile::tempdir().expect("mirror state directory");
         let log = Log::default();
-        let (child, addr) = spawn(upstream, root, state_dir.path(), "127.0.0.1:0", &log);
+        let (child, addr) = spawn(&upstreams, root, state_dir.path(), "127.0.0.1:0", &log);
         TestMirror {
             child: Some(child),
             addr,
-            upstream: upstream.to_owned(),
+            upstreams,
             root: root.to_owned(),
             state_dir,
             log,
@@ -48,6 +58,11 @@ impl TestMirror {
     /// `http://127.0.0.1:PORT`.
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// Everything it logged so far.
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// Where it keeps the last verified document and its floor.
@@ -68,7 +83,7 @@ impl TestMirror {
         self.kill9();
         let listen = self.addr.to_string();
         let (child, addr) = spawn(
-            &self.upstream,
+            &self.upstreams,
             &self.root,
             self.state_dir.path(),
             &listen,
@@ -92,15 +107,18 @@ impl Drop for TestMirror {
 }
 
 fn spawn(
-    upstream: &str,
+    upstreams: &[String],
     root: &Path,
     state_dir: &Path,
     listen: &str,
     log: &Log,
 ) -> (Child, SocketAddr) {
     let mut command = notice_server_command();
+    command.args(["mirror", "--listen", listen]);
+    for upstream in upstreams {
+        command.args(["--upstream", upstream]);
+    }
     command
-        .args(["mirror", "--listen", listen, "--upstream", upstream])
         .arg("--root")
         .arg(root)
         .arg("--state-dir")

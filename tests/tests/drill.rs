@@ -9,14 +9,15 @@ use std::net::TcpListener;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use notice_client::{Client, Config, RefreshOutcome, Status, Timeouts};
+use notice_client::RefreshOutcome;
 use notice_tests::{
     NoticeCommand, OutputExt as _, StaticSite, TestMirror, TestServer, get, poll_until,
 };
-use notice_types::{FeedId, Status as NoticeStatus, TrustedRoot, verify};
+use notice_types::{Status as NoticeStatus, TrustedRoot};
 
-/// The client's deadline for one whole refresh.
-const DEADLINE: Duration = Duration::from_secs(3);
+mod phone;
+use phone::{DEADLINE, Phone, served_version};
+
 /// Slack on top of [`DEADLINE`] for a loaded 2-cpu machine running debug builds: the refresh returns by its
 /// deadline; this only bounds how late the test may notice.
 const SLACK: Duration = Duration::from_secs(2);
@@ -27,71 +28,6 @@ const TITLE_EN: &str = "PIN validation is down";
 const TITLE_NL: &str = "Pincode controleren werkt niet";
 const TITLE_DE: &str = "PIN-Prüfung gestört";
 const UPDATE_NL: &str = "Oorzaak gevonden: de database wordt overgezet.";
-
-/// One phone: the library with its own state directory and the user's locale.
-struct Phone {
-    client: Client,
-    _state: tempfile::TempDir,
-}
-
-impl Phone {
-    fn new(feed_id: &str, root: &[u8], mirrors: &[String], locale: &str) -> Phone {
-        let state = tempfile::tempdir().unwrap();
-        let mut config = Config::new(FeedId::parse(feed_id).unwrap(), root.to_vec(), state.path());
-        config.mirrors = mirrors.to_vec();
-        config.context.locales = vec![locale.to_owned()];
-        config.timeouts = Timeouts {
-            connect: Duration::from_millis(500),
-            mirror: Duration::from_millis(1500),
-            deadline: DEADLINE,
-            min_refresh_interval: Duration::ZERO,
-        };
-        Phone {
-            client: Client::new(config).expect("client"),
-            _state: state,
-        }
-    }
-
-    fn refresh(&self) -> RefreshOutcome {
-        self.client
-            .refresh(notice_client::system_now())
-            .unwrap_or_else(|e| panic!("refresh failed: {e}; status: {:#?}", self.status()))
-    }
-
-    fn status(&self) -> Status {
-        self.client.status(notice_client::system_now())
-    }
-
-    /// The one notice shown: (title, status, newest timeline message).
-    fn shown(&self) -> (String, NoticeStatus, Option<String>) {
-        let notices = self.client.notices(notice_client::system_now()).notices;
-        assert_eq!(notices.len(), 1, "{notices:#?}");
-        let notice = &notices[0];
-        (
-            notice.title.clone(),
-            notice.status,
-            notice.updates.first().map(|u| u.message.clone()),
-        )
-    }
-
-    fn error_of(&self, url: &str) -> Option<String> {
-        self.status()
-            .mirrors
-            .into_iter()
-            .find(|m| m.url == url)
-            .and_then(|m| m.last_error)
-            .map(|e| e.code)
-    }
-}
-
-/// The version `url` serves, if it answers with a document that verifies.
-fn served_version(url: &str, trusted: &TrustedRoot) -> Option<u64> {
-    let fetched = get(url);
-    (fetched.status == 200)
-        .then(|| verify(&fetched.body, trusted, None, notice_tests::now()).ok())
-        .flatten()
-        .map(|v| v.feed.version)
-}
 
 fn export(server: &TestServer, dir: &Path) {
     server
