@@ -70,6 +70,7 @@ pub use http::{Fetched, Loopback, closed_port_url, get, get_with, is_listening, 
 pub use mirror::TestMirror;
 pub use notice::NoticeBuilder;
 pub use poll::{poll_until, try_poll_until};
+pub use process::output_within;
 pub use s3_store::S3Store;
 pub use server::{FEED_ID, LINK_HOST, ServerBuilder, TestServer, notice_server};
 pub use signing::{

@@ -58,12 +58,13 @@ pub struct RecoverArgs {
     /// s3://BUCKET/PREFIX copy, or an https:// URL (a mirror's /v1/feed.json, a static copy).
     #[arg(long, value_name = "FILE|DIR|URL")]
     from: String,
-    /// The feed key (feed-key.pem from a backup of the keys, or a break-glass copy).
+    /// The feed key (feed-key.pem from a backup of the keys, or a break-glass copy) [default: the data
+    /// directory's feed-key.pem, when the keys were copied there]
     #[arg(long, value_name = "FILE", env = "NOTICE_FEED_KEY")]
-    feed_key: PathBuf,
-    /// The root the apps ship (root.json).
+    feed_key: Option<PathBuf>,
+    /// The root the apps ship (root.json) [default: the data directory's root.json]
     #[arg(long, value_name = "FILE", env = "NOTICE_ROOT")]
-    root: PathBuf,
+    root: Option<PathBuf>,
     /// The root key, if it is to live in the new directory too (better: keep it offline and pass it to
     /// `rotate-feed-key` only when needed).
     #[arg(long, value_name = "FILE")]
@@ -75,10 +76,20 @@ pub struct RecoverArgs {
 impl RecoverArgs {
     pub fn run(self, dir: &DataDir) -> anyhow::Result<()> {
         let settings = self.settings.settings()?;
+        let root_path = given_or_in_dir(
+            self.root,
+            dir.root_json(),
+            "--root root.json (the root the apps ship)",
+        )?;
+        let feed_key_path = given_or_in_dir(
+            self.feed_key,
+            dir.feed_key(),
+            "--feed-key feed-key.pem (from the backup of the keys or a break-glass copy)",
+        )?;
         let document = read_document(&self.from)?;
-        let root = std::fs::read(&self.root)
-            .with_context(|| format!("cannot read the root file {}", self.root.display()))?;
-        let feed_key = read_key(&self.feed_key)?;
+        let root = std::fs::read(&root_path)
+            .with_context(|| format!("cannot read the root file {}", root_path.display()))?;
+        let feed_key = read_key(&feed_key_path)?;
         let root_key = self.root_key.as_deref().map(read_key).transpose()?;
         let report = recover(
             dir,
@@ -91,6 +102,15 @@ impl RecoverArgs {
         )?;
         println!("{report}");
         Ok(())
+    }
+}
+
+/// `given`, or `in_dir` when that file exists; else an error saying to give `flag`.
+fn given_or_in_dir(given: Option<PathBuf>, in_dir: PathBuf, flag: &str) -> anyhow::Result<PathBuf> {
+    match given {
+        Some(path) => Ok(path),
+        None if in_dir.is_file() => Ok(in_dir),
+        None => anyhow::bail!("{} does not exist; give {flag}", in_dir.display()),
     }
 }
 

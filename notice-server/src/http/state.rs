@@ -73,9 +73,7 @@ impl AppState {
     /// Blocking; call before serving or from a blocking thread.
     pub fn open(dir: &DataDir, settings: Settings, clock: Arc<dyn Clock>) -> Result<Self, Error> {
         settings.validate()?;
-        if !dir.is_initialized() {
-            return Err(Error::NotInitialized(dir.path().to_owned()));
-        }
+        crate::publishing::require_initialized(dir)?;
         let db = Arc::new(Db::open(&dir.db())?);
         let metrics = Arc::new(Metrics::default());
         let (signer, latest, root_v1) = db.with(|conn| -> Result<_, Error> {

@@ -41,6 +41,13 @@ pub enum Error {
         .0.display(), .0.display()
     )]
     NotInitialized(PathBuf),
+    /// The data directory has its keys but no database: it was lost (or the keys were copied into a new
+    /// directory to get it back).
+    #[error(
+        "{} has keys but no database (notice.db): to get it back, restore a backup with `notice-server restore --data-dir {} --from BACKUP`, or without one `notice-server recover --data-dir {} --from COPY` (a mirror's /v1/feed.json, a bucket, an export); not `init`, whose new keys no shipped app trusts",
+        .0.display(), .0.display(), .0.display()
+    )]
+    DatabaseLost(PathBuf),
     /// `rotate-feed-key` found no root key.
     #[error(
         "no root key at {}: pass --root-key PATH to the offline copy of root-key.pem",

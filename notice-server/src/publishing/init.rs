@@ -95,6 +95,13 @@ pub fn init(
     now: Timestamp,
 ) -> Result<Initialized, Error> {
     settings.validate()?;
+    if !dir.db().exists()
+        && [dir.feed_key(), dir.root_key(), dir.root_json()]
+            .iter()
+            .any(|file| file.exists())
+    {
+        return Err(Error::DatabaseLost(dir.path().to_owned()));
+    }
     for existing in [dir.db(), dir.feed_key(), dir.root_key(), dir.root_json()] {
         if existing.exists() {
             return Err(Error::AlreadyInitialized {
@@ -227,6 +234,35 @@ mod tests {
             notice_types::dangerous_verify_ignoring_freshness(&feed.bytes, &trusted).unwrap();
         assert_eq!(payload.version, 1);
         assert!(payload.notices.is_empty());
+    }
+
+    #[test]
+    fn keys_without_a_database_point_to_restore_and_recover_not_init() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = DataDir::new(tmp.path().join("d"));
+        init(
+            &dir,
+            &options(&[]),
+            &Settings::default(),
+            Timestamp::from_unix(1_000),
+        )
+        .unwrap();
+        std::fs::remove_file(dir.db()).unwrap();
+        let err = init(
+            &dir,
+            &options(&[]),
+            &Settings::default(),
+            Timestamp::from_unix(1_000),
+        )
+        .unwrap_err();
+        assert!(matches!(err, Error::DatabaseLost(_)), "{err:?}");
+        let text = err.to_string();
+        assert!(
+            text.contains("notice-server restore") && text.contains("notice-server recover"),
+            "{text}"
+        );
+        let err = crate::publishing::open_database(&dir).unwrap_err();
+        assert!(matches!(err, Error::DatabaseLost(_)), "{err:?}");
     }
 
     #[test]

@@ -20,7 +20,7 @@ use notice_types::{NoticeId, RootPayload, Timestamp};
 use rusqlite::{Connection, Transaction};
 
 pub use error::Error;
-pub(crate) use signer::{Signer, load_roots, publish, publish_version};
+pub(crate) use signer::{Signer, load_roots, publish};
 
 use crate::clock::Clock;
 use crate::config::Settings;
@@ -147,12 +147,24 @@ impl Publisher {
     }
 }
 
+/// `Ok` when `dir` holds a database; else why not: never initialized, or its database lost beside its keys.
+pub(crate) fn require_initialized(dir: &DataDir) -> Result<(), Error> {
+    if dir.is_initialized() {
+        Ok(())
+    } else if [dir.feed_key(), dir.root_key(), dir.root_json()]
+        .iter()
+        .any(|file| file.exists())
+    {
+        Err(Error::DatabaseLost(dir.path().to_owned()))
+    } else {
+        Err(Error::NotInitialized(dir.path().to_owned()))
+    }
+}
+
 /// Opens the database of an initialized data directory, for the local commands (`token`, `ingest`) that
 /// write it beside or instead of a running server.
 pub fn open_database(dir: &DataDir) -> Result<Connection, Error> {
-    if !dir.is_initialized() {
-        return Err(Error::NotInitialized(dir.path().to_owned()));
-    }
+    require_initialized(dir)?;
     Ok(crate::storage::schema::open(&dir.db())?)
 }
 

@@ -4,10 +4,13 @@
 //! # Versions after coming back
 //! Phones hold the highest version they have seen as their floor. A backup is older than the database it
 //! replaces, and a published copy may be behind the origin (heartbeats and changes after it): the versions
-//! in between were seen by phones but are unknown here. So the first version published after a restore or
-//! a recovery jumps ahead by `OFFLINE_VERSION_JUMP` (1000), as break-glass documents do: it covers weeks
-//! of hourly heartbeats. If a copy holds more still (a break-glass document), `serve` takes it in at start
-//! (`--publish-to`/`--watch`), or `notice ingest` does.
+//! in between were seen by phones but are unknown here. So the data directory comes back serving the
+//! newest document it holds, exactly as it was (phones that saw it keep it; those that saw later ones keep
+//! theirs), and the first version published after that jumps ahead by `OFFLINE_VERSION_JUMP` (1000), as
+//! break-glass documents do: it covers weeks of hourly heartbeats. The audit log's `restore` / `recover`
+//! row names the version it came back at, which is how the next publish knows (`signer::publish`). If a
+//! copy holds more still (a break-glass document), `serve` takes it in at start (`--publish-to`/`--watch`),
+//! or `notice ingest` does.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -20,7 +23,7 @@ use notice_types::{
 };
 use rusqlite::{Connection, MAIN_DB, OpenFlags};
 
-use super::{Error, Signer, publish_version};
+use super::{Error, Signer};
 use crate::config::Settings;
 use crate::storage::audit::{self, Action};
 use crate::storage::{DataDir, StoreError, check, feeds, keys, notices, schema, write_tx};
@@ -62,9 +65,7 @@ impl std::fmt::Display for BackedUp {
 /// backup: the copy is one moment's state, whatever is written meanwhile), checked before it is named
 /// `out`. Refuses to replace an existing file.
 pub fn backup(dir: &DataDir, out: &Path) -> Result<BackedUp, Error> {
-    if !dir.is_initialized() {
-        return Err(Error::NotInitialized(dir.path().to_owned()));
-    }
+    crate::publishing::require_initialized(dir)?;
     if out.exists() {
         return Err(Error::Store(StoreError::io(
             "write",
@@ -129,10 +130,10 @@ pub fn backup(dir: &DataDir, out: &Path) -> Result<BackedUp, Error> {
 pub struct Resumed {
     /// The data directory.
     pub dir: PathBuf,
-    /// The newest version the backup or document held.
-    pub from_version: u64,
-    /// The version signed now (ahead, see the module documentation).
+    /// The newest version the backup or document held: what the server serves when it starts.
     pub version: u64,
+    /// The version the next publish will have (ahead, see the module documentation).
+    pub next_version: u64,
     /// How many notices the database holds.
     pub notices: usize,
     /// Where the database it replaced was moved, if there was one.
@@ -145,10 +146,10 @@ impl std::fmt::Display for Resumed {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         writeln!(
             f,
-            "{} is back: it held feed version {}, and version {} was signed now (ahead, so phones that saw later versions accept it)",
+            "{} is back at feed version {}; the next version published will be {} (ahead, so phones that saw later versions accept it)",
             self.dir.display(),
-            self.from_version,
-            self.version
+            self.version,
+            self.next_version
         )?;
         writeln!(f, "  notices:   {}", self.notices)?;
         if let Some(replaced) = &self.replaced {
@@ -237,20 +238,13 @@ pub fn restore(
     fs::rename(&incoming, dir.db()).map_err(|e| StoreError::io("rename", &incoming, e))?;
     sync_dir(dir.path())?;
     let mut conn = schema::open(&dir.db())?;
-    let signer = Signer::load(&conn, dir)?;
-    resume(
-        &mut conn,
-        &signer,
-        settings,
-        now,
-        Action::Restore,
-        replaced,
-        None,
-        dir,
-    )
+    // The keys beside it must be this feed's.
+    Signer::load(&conn, dir)?;
+    resume(&mut conn, now, Action::Restore, replaced, None, dir)
 }
 
-/// Builds the data directory `dir` (which must not exist or be empty of notice files) from a published
+/// Builds the data directory `dir` (which must hold no database; key files already there must be the ones
+/// given) from a published
 /// `document` (from a mirror, a bucket, an export), the root apps ship (`root_v1`, root.json) and the feed
 /// key, and signs the feed ahead (see the module documentation). The root key, when given, is written too
 /// (move it offline again afterwards). Tokens were in the lost database: a new admin token is made.
@@ -264,13 +258,11 @@ pub fn recover(
     now: Timestamp,
 ) -> Result<Resumed, Error> {
     settings.validate()?;
-    for existing in [dir.db(), dir.feed_key(), dir.root_key(), dir.root_json()] {
-        if existing.exists() {
-            return Err(Error::AlreadyInitialized {
-                dir: dir.path().to_owned(),
-                found: existing,
-            });
-        }
+    if dir.db().exists() {
+        return Err(Error::Recover(format!(
+            "{} holds a database; recover builds a new one: give an empty or new --data-dir (or restore a backup into this one with `restore --from FILE --replace`)",
+            dir.db().display()
+        )));
     }
     let trusted = TrustedRoot::from_envelope_bytes(root_v1).map_err(|e| {
         Error::Recover(format!(
@@ -301,12 +293,34 @@ pub fn recover(
     let roots = PublishedDocument::parse(document)
         .map_err(|e| Error::Recover(e.to_string()))?
         .roots;
+    // Key files already in the directory (copied there from a key backup) are kept when they are the ones
+    // given; anything else there is refused before a file is written.
+    let feed_key_there = existing_key(&dir.feed_key(), feed_key, "feed")?;
+    let root_key_there = match root_key {
+        Some(root_key) => existing_key(&dir.root_key(), root_key, "root")?,
+        None => false,
+    };
+    let root_there = match fs::read(dir.root_json()) {
+        Ok(there) if same_root(&there, root_v1) => true,
+        Ok(_) => {
+            return Err(Error::Recover(format!(
+                "{} is another root than the one given; remove it or give the same root.json",
+                dir.root_json().display()
+            )));
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+        Err(e) => return Err(Error::Store(StoreError::io("read", &dir.root_json(), e))),
+    };
     super::init::create_private_dir(dir)?;
-    keys::write_new(&dir.feed_key(), feed_key)?;
-    if let Some(root_key) = root_key {
+    if !feed_key_there {
+        keys::write_new(&dir.feed_key(), feed_key)?;
+    }
+    if let Some(root_key) = root_key.filter(|_| !root_key_there) {
         keys::write_new(&dir.root_key(), root_key)?;
     }
-    keys::write_public(&dir.root_json(), root_v1)?;
+    if !root_there {
+        keys::write_public(&dir.root_json(), root_v1)?;
+    }
 
     let mut conn = schema::open(&dir.db())?;
     super::init::restrict_to_owner(&dir.db())?;
@@ -336,31 +350,19 @@ pub fn recover(
         now,
     )?;
     tx.commit().map_err(StoreError::from)?;
-    let signer = Signer::load(&conn, dir)?;
+    Signer::load(&conn, dir)?;
     let token = super::tokens::issue_token(
         &mut conn,
         super::init::FIRST_TOKEN_NAME,
         super::init::LOCAL_ACTOR,
         now,
     )?;
-    resume(
-        &mut conn,
-        &signer,
-        settings,
-        now,
-        Action::Recover,
-        None,
-        Some(token),
-        dir,
-    )
+    resume(&mut conn, now, Action::Recover, None, Some(token), dir)
 }
 
-/// Signs the store's feed ahead of its latest version and records why.
-#[allow(clippy::too_many_arguments)] // One private step shared by restore and recover.
+/// Records that the data directory came back at its latest version, so the next publish jumps ahead.
 fn resume(
     conn: &mut Connection,
-    signer: &Signer,
-    settings: &Settings,
     now: Timestamp,
     action: Action,
     replaced: Option<PathBuf>,
@@ -368,27 +370,44 @@ fn resume(
     dir: &DataDir,
 ) -> Result<Resumed, Error> {
     let tx = write_tx(conn)?;
-    let from_version = feeds::latest_version(&tx)?;
-    let version = from_version.saturating_add(OFFLINE_VERSION_JUMP);
-    let feed = publish_version(&tx, signer, settings, now, version)?;
+    let version = feeds::latest_version(&tx)?;
     audit::record(
         &tx,
         now,
         super::init::LOCAL_ACTOR,
         action,
         None,
-        Some(feed.version),
+        Some(version),
     )?;
     tx.commit().map_err(StoreError::from)?;
     let notices = notices::list(conn, true)?.len();
     Ok(Resumed {
         dir: dir.path().to_owned(),
-        from_version,
-        version: feed.version,
+        version,
+        next_version: version.saturating_add(OFFLINE_VERSION_JUMP),
         notices,
         replaced,
         admin_token,
     })
+}
+
+/// Whether the key file `path` exists holding `key` (`false` when there is none); another key there is an
+/// error naming `what` key it is.
+fn existing_key(path: &Path, key: &SecretKey, what: &str) -> Result<bool, Error> {
+    if !path.exists() {
+        return Ok(false);
+    }
+    let there = keys::read(path)?;
+    if there.public_key() == key.public_key() {
+        Ok(true)
+    } else {
+        Err(Error::Recover(format!(
+            "{} holds another {what} key ({}) than the one given ({}); remove it or give that file",
+            path.display(),
+            there.public_key(),
+            key.public_key()
+        )))
+    }
 }
 
 /// Whether two root envelopes are the same root (the same payload bytes and signatures, whatever the JSON

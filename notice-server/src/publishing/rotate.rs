@@ -36,9 +36,7 @@ pub fn rotate_feed_key(
     now: Timestamp,
 ) -> Result<Rotated, Error> {
     settings.validate()?;
-    if !dir.is_initialized() {
-        return Err(Error::NotInitialized(dir.path().to_owned()));
-    }
+    crate::publishing::require_initialized(dir)?;
     if !root_key_path.exists() {
         return Err(Error::RootKeyMissing(root_key_path.to_owned()));
     }

@@ -2,6 +2,7 @@
 //! feed key under the newest root, assembled with the root chain.
 
 use notice_publish::NoticeState;
+use notice_publish::breakglass::OFFLINE_VERSION_JUMP;
 use notice_publish::record::secs;
 use notice_types::{
     Envelope, FeedPayload, PublishedDocument, RootPayload, SecretKey, Timestamp, TrustedRoot,
@@ -12,7 +13,7 @@ use rusqlite::Connection;
 use super::Error;
 use crate::config::Settings;
 use crate::storage::feeds::{self, StoredFeed};
-use crate::storage::{DataDir, StoreError, keys, notices};
+use crate::storage::{DataDir, StoreError, audit, keys, notices};
 
 /// Who signs: the root chain from the database and the feed key from the data directory.
 #[derive(Debug)]
@@ -77,14 +78,19 @@ pub(crate) fn publish(
     settings: &Settings,
     now: Timestamp,
 ) -> Result<StoredFeed, Error> {
-    let version = feeds::latest_version(conn)?.saturating_add(1);
-    publish_version(conn, signer, settings, now, version)
+    let latest = feeds::latest_version(conn)?;
+    // The first version after a restore or a recovery jumps ahead, as break-glass documents do: phones may
+    // hold versions the store never saw (see `recovery`).
+    let step = if audit::resumed_at(conn)? == Some(latest) {
+        OFFLINE_VERSION_JUMP
+    } else {
+        1
+    };
+    publish_version(conn, signer, settings, now, latest.saturating_add(step))
 }
 
-/// Signs and stores the store's feed as `version` (above the latest) inside `conn`'s transaction. For a
-/// data directory that comes back from a backup or a published copy, where phones may hold versions the
-/// store never saw: the version jumps ahead as break-glass documents do.
-pub(crate) fn publish_version(
+/// Signs and stores the store's feed as `version` (above the latest) inside `conn`'s transaction.
+fn publish_version(
     conn: &Connection,
     signer: &Signer,
     settings: &Settings,

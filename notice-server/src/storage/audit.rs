@@ -83,6 +83,19 @@ pub(crate) fn record(
     Ok(())
 }
 
+/// The feed version the data directory came back at, when its newest restore or recovery is its newest
+/// news: the version the last `restore` or `recover` row names.
+pub(crate) fn resumed_at(conn: &Connection) -> Result<Option<u64>, StoreError> {
+    let mut statement = conn.prepare_cached(
+        "SELECT feed_version FROM audit WHERE action IN ('restore', 'recover') ORDER BY id DESC LIMIT 1",
+    )?;
+    let mut rows = statement.query([])?;
+    Ok(match rows.next()? {
+        Some(row) => row.get(0)?,
+        None => None,
+    })
+}
+
 /// The newest `limit` rows, newest first.
 pub(crate) fn list(conn: &Connection, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
     let mut statement = conn.prepare_cached(

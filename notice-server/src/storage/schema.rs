@@ -83,10 +83,35 @@ const UPGRADES: &[&str] = &[
 
 /// Opens the database at `path` with the durability settings, creating and upgrading it as needed.
 pub(crate) fn open(path: &Path) -> Result<Connection, StoreError> {
-    let mut conn = Connection::open(path)?;
-    configure(&conn)?;
-    upgrade(&mut conn)?;
-    Ok(conn)
+    let opened = (|| {
+        let mut conn = Connection::open(path)?;
+        configure(&conn)?;
+        upgrade(&mut conn)?;
+        Ok(conn)
+    })();
+    opened.map_err(|e| what_is_wrong(e, path))
+}
+
+/// SQLite's codes for a damaged or unwritable file, as the errors that say what to do about it.
+fn what_is_wrong(error: StoreError, path: &Path) -> StoreError {
+    use rusqlite::ErrorCode;
+    let StoreError::Sqlite(rusqlite::Error::SqliteFailure(failure, detail)) = &error else {
+        return error;
+    };
+    let detail = detail.clone().unwrap_or_else(|| failure.to_string());
+    match failure.code {
+        ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase => StoreError::Damaged {
+            path: path.to_owned(),
+            detail,
+        },
+        ErrorCode::ReadOnly | ErrorCode::CannotOpen | ErrorCode::PermissionDenied => {
+            StoreError::NotWritable {
+                path: path.to_owned(),
+                detail,
+            }
+        }
+        _ => error,
+    }
 }
 
 fn configure(conn: &Connection) -> Result<(), StoreError> {

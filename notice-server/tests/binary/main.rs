@@ -3,6 +3,7 @@
 //! graceful shutdown, key rotation while serving; the mirror and break-glass ingest (`mirror.rs`).
 
 mod mirror;
+mod operations;
 
 use std::time::Duration;
 
