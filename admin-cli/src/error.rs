@@ -252,6 +252,9 @@ impl CliError {
             CliError::NoToken => Some(
                 "set NOTICE_TOKEN, or put `token = \"…\"` in the config file (see `notice --help`); get a token with `notice-server token create`".to_owned(),
             ),
+            CliError::Unreachable { detail, .. } if is_untrusted_certificate(detail) => Some(
+                "the server's certificate is not signed by a CA this machine trusts: if it is your own PKI's, give its CA certificate with --ca-cert FILE or NOTICE_CA_CERT (or `ca_cert = \"…\"` in the config file)".to_owned(),
+            ),
             CliError::Unreachable {
                 server_source: Source::Flag(ARGUMENT),
                 ..
@@ -281,6 +284,11 @@ impl CliError {
             CliError::Io { .. } => None,
         }
     }
+}
+
+/// Whether a connection failure is a certificate no trusted CA signed (rustls names it UnknownIssuer).
+fn is_untrusted_certificate(detail: &str) -> bool {
+    detail.contains("UnknownIssuer") || detail.contains("unknown issuer")
 }
 
 #[cfg(test)]

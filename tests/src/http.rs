@@ -1,6 +1,7 @@
 //! Plain HTTP for tests against servers on 127.0.0.1.
 
 use std::net::TcpListener;
+use std::path::Path;
 use std::time::Duration;
 
 /// A response read in full.
@@ -122,14 +123,57 @@ pub fn request(method: &str, url: &str, token: Option<&str>, body: Option<&[u8]>
     }
 }
 
-fn send(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&[u8]>) -> Fetched {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
+/// `GET url` as it is answered, redirects not followed, over HTTPS trusting only the CA certificates in
+/// the PEM file `ca` (or plain HTTP); a 10 s deadline.
+///
+/// # Panics
+/// When `ca` holds no certificate, the server cannot be reached, the TLS handshake fails or the body cannot
+/// be read.
+pub fn get_trusting(url: &str, ca: Option<&Path>) -> Fetched {
+    let mut config = base_config().max_redirects(0);
+    if let Some(ca) = ca {
+        let pem = std::fs::read(ca).unwrap_or_else(|e| panic!("read {}: {e}", ca.display()));
+        let certificates: Vec<_> = ureq::tls::parse_pem(&pem)
+            .filter_map(|item| match item {
+                Ok(ureq::tls::PemItem::Certificate(certificate)) => Some(certificate),
+                _ => None,
+            })
+            .collect();
+        assert!(
+            !certificates.is_empty(),
+            "{} holds no certificate",
+            ca.display()
+        );
+        config = config.tls_config(
+            ureq::tls::TlsConfig::builder()
+                .root_certs(ureq::tls::RootCerts::new_with_certs(&certificates))
+                .build(),
+        );
+    }
+    run(&config.build().into(), "GET", url, &[], None)
+}
+
+/// The test agent's settings: every status returned as it is, a 10 s deadline, no proxy from the
+/// environment.
+fn base_config() -> ureq::config::ConfigBuilder<ureq::typestate::AgentScope> {
+    ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_global(Some(Duration::from_secs(10)))
         .proxy(None)
         .allow_non_standard_methods(true)
-        .build()
-        .into();
+}
+
+fn send(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&[u8]>) -> Fetched {
+    run(&base_config().build().into(), method, url, headers, body)
+}
+
+fn run(
+    agent: &ureq::Agent,
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Option<&[u8]>,
+) -> Fetched {
     let mut builder = ureq::http::Request::builder().method(method).uri(url);
     for (name, value) in headers {
         builder = builder.header(*name, *value);

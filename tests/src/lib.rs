@@ -46,6 +46,8 @@
 //! - `fake`: [`FakeMirror`], [`BlackHole`], [`endless`], [`refusing`]: in-process mirrors that misbehave
 //!   on purpose.
 //! - `static_site`: [`StaticSite`], a plain static file server (Python's) for an export directory.
+//! - `tls_front`: [`TlsFront`], Debian's nginx running the deploy kit's TLS front, with a [`TestPki`] (a
+//!   private CA and a certificate for localhost) made by the test.
 //! - `s3_store`: [`S3Store`], a real S3-compatible object store (s3s-fs from crates.io) with one bucket:
 //!   a publish target for the server and `notice export --to`, and a public bucket URL for phones.
 
@@ -61,12 +63,15 @@ mod s3_store;
 mod server;
 mod signing;
 mod static_site;
+mod tls_front;
 mod vectors;
 
 pub use bins::bin_path;
 pub use cli::{NoticeCommand, OutputExt, RUN_TIMEOUT, notice};
 pub use fake::{Answer, BlackHole, FakeMirror, endless, refusing};
-pub use http::{Fetched, Loopback, closed_port_url, get, get_with, is_listening, request};
+pub use http::{
+    Fetched, Loopback, closed_port_url, get, get_trusting, get_with, is_listening, request,
+};
 pub use mirror::TestMirror;
 pub use notice::NoticeBuilder;
 pub use poll::{poll_until, try_poll_until};
@@ -78,4 +83,5 @@ pub use signing::{
     payload_sha256, text,
 };
 pub use static_site::StaticSite;
+pub use tls_front::{TestPki, TlsFront};
 pub use vectors::vectors;

@@ -6,7 +6,7 @@
 //! listen = "127.0.0.1:8080"
 //! publish_to = ["s3://notice-status/yivi", "/srv/www/notice"]
 //! heartbeat_interval = "1h"
-//! trusted_proxies = ["10.0.0.0/8"]
+//! trusted_proxy = ["10.0.0.0/8"]
 //! site_name = "Yivi"
 //! ```
 //!
@@ -22,6 +22,15 @@ use std::path::Path;
 use anyhow::{Context as _, bail};
 use clap::parser::ValueSource;
 use clap::{ArgMatches, Command};
+
+/// Whether the file's `key` names `arg`: its flag with `_` for `-` (`trusted_proxy`), or its internal
+/// name where that differs (`trusted_proxies`, as earlier files wrote it).
+fn names(arg: &clap::Arg, key: &str) -> bool {
+    arg.get_id() == key
+        || arg
+            .get_long()
+            .is_some_and(|long| long.replace('-', "_") == key)
+}
 
 /// The environment variable naming the config file.
 pub const CONFIG_ENV: &str = "NOTICE_CONFIG";
@@ -56,12 +65,9 @@ pub fn with_file_settings(
     };
     let mut out = args.to_vec();
     for (key, value) in &table {
-        let (arg, given) = match sub_command
-            .get_arguments()
-            .find(|a| a.get_id() == key.as_str())
-        {
+        let (arg, given) = match sub_command.get_arguments().find(|a| names(a, key)) {
             Some(arg) => (arg, sub_matches),
-            None => match command.get_arguments().find(|a| a.get_id() == key.as_str()) {
+            None => match command.get_arguments().find(|a| names(a, key)) {
                 Some(arg) => (arg, matches),
                 None => bail!(
                     "{}: `{key}` is not a setting of `{}`; see `{} --help` (settings are written as the flags, with _ for -)",
