@@ -20,6 +20,7 @@ export NOTICE_SERVER_BIN="$SERVER_BIN"
 
 bash "$BENCH_DIR/feed-vs-nginx.sh"
 bash "$BENCH_DIR/post-to-visible.sh"
+bash "$BENCH_DIR/write-to-bucket.sh"
 bash "$BENCH_DIR/verify-select.sh"
 bash "$BENCH_DIR/client-size.sh"
 

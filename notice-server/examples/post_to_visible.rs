@@ -16,6 +16,11 @@
 //! trip is reported beside it. Polling back to back would measure faster, but on a small machine the poller
 //! would then take CPU from the server's write.
 //!
+//! With `--visible-at URL` the poller reads that document instead of the server's (a publish target's
+//! `v1/feed.json`, say the bucket behind the CDN, as `bench/write-to-bucket.sh` does): the body is verified
+//! against the server's root v1 and its version is read from it, and a 404 counts as "not there yet". The
+//! time from the write's answer to the version being readable there is reported too.
+//!
 //! The writes cycle create → update → withdraw, so the feed stays the size it had (plus at most one notice)
 //! however many writes are made: it never reaches the 50-notice cap, and each write signs a realistic feed.
 
@@ -50,6 +55,10 @@ struct Args {
     /// The `Accept-Encoding` the poller sends (`gzip` as Android's HTTP stack and most CDNs; `br` as iOS).
     #[arg(long, default_value = "gzip")]
     accept_encoding: String,
+    /// Where the poller reads the document [default: the server's /v1/feed.json], e.g. a bucket's
+    /// http://127.0.0.1:PORT/bucket/prefix/v1/feed.json.
+    #[arg(long, value_name = "URL")]
+    visible_at: Option<String>,
 }
 
 /// One kind of write in the cycle.
@@ -75,6 +84,13 @@ struct Sample {
     visible: Duration,
 }
 
+impl Sample {
+    /// From the write's answer until the version was readable (zero when it was readable first).
+    fn after_answer(&self) -> Duration {
+        self.visible.saturating_sub(self.post)
+    }
+}
+
 struct Bench {
     base: String,
     bearer: String,
@@ -82,6 +98,8 @@ struct Bench {
     reader: ureq::Agent,
     poll_interval: Duration,
     accept_encoding: String,
+    /// Another place to read the document, with the root to read its version by (`--visible-at`).
+    elsewhere: Option<(String, TrustedRoot)>,
 }
 
 fn agent() -> ureq::Agent {
@@ -161,6 +179,9 @@ impl Bench {
     /// The version `GET /v1/feed.json` serves now, asking for `--accept-encoding`. The body is read in full:
     /// a response only counts once the client has it.
     fn served_version(&self) -> anyhow::Result<u64> {
+        if let Some((url, trusted)) = &self.elsewhere {
+            return self.version_at(url, trusted);
+        }
         let mut response = self
             .reader
             .get(format!("{}/v1/feed.json", self.base))
@@ -181,6 +202,28 @@ impl Bench {
         let body = response.body_mut().read_to_vec()?;
         ensure!(!body.is_empty(), "GET /v1/feed.json: empty body");
         Ok(version)
+    }
+
+    /// The version of the document at `url` (`--visible-at`), 0 while there is none.
+    fn version_at(&self, url: &str, trusted: &TrustedRoot) -> anyhow::Result<u64> {
+        let mut response = self
+            .reader
+            .get(url)
+            .header("accept-encoding", &self.accept_encoding)
+            .call()
+            .with_context(|| format!("GET {url}"))?;
+        if response.status() == 404 {
+            return Ok(0);
+        }
+        ensure!(response.status() == 200, "GET {url}: HTTP {}", response.status());
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(notice_types::limits::MAX_DOCUMENT_BYTES as u64)
+            .read_to_vec()?;
+        let (_, feed) = notice_types::dangerous_verify_ignoring_freshness(&body, trusted)
+            .with_context(|| format!("{url} does not verify"))?;
+        Ok(feed.version)
     }
 
     /// One write, and GETs until it is visible; `before` is the version served before the write.
@@ -236,29 +279,31 @@ impl Bench {
         })
     }
 
+    /// `GET path` on the server, the body in full.
+    fn get_bytes(&self, path: &str) -> anyhow::Result<Vec<u8>> {
+        let mut response = self
+            .reader
+            .get(format!("{}{path}", self.base))
+            .call()
+            .with_context(|| format!("GET {path}"))?;
+        ensure!(
+            response.status() == 200,
+            "GET {path}: HTTP {}",
+            response.status()
+        );
+        Ok(response
+            .body_mut()
+            .with_config()
+            .limit(notice_types::limits::MAX_DOCUMENT_BYTES as u64)
+            .read_to_vec()?)
+    }
+
     /// Fetches the served document and root v1 and verifies the document as an app would.
     fn check_final(&self, expect_version: u64) -> anyhow::Result<usize> {
-        let get = |path: &str| -> anyhow::Result<Vec<u8>> {
-            let mut response = self
-                .reader
-                .get(format!("{}{path}", self.base))
-                .call()
-                .with_context(|| format!("GET {path}"))?;
-            ensure!(
-                response.status() == 200,
-                "GET {path}: HTTP {}",
-                response.status()
-            );
-            Ok(response
-                .body_mut()
-                .with_config()
-                .limit(notice_types::limits::MAX_DOCUMENT_BYTES as u64)
-                .read_to_vec()?)
-        };
         let trusted =
-            TrustedRoot::from_envelope_bytes(&get("/v1/root.json")?).context("root v1")?;
+            TrustedRoot::from_envelope_bytes(&self.get_bytes("/v1/root.json")?).context("root v1")?;
         let verified = verify(
-            &get("/v1/feed.json")?,
+            &self.get_bytes("/v1/feed.json")?,
             &trusted,
             None,
             Timestamp::from(chrono::Utc::now()),
@@ -303,14 +348,20 @@ fn summary(name: &str, mut values: Vec<Duration>) -> (Duration, Duration) {
 
 fn run(args: Args) -> anyhow::Result<()> {
     ensure!(args.posts > 0, "--posts must be at least 1");
-    let bench = Bench {
+    let mut bench = Bench {
         base: args.server.trim_end_matches('/').to_owned(),
         bearer: format!("Bearer {}", args.token),
         writer: agent(),
         reader: agent(),
         poll_interval: Duration::from_micros(args.poll_interval_us),
         accept_encoding: args.accept_encoding.clone(),
+        elsewhere: None,
     };
+    if let Some(url) = &args.visible_at {
+        let root = bench.get_bytes("/v1/root.json")?;
+        let trusted = TrustedRoot::from_envelope_bytes(&root).context("root v1")?;
+        bench.elsewhere = Some((url.clone(), trusted));
+    }
     let mut samples = Vec::with_capacity(args.posts);
     let mut id: Option<String> = None;
     let mut served = bench.served_version()?;
@@ -347,6 +398,10 @@ fn run(args: Args) -> anyhow::Result<()> {
         "POST sent → POST answered",
         samples.iter().map(|s| s.post).collect::<Vec<_>>(),
     );
+    let (answer_p50, answer_p99) = summary(
+        "POST answered → GET shows it",
+        samples.iter().map(Sample::after_answer).collect::<Vec<_>>(),
+    );
     // The slowest writes, to tell a pattern (every Nth write: a database checkpoint) from noise.
     let mut slowest = samples.clone();
     slowest.sort_by_key(|s| std::cmp::Reverse(s.visible));
@@ -369,12 +424,14 @@ fn run(args: Args) -> anyhow::Result<()> {
     println!("final document verifies against root v1: version ≥ {served}, {notices} notices");
     // The line bench/post-to-visible.sh reads.
     println!(
-        "RESULT p50_ms={:.3} p99_ms={:.3} post_p50_ms={:.3} post_p99_ms={:.3} posts={}",
+        "RESULT p50_ms={:.3} p99_ms={:.3} post_p50_ms={:.3} post_p99_ms={:.3} posts={} answer_p50_ms={:.3} answer_p99_ms={:.3}",
         ms(p50),
         ms(p99),
         ms(post_p50),
         ms(post_p99),
-        samples.len()
+        samples.len(),
+        ms(answer_p50),
+        ms(answer_p99)
     );
     Ok(())
 }

@@ -309,7 +309,7 @@ pub fn recover(
             )));
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
-        Err(e) => return Err(Error::Store(StoreError::io("read", &dir.root_json(), e))),
+        Err(e) => return Err(Error::Store(StoreError::io("read", dir.root_json(), e))),
     };
     super::init::create_private_dir(dir)?;
     if !feed_key_there {
