@@ -37,6 +37,7 @@
 //!
 //! # Layout
 //! - `config`: [`Config`], [`AppContext`], [`Timeouts`] and their checks; the configuration JSON.
+//!   `mirror_url`: the strict check of mirror URLs (ASCII, no Unicode tables).
 //! - `state`: the state directory: atomic writes, checksummed state files, the duplicated rollback floor.
 //! - `fetch` (feature `https`): one mirror request, with timeouts, the size cap, ETag and Retry-After; why
 //!   mirrors are asked in parallel.
@@ -51,6 +52,7 @@ mod error;
 #[cfg(feature = "https")]
 mod fetch;
 pub mod ffi;
+mod mirror_url;
 mod state;
 mod status;
 

@@ -521,7 +521,7 @@ fn follow_chain(roots: &[Envelope], start: &RootPayload) -> Result<RootPayload, 
 pub(crate) fn check_links(feed: &FeedPayload, root: &RootPayload) -> Result<(), InvalidField> {
     for (i, notice) in feed.notices.iter().enumerate() {
         if let Some(link) = &notice.link {
-            crate::notice::check_checked_link(link, &root.link_hosts)
+            crate::link::check_checked_link(link, &root.link_hosts)
                 .map_err(|e| e.within(&format!("notices[{i}].link")))?;
         }
     }
