@@ -82,6 +82,14 @@ impl PublicKey {
         hex::encode(Sha256::digest(self.0.as_bytes()))
     }
 
+    /// Whether `id` is this key's DSSE key id (lowercase hex, as [`PublicKey::key_id`] writes it), without
+    /// allocating: every signature of every document is matched against the trusted keys this way.
+    pub(crate) fn has_key_id(&self, id: &str) -> bool {
+        let mut hex = [0u8; 64];
+        hex::encode_to_slice(Sha256::digest(self.0.as_bytes()), &mut hex).is_ok()
+            && hex == id.as_bytes()
+    }
+
     /// Reads a public key file: one `ed25519:` line; blank lines and `#` comments ignored.
     pub fn from_file_text(text: &str) -> Result<Self, KeyError> {
         if text.contains("PRIVATE KEY-----") {
@@ -265,6 +273,9 @@ mod tests {
             public
         );
         assert_eq!(public.key_id().len(), 64);
+        assert!(public.has_key_id(&public.key_id()));
+        assert!(!public.has_key_id(&public.key_id().to_uppercase()));
+        assert!(!public.has_key_id(""));
     }
 
     #[cfg(feature = "key-files")]

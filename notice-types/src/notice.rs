@@ -1,6 +1,5 @@
 //! A notice: what an operator says and what an app shows.
 
-use std::collections::BTreeSet;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -450,12 +449,16 @@ fn status_mismatch(status: Status, severity: Severity) -> String {
     }
 }
 
-fn check_unique<T: Ord>(field: &str, items: &[T], max: usize) -> Result<(), InvalidField> {
+fn check_unique<T: PartialEq>(field: &str, items: &[T], max: usize) -> Result<(), InvalidField> {
     if items.len() > max {
         return Err(InvalidField::new(field, format!("at most {max} entries")));
     }
-    let distinct: BTreeSet<&T> = items.iter().collect();
-    if distinct.len() != items.len() {
+    // At most `max` (16) entries: comparing each with those before it beats building a set.
+    if items
+        .iter()
+        .enumerate()
+        .any(|(i, item)| items[..i].contains(item))
+    {
         return Err(InvalidField::new(field, "lists an entry twice"));
     }
     Ok(())
