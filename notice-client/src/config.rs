@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use notice_types::{Envelope, FeedId, LanguageTag, Platform, TrustedRoot};
+use notice_types::{FeedId, LanguageTag, Platform, TrustedRoot};
 use serde::{Deserialize, Serialize};
 
 use crate::mirror_url::MirrorUrl;
@@ -218,8 +218,7 @@ impl Config {
     pub fn from_json(text: &str) -> Result<Self, ConfigError> {
         let json: ConfigJson = serde_json::from_str(text).map_err(ConfigError::from_serde)?;
         // The root file's JSON as it stands in the configuration (no `serde_json::Value` in between: the
-        // library ships no generic JSON tree), or the text of a string. Checked for the envelope's shape here
-        // so the error is a configuration error; `validate` verifies its signatures.
+        // library ships no generic JSON tree), or the text of a string. `validate` reads and verifies it.
         let raw = json.trusted_root.get();
         let trusted_root = if raw.starts_with('"') {
             let text: String = serde_json::from_str(raw).map_err(ConfigError::from_serde)?;
@@ -231,8 +230,6 @@ impl Config {
                 "trusted_root: expected the root file's JSON object or its text as a string".into(),
             ));
         };
-        serde_json::from_slice::<Envelope>(&trusted_root)
-            .map_err(|e| ConfigError::Invalid(format!("trusted_root: not a root envelope: {e}")))?;
         let defaults = Timeouts::default();
         let t = json.timeouts;
         let ms = |v: Option<u64>, d: Duration| v.map_or(d, Duration::from_millis);

@@ -199,18 +199,21 @@ impl TrustedRoot {
                 max: crate::limits::MAX_DOCUMENT_BYTES,
             });
         }
-        let envelope: Envelope =
+        let envelope: EnvelopeRef<'_> =
             crate::bounded::from_json(bytes).map_err(|e| VerifyError::MalformedJson {
                 detail: e.to_string(),
             })?;
-        Self::from_envelope(&envelope)
+        Self::from_envelope_ref(&envelope)
     }
 
     /// Same, from a parsed envelope.
     pub fn from_envelope(envelope: &Envelope) -> Result<Self, VerifyError> {
-        let envelope = EnvelopeRef::from(envelope);
-        let unverified = peek_root(&envelope)?;
-        let payload = open_root(&envelope, &unverified)?;
+        Self::from_envelope_ref(&EnvelopeRef::from(envelope))
+    }
+
+    fn from_envelope_ref(envelope: &EnvelopeRef<'_>) -> Result<Self, VerifyError> {
+        let unverified = peek_root(envelope)?;
+        let payload = open_root(envelope, &unverified)?;
         Ok(Self { payload })
     }
 
