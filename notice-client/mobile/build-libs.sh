@@ -4,20 +4,20 @@
 # --crate-type staticlib` builds the static library alone (the crate's other types, `cdylib` in particular,
 # would need the target's linker), and a static library of pure Rust needs no C compiler or linker.
 #
-#   bash notice-client/mobile/build-libs.sh            # release libraries, as an app ships them
+#   bash notice-client/mobile/build-libs.sh              # profile `mobile`: the libraries an app ships
 #   PROFILE=dev bash notice-client/mobile/build-libs.sh  # what CI runs: the same builds, unoptimized (faster)
 #
 # Output, whatever the profile: $CARGO_TARGET_DIR/mobile/<target>/libnotice_client.a (default target dir:
 # <repo>/target), and the header in notice-client/include/notice_client.h.
 #
-# Knobs (environment): PROFILE (release), TARGETS (the five below), FALLBACK_TOOLCHAIN (1.94.0: used for a
+# Knobs (environment): PROFILE (mobile), TARGETS (the five below), FALLBACK_TOOLCHAIN (1.94.0: used for a
 # target whose standard library the active toolchain's release does not ship; Rust 1.95.0 ships none for
 # aarch64-apple-ios-sim).
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$repo"
-profile="${PROFILE:-release}"
+profile="${PROFILE:-mobile}"
 targets="${TARGETS:-aarch64-linux-android armv7-linux-androideabi x86_64-linux-android aarch64-apple-ios aarch64-apple-ios-sim}"
 fallback="${FALLBACK_TOOLCHAIN:-1.94.0}"
 target_dir="${CARGO_TARGET_DIR:-$repo/target}"
