@@ -6,9 +6,10 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use notice_types::{Envelope, FeedId, LanguageTag, Platform, TrustedRoot};
+use notice_types::{FeedId, LanguageTag, Platform, TrustedRoot};
 use serde::{Deserialize, Serialize};
-use url::Url;
+
+use crate::mirror_url::MirrorUrl;
 
 /// Most mirrors one client fetches from. Each one costs a thread and a request per refresh.
 pub const MAX_MIRRORS: usize = 8;
@@ -25,7 +26,8 @@ pub struct Config {
     /// The root document the app ships (the JSON root envelope file, as bytes).
     pub trusted_root: Vec<u8>,
     /// Mirror URLs of the published document, ideally on independent providers. `https://` only; plain
-    /// `http://` is accepted for loopback hosts (development and tests).
+    /// `http://` is accepted for loopback hosts (development and tests). ASCII only: percent-encode the path
+    /// and write an internationalized host in its `xn--` form.
     pub mirrors: Vec<String>,
     /// A directory only this client writes to (created if missing): the last verified document, floors and
     /// dismissals live here.
@@ -175,7 +177,7 @@ impl ConfigError {
 #[derive(Debug, Clone)]
 pub(crate) struct Settings {
     pub trusted: TrustedRoot,
-    pub mirrors: Vec<Url>,
+    pub mirrors: Vec<MirrorUrl>,
     pub state_dir: PathBuf,
     pub context: AppContext,
     // Only refreshing reads them; still validated without the `https` feature so a config works with both.
@@ -215,22 +217,19 @@ impl Config {
     /// rather than a silently ignored setting.
     pub fn from_json(text: &str) -> Result<Self, ConfigError> {
         let json: ConfigJson = serde_json::from_str(text).map_err(ConfigError::from_serde)?;
-        let envelope: Envelope = match json.trusted_root {
-            serde_json::Value::String(text) => serde_json::from_str(&text).map_err(|e| {
-                ConfigError::Invalid(format!("trusted_root: not a root envelope: {e}"))
-            })?,
-            value @ serde_json::Value::Object(_) => serde_json::from_value(value).map_err(|e| {
-                ConfigError::Invalid(format!("trusted_root: not a root envelope: {e}"))
-            })?,
-            _ => {
-                return Err(ConfigError::Invalid(
-                    "trusted_root: expected the root file's JSON object or its text as a string"
-                        .into(),
-                ));
-            }
+        // The root file's JSON as it stands in the configuration (no `serde_json::Value` in between: the
+        // library ships no generic JSON tree), or the text of a string. `validate` reads and verifies it.
+        let raw = json.trusted_root.get();
+        let trusted_root = if raw.starts_with('"') {
+            let text: String = serde_json::from_str(raw).map_err(ConfigError::from_serde)?;
+            text.into_bytes()
+        } else if raw.starts_with('{') {
+            raw.as_bytes().to_vec()
+        } else {
+            return Err(ConfigError::Invalid(
+                "trusted_root: expected the root file's JSON object or its text as a string".into(),
+            ));
         };
-        let trusted_root = serde_json::to_vec(&envelope)
-            .map_err(|e| ConfigError::Invalid(format!("trusted_root: {e}")))?;
         let defaults = Timeouts::default();
         let t = json.timeouts;
         let ms = |v: Option<u64>, d: Duration| v.map_or(d, Duration::from_millis);
@@ -267,7 +266,7 @@ impl Config {
                 self.mirrors.len()
             )));
         }
-        let mut mirrors: Vec<Url> = Vec::with_capacity(self.mirrors.len());
+        let mut mirrors: Vec<MirrorUrl> = Vec::with_capacity(self.mirrors.len());
         for text in &self.mirrors {
             let url = parse_mirror(text)?;
             if mirrors.contains(&url) {
@@ -295,8 +294,8 @@ impl Config {
 }
 
 /// `https://` anywhere; `http://` only to a loopback host, where there is no network to eavesdrop on.
-/// Credentials in a URL are refused: they would end up in status output.
-fn parse_mirror(text: &str) -> Result<Url, ConfigError> {
+/// Credentials in a URL are refused: they would end up in status output. The syntax: [`MirrorUrl`].
+fn parse_mirror(text: &str) -> Result<MirrorUrl, ConfigError> {
     let refuse = |reason: &str| ConfigError::Mirror {
         url: if text.contains('@') {
             "<redacted>".into()
@@ -305,31 +304,22 @@ fn parse_mirror(text: &str) -> Result<Url, ConfigError> {
         },
         reason: reason.to_owned(),
     };
-    let url = Url::parse(text).map_err(|e| refuse(&format!("not a URL ({e})")))?;
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(refuse("must not contain a user name or password"));
-    }
-    let loopback = match url.host() {
-        Some(url::Host::Domain(d)) => d == "localhost",
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => return Err(refuse("has no host")),
-    };
-    match url.scheme() {
-        "https" => Ok(url),
-        "http" if loopback => Ok(url),
-        "http" => Err(refuse(
+    let url = MirrorUrl::parse(text).map_err(|reason| refuse(&reason))?;
+    if url.is_https() || url.is_loopback() {
+        Ok(url)
+    } else {
+        Err(refuse(
             "plain http is only allowed to a loopback host; use https://",
-        )),
-        _ => Err(refuse("use an https:// URL")),
+        ))
     }
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ConfigJson {
+struct ConfigJson<'a> {
     feed_id: FeedId,
-    trusted_root: serde_json::Value,
+    #[serde(borrow)]
+    trusted_root: &'a serde_json::value::RawValue,
     #[serde(default)]
     mirrors: Vec<String>,
     state_dir: PathBuf,

@@ -28,7 +28,8 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use notice_types::Timestamp;
 use notice_types::limits::MAX_DOCUMENT_BYTES;
-use url::Url;
+
+use crate::mirror_url::MirrorUrl;
 
 /// Sent with every request; names the library, never the device, user or app install.
 pub const USER_AGENT: &str = concat!("notice-client/", env!("CARGO_PKG_VERSION"));
@@ -41,7 +42,7 @@ const MAX_ETAG_BYTES: usize = 256;
 pub(crate) struct Request {
     /// Position in the configured mirror list.
     pub index: usize,
-    pub url: Url,
+    pub url: MirrorUrl,
     /// `If-None-Match`.
     pub etag: Option<String>,
 }
@@ -150,7 +151,7 @@ fn fetch_one(request: &Request, limits: Limits, now: Timestamp) -> Result<Respon
         .timeout_connect(Some(limits.connect))
         .timeout_global(Some(limits.total))
         .http_status_as_error(false)
-        .https_only(request.url.scheme() == "https")
+        .https_only(request.url.is_https())
         .max_redirects(3)
         .save_redirect_history(false)
         .proxy(None)

@@ -32,11 +32,15 @@
 //!
 //! # Cargo features
 //! - `https` (default): [`Client::refresh`] with a built-in HTTPS client (ureq + rustls/ring + bundled
-//!   webpki roots, which cross-compile to Android and iOS without OpenSSL). Without it the crate has no HTTP
-//!   or TLS dependency; hosts fetch the document themselves and pass it to [`Client::ingest`].
+//!   webpki roots, which cross-compile to Android and iOS without OpenSSL, with the target's C compiler for
+//!   ring). Without it the crate has no HTTP or TLS dependency; hosts fetch the document themselves and pass
+//!   it to [`Client::ingest`]. Phone builds leave it out (MOBILE.md).
+//! - `strip-logs`: with `https`, compiles the `log` records of ureq and rustls out of optimized builds
+//!   (about 100 KiB of a phone library); for hosts that install no `log` logger.
 //!
 //! # Layout
 //! - `config`: [`Config`], [`AppContext`], [`Timeouts`] and their checks; the configuration JSON.
+//!   `mirror_url`: the strict check of mirror URLs (ASCII, no Unicode tables).
 //! - `state`: the state directory: atomic writes, checksummed state files, the duplicated rollback floor.
 //! - `fetch` (feature `https`): one mirror request, with timeouts, the size cap, ETag and Retry-After; why
 //!   mirrors are asked in parallel.
@@ -51,6 +55,7 @@ mod error;
 #[cfg(feature = "https")]
 mod fetch;
 pub mod ffi;
+mod mirror_url;
 mod state;
 mod status;
 

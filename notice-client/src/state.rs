@@ -157,10 +157,15 @@ fn parse_file<T: for<'de> Deserialize<'de>>(
     problems: &mut Vec<StorageProblem>,
 ) -> Option<T> {
     match read {
-        Ok(Some(body)) => match serde_json::from_slice(&body) {
+        // Read as text, as notice-types reads signed JSON: the state holds the same types (roots, marks),
+        // and one reader of them in the library is smaller than two.
+        Ok(Some(body)) => match std::str::from_utf8(&body)
+            .map_err(|e| e.to_string())
+            .and_then(|text| serde_json::from_str(text).map_err(|e| e.to_string()))
+        {
             Ok(value) => Some(value),
             Err(e) => {
-                problems.push(StorageProblem::new(name, "corrupt", e.to_string()));
+                problems.push(StorageProblem::new(name, "corrupt", e));
                 None
             }
         },

@@ -215,7 +215,11 @@ impl Bench {
         if response.status() == 404 {
             return Ok(0);
         }
-        ensure!(response.status() == 200, "GET {url}: HTTP {}", response.status());
+        ensure!(
+            response.status() == 200,
+            "GET {url}: HTTP {}",
+            response.status()
+        );
         let body = response
             .body_mut()
             .with_config()
@@ -300,8 +304,8 @@ impl Bench {
 
     /// Fetches the served document and root v1 and verifies the document as an app would.
     fn check_final(&self, expect_version: u64) -> anyhow::Result<usize> {
-        let trusted =
-            TrustedRoot::from_envelope_bytes(&self.get_bytes("/v1/root.json")?).context("root v1")?;
+        let trusted = TrustedRoot::from_envelope_bytes(&self.get_bytes("/v1/root.json")?)
+            .context("root v1")?;
         let verified = verify(
             &self.get_bytes("/v1/feed.json")?,
             &trusted,

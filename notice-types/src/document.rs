@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::envelope::{Envelope, FEED_PAYLOAD_TYPE, ROOT_PAYLOAD_TYPE};
+use crate::envelope::{Envelope, EnvelopeRef, FEED_PAYLOAD_TYPE, ROOT_PAYLOAD_TYPE};
 use crate::keys::{PublicKey, SecretKey};
 use crate::limits::{MAX_DOCUMENT_BYTES, MAX_ROOTS};
 use crate::verify::VerifyError;
@@ -195,7 +195,7 @@ impl PublishedDocument {
     /// signed itself.
     pub fn assemble(roots: Vec<Envelope>, feed: Envelope) -> Result<Vec<u8>, SignError> {
         for (position, envelope) in roots.iter().enumerate() {
-            let version = crate::verify::peek_root_version(envelope).unwrap_or(0);
+            let version = crate::verify::peek_root_version(&envelope.into()).unwrap_or(0);
             if version != position as u64 + 1 {
                 return Err(SignError::ChainOutOfOrder {
                     position,
@@ -221,14 +221,101 @@ impl PublishedDocument {
 
     /// Parses the wrapper strictly after checking the size. Envelopes are not opened here.
     pub fn parse(bytes: &[u8]) -> Result<Self, VerifyError> {
-        if bytes.len() > MAX_DOCUMENT_BYTES {
-            return Err(VerifyError::TooLarge {
-                len: bytes.len(),
-                max: MAX_DOCUMENT_BYTES,
-            });
+        parse_capped(bytes)
+    }
+}
+
+/// A [`PublishedDocument`] with its envelopes borrowed from the bytes: what the verifier reads. Parses exactly
+/// as [`PublishedDocument::parse`] (same fields, limits and messages; a test compares the two).
+#[derive(Debug, Deserialize)]
+#[serde(
+    rename = "PublishedDocument",
+    expecting = "struct PublishedDocument",
+    deny_unknown_fields
+)]
+pub(crate) struct DocumentRef<'a> {
+    #[serde(
+        borrow,
+        deserialize_with = "crate::bounded::non_empty_vec::<_, _, MAX_ROOTS>"
+    )]
+    pub roots: Vec<EnvelopeRef<'a>>,
+    #[serde(borrow)]
+    pub feed: EnvelopeRef<'a>,
+}
+
+impl<'a> DocumentRef<'a> {
+    pub(crate) fn parse(bytes: &'a [u8]) -> Result<Self, VerifyError> {
+        parse_capped(bytes)
+    }
+}
+
+fn parse_capped<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, VerifyError> {
+    if bytes.len() > MAX_DOCUMENT_BYTES {
+        return Err(VerifyError::TooLarge {
+            len: bytes.len(),
+            max: MAX_DOCUMENT_BYTES,
+        });
+    }
+    crate::bounded::from_json(bytes).map_err(|e| VerifyError::MalformedJson {
+        detail: e.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Both parsers accept the same documents and refuse the others with the same message.
+    fn same_verdict(bytes: &[u8]) {
+        let owned = PublishedDocument::parse(bytes).map(|_| ());
+        let borrowed = DocumentRef::parse(bytes).map(|_| ());
+        assert_eq!(owned, borrowed, "{}", String::from_utf8_lossy(bytes));
+    }
+
+    const VALID: &str = r#"{"roots":[{"payloadType":"t","payload":"cA==","signatures":[{"keyid":"","sig":"cw=="}]}],"feed":{"payloadType":"t","payload":"cA==","signatures":[{"keyid":"k","sig":"cw=="}]}}"#;
+
+    #[test]
+    fn the_borrowing_parser_reads_as_the_owning_one() {
+        same_verdict(VALID.as_bytes());
+        for edit in [
+            ("\"roots\"", "\"root\""),
+            ("\"keyid\":\"k\"", "\"keyid\":\"k\",\"x\":1"),
+            ("\"payload\":\"cA==\"", "\"payload\":7"),
+            ("\"payload\":\"cA==\"", "\"payload\":\"c\\/A==\""),
+            ("\"payload\":\"cA==\"", "\"payload\":\"c\\u0041\""),
+            ("\"payload\":\"cA==\"", "\"payload\":\"\\ud800\""),
+            ("[{\"keyid\":\"\"", "[]}],\"x\":[{\"keyid\":\"\""),
+            (
+                "\"signatures\":[{\"keyid\":\"k\",\"sig\":\"cw==\"}]",
+                "\"signatures\":[]",
+            ),
+            ("{\"roots\"", "{\"feed\":null,\"roots\""),
+            ("}}", "}},"),
+            ("}}", "}"),
+        ] {
+            same_verdict(VALID.replacen(edit.0, edit.1, 1).as_bytes());
         }
-        serde_json::from_slice(bytes).map_err(|e| VerifyError::MalformedJson {
-            detail: e.to_string(),
-        })
+        let many = format!(
+            r#"{{"roots":[{}],"feed":{{"payloadType":"t","payload":"","signatures":[{{"keyid":"","sig":""}}]}}}}"#,
+            vec![
+                r#"{"payloadType":"t","payload":"","signatures":[{"keyid":"","sig":""}]}"#;
+                MAX_ROOTS + 1
+            ]
+            .join(",")
+        );
+        same_verdict(many.as_bytes());
+        same_verdict(&vec![b' '; MAX_DOCUMENT_BYTES + 1]);
+    }
+
+    proptest! {
+        #[test]
+        fn any_edit_gets_the_same_verdict_from_both(at in 0..VALID.len(), byte in any::<u8>()) {
+            let mut bytes = VALID.as_bytes().to_vec();
+            bytes[at] = byte;
+            same_verdict(&bytes);
+            bytes.remove(at);
+            same_verdict(&bytes);
+        }
     }
 }

@@ -6,7 +6,8 @@
 //! PAE(type, body) = "DSSEv1" SP LEN(type) SP type SP LEN(body) SP body   (LEN: ASCII decimal, no leading zeros)
 //! ```
 
-use std::collections::BTreeSet;
+use std::borrow::Cow;
+use std::ops::Range;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -75,7 +76,76 @@ impl Envelope {
                 .collect(),
         }
     }
+}
 
+/// An [`Envelope`] as it stands in the bytes being verified, with its strings borrowed from them: the
+/// payload's base64 is the bulk of a document, and copying it only to decode it once would be waste. Parses
+/// exactly as [`Envelope`] does (same fields, same limits, same messages).
+#[derive(Debug, Deserialize)]
+#[serde(
+    rename = "Envelope",
+    expecting = "struct Envelope",
+    deny_unknown_fields
+)]
+pub(crate) struct EnvelopeRef<'a> {
+    #[serde(rename = "payloadType", borrow)]
+    pub payload_type: Cow<'a, str>,
+    #[serde(borrow)]
+    pub payload: Cow<'a, str>,
+    #[serde(
+        borrow,
+        deserialize_with = "crate::bounded::non_empty_vec::<_, _, MAX_SIGNATURES>"
+    )]
+    pub signatures: Vec<SignatureRef<'a>>,
+}
+
+/// An [`EnvelopeSignature`], borrowed.
+#[derive(Debug, Deserialize)]
+#[serde(
+    rename = "EnvelopeSignature",
+    expecting = "struct EnvelopeSignature",
+    deny_unknown_fields
+)]
+pub(crate) struct SignatureRef<'a> {
+    #[serde(borrow)]
+    pub keyid: Cow<'a, str>,
+    #[serde(borrow)]
+    pub sig: Cow<'a, str>,
+}
+
+impl<'a> From<&'a Envelope> for EnvelopeRef<'a> {
+    fn from(envelope: &'a Envelope) -> Self {
+        Self {
+            payload_type: Cow::Borrowed(&envelope.payload_type),
+            payload: Cow::Borrowed(&envelope.payload),
+            signatures: envelope
+                .signatures
+                .iter()
+                .map(|s| SignatureRef {
+                    keyid: Cow::Borrowed(&s.keyid),
+                    sig: Cow::Borrowed(&s.sig),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The signed message of an opened envelope, with the payload inside it.
+pub(crate) struct Opened {
+    /// `PAE(type, payload)`, and in front of it unused room that the header did not need.
+    buffer: Vec<u8>,
+    /// Where the payload is in `buffer`.
+    payload: Range<usize>,
+}
+
+impl Opened {
+    /// The payload bytes, verified.
+    pub fn payload(&self) -> &[u8] {
+        self.buffer.get(self.payload.clone()).unwrap_or_default()
+    }
+}
+
+impl EnvelopeRef<'_> {
     /// Checks the type, then the signatures against `trusted` keys, requiring `threshold` distinct keys; only
     /// then returns the payload bytes, for the caller to parse.
     ///
@@ -89,35 +159,29 @@ impl Envelope {
         role: Role,
         trusted: &[PublicKey],
         threshold: u32,
-    ) -> Result<Vec<u8>, VerifyError> {
+    ) -> Result<Opened, VerifyError> {
         if self.payload_type != expected_type {
             return Err(VerifyError::WrongPayloadType {
                 expected: expected_type,
                 found: truncate(&self.payload_type),
             });
         }
-        let payload = STANDARD
-            .decode(&self.payload)
-            .map_err(|_| VerifyError::MalformedBase64 { what: "payload" })?;
-        let message = pae(&self.payload_type, &payload);
+        let (opened, message_start) = decode_into_pae(&self.payload_type, &self.payload)?;
+        let message = opened.buffer.get(message_start..).unwrap_or_default();
 
-        let mut signers: BTreeSet<[u8; 32]> = BTreeSet::new();
+        // At most MAX_KEYS_PER_ROLE distinct signers: a list beats a tree (and its allocations) here.
+        let mut signers: Vec<[u8; 32]> = Vec::new();
         let mut known_key_failed = false;
         for signature in &self.signatures {
-            let raw = STANDARD
-                .decode(&signature.sig)
-                .map_err(|_| VerifyError::MalformedBase64 { what: "signature" })?;
-            let Ok(raw) = <[u8; 64]>::try_from(raw.as_slice()) else {
-                return Err(VerifyError::MalformedBase64 {
-                    what: "signature (not 64 bytes)",
-                });
-            };
+            let raw = decode_signature(&signature.sig)?;
             let candidates = trusted
                 .iter()
-                .filter(|key| signature.keyid.is_empty() || key.key_id() == signature.keyid);
+                .filter(|key| signature.keyid.is_empty() || key.has_key_id(&signature.keyid));
             for key in candidates {
-                if key.verify(&message, &raw) {
-                    signers.insert(key.to_bytes());
+                if key.verify(message, &raw) {
+                    if !signers.contains(&key.to_bytes()) {
+                        signers.push(key.to_bytes());
+                    }
                 } else if !signature.keyid.is_empty() {
                     known_key_failed = true;
                 }
@@ -130,7 +194,7 @@ impl Envelope {
             // produces one. Fail closed even if other signatures would meet the threshold.
             Err(VerifyError::BadSignature { role })
         } else if valid >= required && required > 0 {
-            Ok(payload)
+            Ok(opened)
         } else if valid == 0 {
             Err(VerifyError::UnknownKey { role })
         } else {
@@ -141,6 +205,45 @@ impl Envelope {
             })
         }
     }
+}
+
+/// Decodes the base64 payload straight into its place in `PAE(payload_type, payload)`: one buffer, and no
+/// copy of the payload, instead of a decoded payload and then a PAE message that copies it again. The header
+/// holds the payload's length, known only after decoding, so it is written last, right in front of it.
+/// Returns the buffer and where the message starts in it.
+fn decode_into_pae(payload_type: &str, encoded: &str) -> Result<(Opened, usize), VerifyError> {
+    let malformed = VerifyError::MalformedBase64 { what: "payload" };
+    // "DSSEv1 " + two decimal lengths of at most 20 digits + the type + three separators.
+    let room = 7 + 20 + 1 + payload_type.len() + 1 + 20 + 1;
+    let capacity = base64::decoded_len_estimate(encoded.len());
+    let mut buffer = vec![0u8; room + capacity];
+    let written = STANDARD
+        .decode_slice(encoded, buffer.get_mut(room..).unwrap_or_default())
+        .map_err(|_| malformed.clone())?;
+    buffer.truncate(room + written);
+    let header = format!("DSSEv1 {} {payload_type} {written} ", payload_type.len());
+    let message_start = room.checked_sub(header.len()).ok_or(malformed)?;
+    buffer
+        .get_mut(message_start..room)
+        .unwrap_or_default()
+        .copy_from_slice(header.as_bytes());
+    Ok((
+        Opened {
+            buffer,
+            payload: room..room + written,
+        },
+        message_start,
+    ))
+}
+
+/// A signature's base64 as its 64 bytes.
+fn decode_signature(sig: &str) -> Result<[u8; 64], VerifyError> {
+    let raw = STANDARD
+        .decode(sig)
+        .map_err(|_| VerifyError::MalformedBase64 { what: "signature" })?;
+    <[u8; 64]>::try_from(raw.as_slice()).map_err(|_| VerifyError::MalformedBase64 {
+        what: "signature (not 64 bytes)",
+    })
 }
 
 /// Attacker-controlled strings are cut before they are put into an error message.
@@ -164,5 +267,24 @@ mod tests {
     #[test]
     fn pae_of_empty_values() {
         assert_eq!(pae("", b""), b"DSSEv1 0  0 ");
+    }
+
+    #[test]
+    fn decoding_into_the_message_gives_the_pae_of_the_payload() {
+        for payload in [&b""[..], b"x", b"hello world", &[0xffu8; 1000][..]] {
+            for payload_type in ["", FEED_PAYLOAD_TYPE] {
+                let (opened, start) =
+                    decode_into_pae(payload_type, &STANDARD.encode(payload)).unwrap();
+                assert_eq!(opened.payload(), payload);
+                assert_eq!(&opened.buffer[start..], pae(payload_type, payload));
+            }
+        }
+        for bad in ["x", "a===", "aGVsbG8", "aGVsbG8=\n", "****"] {
+            assert_eq!(
+                decode_into_pae(FEED_PAYLOAD_TYPE, bad).is_err(),
+                STANDARD.decode(bad).is_err(),
+                "{bad}"
+            );
+        }
     }
 }

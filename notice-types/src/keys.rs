@@ -3,8 +3,10 @@
 //! Text forms:
 //! - public key: `ed25519:` followed by the standard base64 (with padding) of the 32 raw key bytes. A public
 //!   key *file* holds that line; blank lines and lines starting with `#` are ignored.
-//! - secret key: PKCS#8 v1 PEM (`-----BEGIN PRIVATE KEY-----`), as written by `openssl genpkey -algorithm
-//!   ed25519`, so keys can be made and inspected with standard tools.
+//! - secret key: PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`, RFC 8410), read in the v1 form `openssl genpkey
+//!   -algorithm ed25519` writes and written as v2 (with the public key), which OpenSSL reads, so keys can be
+//!   made and inspected with standard tools. Reading and writing it needs the
+//!   `key-files` feature (server and CLI); apps only verify and do without the DER/PEM code.
 //! - key id: lowercase hex of SHA-256 over the 32 raw public key bytes (the DSSE `keyid`).
 
 use std::fmt;
@@ -12,6 +14,7 @@ use std::str::FromStr;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+#[cfg(feature = "key-files")]
 use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey};
 use ed25519_dalek::{Signer, SigningKey, VerifyingKey};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -49,6 +52,9 @@ pub enum KeyError {
     /// A key file with more than one key line.
     #[error("key file holds more than one key; put one key in each file")]
     SeveralKeys,
+    /// The secret key could not be written as PKCS#8 PEM.
+    #[error("cannot encode the secret key as PKCS#8 PEM ({0})")]
+    EncodeSecret(String),
 }
 
 /// An Ed25519 public key that verifies signatures.
@@ -74,6 +80,14 @@ impl PublicKey {
     /// The DSSE key id: lowercase hex SHA-256 of the raw key.
     pub fn key_id(&self) -> String {
         hex::encode(Sha256::digest(self.0.as_bytes()))
+    }
+
+    /// Whether `id` is this key's DSSE key id (lowercase hex, as [`PublicKey::key_id`] writes it), without
+    /// allocating: every signature of every document is matched against the trusted keys this way.
+    pub(crate) fn has_key_id(&self, id: &str) -> bool {
+        let mut hex = [0u8; 64];
+        hex::encode_to_slice(Sha256::digest(self.0.as_bytes()), &mut hex).is_ok()
+            && hex == id.as_bytes()
     }
 
     /// Reads a public key file: one `ed25519:` line; blank lines and `#` comments ignored.
@@ -165,6 +179,7 @@ impl SecretKey {
     }
 
     /// Reads a PKCS#8 PEM secret key.
+    #[cfg(feature = "key-files")]
     pub fn from_pkcs8_pem(text: &str) -> Result<Self, KeyError> {
         if !text.contains("-----BEGIN") {
             return Err(
@@ -183,17 +198,13 @@ impl SecretKey {
             .map_err(|e| KeyError::MalformedSecret(e.to_string()))
     }
 
-    /// The key as PKCS#8 PEM. The returned string is wiped when dropped.
-    pub fn to_pkcs8_pem(&self) -> zeroize::Zeroizing<String> {
-        match self
-            .0
+    /// The key as PKCS#8 PEM. The returned string is wiped when dropped. An error (none is known to happen
+    /// for a 32-byte key) is returned, never an empty or partial key, so nothing writes an unusable key file.
+    #[cfg(feature = "key-files")]
+    pub fn to_pkcs8_pem(&self) -> Result<zeroize::Zeroizing<String>, KeyError> {
+        self.0
             .to_pkcs8_pem(ed25519_dalek::pkcs8::spki::der::pem::LineEnding::LF)
-        {
-            Ok(pem) => pem,
-            // Encoding a 32-byte key into a fixed DER structure cannot fail; an empty string would fail loudly
-            // at the next load rather than here.
-            Err(_) => zeroize::Zeroizing::new(String::new()),
-        }
+            .map_err(|e| KeyError::EncodeSecret(e.to_string()))
     }
 
     /// The matching public key.
@@ -216,13 +227,41 @@ impl fmt::Debug for SecretKey {
 mod tests {
     use super::*;
 
+    #[cfg(feature = "key-files")]
     #[test]
     fn secret_keys_round_trip_through_pem() {
+        for seed in [[0u8; 32], [7; 32], [0xff; 32]] {
+            let key = SecretKey::from_seed(&seed);
+            let pem = key.to_pkcs8_pem().unwrap();
+            assert!(pem.starts_with("-----BEGIN PRIVATE KEY-----\n"), "{seed:?}");
+            assert!(pem.ends_with("-----END PRIVATE KEY-----\n"), "{seed:?}");
+            let back = SecretKey::from_pkcs8_pem(&pem).unwrap();
+            assert_eq!(back.public_key(), key.public_key());
+        }
+    }
+
+    /// Written as RFC 8410 PKCS#8 v2 (seed and public key); read also as v1 (seed only), the form
+    /// `openssl genpkey -algorithm ed25519` writes.
+    #[cfg(feature = "key-files")]
+    #[test]
+    fn secret_key_pem_is_standard_pkcs8() {
         let key = SecretKey::from_seed(&[7; 32]);
-        let pem = key.to_pkcs8_pem();
-        assert!(pem.starts_with("-----BEGIN PRIVATE KEY-----"));
-        let back = SecretKey::from_pkcs8_pem(&pem).unwrap();
-        assert_eq!(back.public_key(), key.public_key());
+        let pem = key.to_pkcs8_pem().unwrap();
+        let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+        let der = STANDARD.decode(body).unwrap();
+        assert_eq!(hex::encode(&der[..16]), "3051020101300506032b657004220420");
+        assert_eq!(der[16..48], [7; 32]);
+        assert_eq!(hex::encode(&der[48..51]), "812100");
+        assert_eq!(der[51..], key.public_key().to_bytes());
+
+        let mut v1 = hex::decode("302e020100300506032b657004220420").unwrap();
+        v1.extend_from_slice(&[7; 32]);
+        let openssl_style = format!(
+            "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
+            STANDARD.encode(&v1)
+        );
+        let read = SecretKey::from_pkcs8_pem(&openssl_style).unwrap();
+        assert_eq!(read.public_key(), key.public_key());
     }
 
     #[test]
@@ -234,8 +273,12 @@ mod tests {
             public
         );
         assert_eq!(public.key_id().len(), 64);
+        assert!(public.has_key_id(&public.key_id()));
+        assert!(!public.has_key_id(&public.key_id().to_uppercase()));
+        assert!(!public.has_key_id(""));
     }
 
+    #[cfg(feature = "key-files")]
     #[test]
     fn wrong_files_get_errors_that_say_what_they_are() {
         let secret = SecretKey::from_seed(&[7; 32]);
@@ -245,7 +288,7 @@ mod tests {
             KeyError::PublicWhereSecretExpected
         );
         assert_eq!(
-            PublicKey::from_file_text(&secret.to_pkcs8_pem()).unwrap_err(),
+            PublicKey::from_file_text(&secret.to_pkcs8_pem().unwrap()).unwrap_err(),
             KeyError::SecretWherePublicExpected
         );
         assert_eq!(

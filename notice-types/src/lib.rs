@@ -13,7 +13,7 @@
 //! - [`limits`]: the hard caps every parser enforces.
 //! - `text`, `ids`, `time`: validated building blocks (language tags, localized plain text, identifiers,
 //!   RFC 3339 timestamps).
-//! - `notice`, `feed`, `root`: the payloads and their rules.
+//! - `notice`, `feed`, `root`: the payloads and their rules; `link`: the strict syntax of notice links.
 //! - `keys`: Ed25519 keys and their text forms.
 //! - `envelope`: DSSE v1 signing and signature checks (PAE).
 //! - `document`: the published document; signing helpers that refuse what readers would refuse.
@@ -34,6 +34,7 @@ mod feed;
 mod ids;
 mod keys;
 pub mod limits;
+mod link;
 mod notice;
 mod root;
 mod select;
@@ -47,7 +48,8 @@ pub use error::InvalidField;
 pub use feed::FeedPayload;
 pub use ids::{Component, FeedId, NoticeId};
 pub use keys::{KeyError, PUBLIC_KEY_PREFIX, PublicKey, SecretKey};
-pub use notice::{Notice, Platform, Severity, Status, Update, check_link, check_link_syntax};
+pub use link::{check_link, check_link_syntax};
+pub use notice::{Notice, Platform, Severity, Status, Update};
 pub use root::RootPayload;
 pub use select::{
     Context, Dismissal, ShownNotice, ShownUpdate, effective_status, fallback_chain, is_active,

@@ -1,14 +1,16 @@
 //! A notice: what an operator says and what an app shows.
 
-use std::collections::BTreeSet;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
-use url::Url;
 
+// The link rules live in `link`; the tests below reach them through here.
 use crate::limits::{
-    MAX_BODY_CHARS, MAX_COMPONENTS, MAX_LINK_BYTES, MAX_MESSAGE_CHARS, MAX_TITLE_CHARS, MAX_UPDATES,
+    MAX_BODY_CHARS, MAX_COMPONENTS, MAX_MESSAGE_CHARS, MAX_TITLE_CHARS, MAX_UPDATES,
 };
+use crate::link::check_link_syntax;
+#[cfg(test)]
+use crate::link::{check_checked_link, check_link};
 use crate::{Component, InvalidField, LocalizedText, NoticeId, Timestamp};
 
 /// How bad it is. The declaration order is the display order: outages first.
@@ -343,7 +345,7 @@ impl TryFrom<NoticeFields> for Notice {
 
 impl Notice {
     /// Checks every rule of a notice. Link hosts are checked against a root's allow-list separately
-    /// ([`check_link`]), since which hosts are allowed is the feed owner's policy.
+    /// ([`check_link`](crate::check_link)), since which hosts are allowed is the feed owner's policy.
     pub fn validate(&self) -> Result<(), InvalidField> {
         if self.revision == 0 {
             return Err(InvalidField::new("revision", "starts at 1"));
@@ -447,86 +449,19 @@ fn status_mismatch(status: Status, severity: Severity) -> String {
     }
 }
 
-fn check_unique<T: Ord>(field: &str, items: &[T], max: usize) -> Result<(), InvalidField> {
+fn check_unique<T: PartialEq>(field: &str, items: &[T], max: usize) -> Result<(), InvalidField> {
     if items.len() > max {
         return Err(InvalidField::new(field, format!("at most {max} entries")));
     }
-    let distinct: BTreeSet<&T> = items.iter().collect();
-    if distinct.len() != items.len() {
+    // At most `max` (16) entries: comparing each with those before it beats building a set.
+    if items
+        .iter()
+        .enumerate()
+        .any(|(i, item)| items[..i].contains(item))
+    {
         return Err(InvalidField::new(field, "lists an entry twice"));
     }
     Ok(())
-}
-
-/// The syntax rule for links: an absolute `https://` URL with a host, no user name or password (a classic way
-/// to make `https://yivi.app@evil.example` look trustworthy), no explicit port, at most [`MAX_LINK_BYTES`].
-pub fn check_link_syntax(link: &str) -> Result<Url, InvalidField> {
-    if link.len() > MAX_LINK_BYTES {
-        return Err(InvalidField::new(
-            "",
-            format!("longer than {MAX_LINK_BYTES} bytes"),
-        ));
-    }
-    let url = Url::parse(link).map_err(|e| InvalidField::new("", format!("not a URL ({e})")))?;
-    if url.scheme() != "https" {
-        return Err(InvalidField::new("", "only https:// links are allowed"));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(InvalidField::new(
-            "",
-            "links must not contain a user name or password",
-        ));
-    }
-    if url.port().is_some() {
-        return Err(InvalidField::new("", "links must not name a port"));
-    }
-    if !matches!(url.host(), Some(url::Host::Domain(_))) {
-        return Err(InvalidField::new(
-            "",
-            "links must name a domain, not an IP address",
-        ));
-    }
-    if url.as_str() != link {
-        return Err(InvalidField::new(
-            "",
-            format!("write the link in its normal form: {}", url.as_str()),
-        ));
-    }
-    Ok(url)
-}
-
-/// Checks a link's syntax and that its host is one of `allowed_hosts` (exact match, lowercase).
-pub fn check_link(link: &str, allowed_hosts: &[String]) -> Result<(), InvalidField> {
-    let url = check_link_syntax(link)?;
-    check_host(url.host_str().unwrap_or_default(), allowed_hosts)
-}
-
-/// [`check_link`] for a link that already passed [`check_link_syntax`] (every link of a parsed notice):
-/// such a link is in normal form, `https://` then the lowercase host with no user or port, so the host is
-/// read off the text instead of parsing the URL a second time.
-pub(crate) fn check_checked_link(link: &str, allowed_hosts: &[String]) -> Result<(), InvalidField> {
-    let rest = link.strip_prefix("https://").unwrap_or(link);
-    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    check_host(host, allowed_hosts)
-}
-
-fn check_host(host: &str, allowed_hosts: &[String]) -> Result<(), InvalidField> {
-    if allowed_hosts.iter().any(|allowed| allowed == host) {
-        Ok(())
-    } else if allowed_hosts.is_empty() {
-        Err(InvalidField::new(
-            "",
-            "this feed allows no links (its root lists no link hosts)",
-        ))
-    } else {
-        Err(InvalidField::new(
-            "",
-            format!(
-                "host `{host}` is not allowed; allowed: {}",
-                allowed_hosts.join(", ")
-            ),
-        ))
-    }
 }
 
 #[cfg(test)]

@@ -182,15 +182,16 @@ fn resolve(notice: &Notice, chain: &[LanguageTag], now: Timestamp) -> ShownNotic
         .get(&language)
         .unwrap_or(notice.body.en())
         .to_owned();
-    // Updates prefer the notice's language, then the rest of the chain.
-    let mut update_chain = vec![language.clone()];
-    update_chain.extend(chain.iter().filter(|l| **l != language).cloned());
+    // Updates prefer the notice's language, then the rest of the chain (walked in place: no list per notice).
     let updates = notice
         .updates
         .iter()
         .rev()
         .map(|update| {
-            let (language, message) = pick(&update.message, &update_chain);
+            let (language, message) = std::iter::once(&language)
+                .chain(chain.iter().filter(|l| **l != language))
+                .find_map(|lang| update.message.get(lang).map(|t| (lang.clone(), t)))
+                .unwrap_or_else(|| (LanguageTag::en(), update.message.en()));
             ShownUpdate {
                 at: update.at,
                 status: update.status,
@@ -207,7 +208,11 @@ fn resolve(notice: &Notice, chain: &[LanguageTag], now: Timestamp) -> ShownNotic
         language,
         title,
         body,
-        components: notice.components.iter().map(|c| c.to_string()).collect(),
+        components: notice
+            .components
+            .iter()
+            .map(|c| c.as_str().to_owned())
+            .collect(),
         link: notice.link.clone(),
         dismissible: notice.dismissible,
         starts_at: notice.starts_at,

@@ -19,33 +19,45 @@ const EN: &str = "en";
 ///
 /// The wire format only carries the lowercase form, so two spellings of one language can never be two keys.
 /// Use [`LanguageTag::from_locale`] for what a phone reports (`de_DE`, `nl-NL.UTF-8`).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(transparent)]
-pub struct LanguageTag(String);
+///
+/// Held inline (at most [`LanguageTag::MAX_LEN`] bytes), not on the heap: every localized text of every notice
+/// has a few, and parsing a feed or selecting from it would otherwise allocate for each. Compares, orders and
+/// hashes exactly as its text does.
+#[derive(Clone)]
+pub struct LanguageTag {
+    len: u8,
+    bytes: [u8; LanguageTag::MAX_LEN],
+}
 
 impl LanguageTag {
-    /// Parses a canonical tag: a 2–3 letter primary language, then `-` subtags of 1–8 letters or digits, all
-    /// lowercase, at most 35 bytes.
-    pub fn parse(text: &str) -> Result<Self, InvalidField> {
-        Self::check(text).map(|()| Self(text.to_owned()))
-    }
+    /// The longest tag, in bytes.
+    pub const MAX_LEN: usize = 35;
 
-    /// [`LanguageTag::parse`] of a string the caller owns already (no copy).
-    fn parse_owned(text: String) -> Result<Self, InvalidField> {
-        Self::check(&text).map(|()| Self(text))
+    /// Parses a canonical tag: a 2–3 letter primary language, then `-` subtags of 1–8 letters or digits, all
+    /// lowercase, at most [`LanguageTag::MAX_LEN`] bytes.
+    pub fn parse(text: &str) -> Result<Self, InvalidField> {
+        Self::check(text)?;
+        let mut bytes = [0; Self::MAX_LEN];
+        bytes[..text.len()].copy_from_slice(text.as_bytes());
+        Ok(Self {
+            // `check` bounds the length by MAX_LEN, which fits a u8.
+            len: text.len() as u8,
+            bytes,
+        })
     }
 
     fn check(text: &str) -> Result<(), InvalidField> {
-        let mut parts = text.split('-');
-        let primary_ok = parts.next().is_some_and(|p| {
-            (2..=3).contains(&p.len()) && p.chars().all(|c| c.is_ascii_lowercase())
-        });
+        // On bytes: every tag of every text is checked on every refresh.
+        let mut parts = text.as_bytes().split(|&b| b == b'-');
+        let primary_ok = parts
+            .next()
+            .is_some_and(|p| (2..=3).contains(&p.len()) && p.iter().all(u8::is_ascii_lowercase));
         let rest_ok = parts.all(|p| {
             (1..=8).contains(&p.len())
-                && p.chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+                && p.iter()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
         });
-        if primary_ok && rest_ok && text.len() <= 35 {
+        if primary_ok && rest_ok && text.len() <= Self::MAX_LEN {
             Ok(())
         } else {
             Err(InvalidField::new(
@@ -68,19 +80,67 @@ impl LanguageTag {
 
     /// English, the language every text must have.
     pub fn en() -> Self {
-        Self(EN.to_owned())
+        let mut bytes = [0; Self::MAX_LEN];
+        bytes[..EN.len()].copy_from_slice(EN.as_bytes());
+        Self {
+            len: EN.len() as u8,
+            bytes,
+        }
     }
 
     /// The tag with its last subtag removed: `de-de` → `de`; `None` for a bare language.
     pub fn parent(&self) -> Option<Self> {
-        self.0
-            .rsplit_once('-')
-            .map(|(parent, _)| Self(parent.to_owned()))
+        let (parent, _) = self.as_str().rsplit_once('-')?;
+        let mut bytes = self.bytes;
+        bytes[parent.len()..].fill(0);
+        Some(Self {
+            len: parent.len() as u8,
+            bytes,
+        })
     }
 
     /// The tag as text.
     pub fn as_str(&self) -> &str {
-        &self.0
+        // Only checked ASCII is ever stored, so this never fails; "" is the unreachable fallback.
+        std::str::from_utf8(self.as_bytes()).unwrap_or_default()
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len).min(Self::MAX_LEN)]
+    }
+}
+
+impl PartialEq for LanguageTag {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl Eq for LanguageTag {}
+
+impl PartialOrd for LanguageTag {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// Byte order, which is the order of the text (`str` compares bytes): maps keyed by tags keep their order
+/// in serialized output.
+impl Ord for LanguageTag {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_bytes().cmp(other.as_bytes())
+    }
+}
+
+impl std::hash::Hash for LanguageTag {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl fmt::Debug for LanguageTag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("LanguageTag").field(&self.as_str()).finish()
     }
 }
 
@@ -88,20 +148,27 @@ impl LanguageTag {
 /// `Ord`, `Eq` and `Hash`, which are those of the string.
 impl std::borrow::Borrow<str> for LanguageTag {
     fn borrow(&self) -> &str {
-        &self.0
+        self.as_str()
     }
 }
 
 impl fmt::Display for LanguageTag {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for LanguageTag {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 
 impl<'de> Deserialize<'de> for LanguageTag {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        Self::parse_owned(text).map_err(serde::de::Error::custom)
+        // Borrowed from the input where it can be: a tag never needs its own allocation.
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Self::parse(&text).map_err(serde::de::Error::custom)
     }
 }
 
@@ -187,35 +254,40 @@ impl LocalizedText {
 /// The plain-text rule: not blank, at most `max_chars` characters, no control characters (except line breaks
 /// where `multiline`), no bidirectional overrides or invisible formatting that could disguise a link.
 pub fn check_plain_text(text: &str, max_chars: usize, multiline: bool) -> Result<(), InvalidField> {
-    // One pass that counts, looks for a non-blank character and remembers the first forbidden one, with a
-    // byte loop for ASCII (most notices are): this runs for every text of every notice on every refresh.
+    // One pass that counts, looks for a non-blank character and remembers the first forbidden one. Runs of
+    // ASCII (nearly all of any notice, in every language here) go through a byte loop without early exit or
+    // branches, so that it is vectorized; only the other characters are decoded. This runs for every text of
+    // every notice on every refresh.
+    let is_forbidden = |b: u8| ((b < 0x20) & !(multiline & (b == b'\n'))) | (b == 0x7f);
     let mut count = 0usize;
     let mut blank = true;
     let mut forbidden = None;
-    if text.is_ascii() {
-        count = text.len();
-        let bytes = text.as_bytes();
-        blank = bytes.iter().all(|&b| (b as char).is_whitespace());
-        let is_forbidden = |b: u8| ((b < 0x20) & !(multiline & (b == b'\n'))) | (b == 0x7f);
-        // Without early exit or branches, so that the common case (nothing found) is vectorized.
-        if bytes
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    while at < bytes.len() {
+        let rest = bytes.get(at..).unwrap_or_default();
+        let run = &rest[..rest
             .iter()
-            .fold(false, |found, &b| found | is_forbidden(b))
-        {
-            forbidden = bytes
+            .position(|b| !b.is_ascii())
+            .unwrap_or(rest.len())];
+        count += run.len();
+        blank = blank && run.iter().all(|&b| (b as char).is_whitespace());
+        if forbidden.is_none() && run.iter().fold(false, |found, &b| found | is_forbidden(b)) {
+            forbidden = run
                 .iter()
                 .copied()
                 .find(|&b| is_forbidden(b))
                 .map(char::from);
         }
-    } else {
-        for c in text.chars() {
+        at += run.len();
+        // A non-ASCII character starts here (`at` is on a character boundary: only ASCII bytes were skipped).
+        if let Some(c) = text.get(at..).and_then(|t| t.chars().next()) {
             count += 1;
             blank &= c.is_whitespace();
-            let allowed_break = multiline && c == '\n';
-            if forbidden.is_none() && ((c.is_control() && !allowed_break) || is_format_trick(c)) {
+            if forbidden.is_none() && (c.is_control() || is_format_trick(c)) {
                 forbidden = Some(c);
             }
+            at += c.len_utf8();
         }
     }
     if blank {
@@ -346,6 +418,100 @@ mod tests {
         json.push('}');
         let err = serde_json::from_str::<LocalizedText>(&json).unwrap_err();
         assert!(err.to_string().contains("at most"), "{err}");
+    }
+
+    /// The plain-text check as it was written first (two passes over characters): the reference that the
+    /// faster one must agree with, on the verdict and on the message.
+    fn reference_check(text: &str, max_chars: usize, multiline: bool) -> Result<(), InvalidField> {
+        let count = text.chars().count();
+        if text.chars().all(char::is_whitespace) {
+            return Err(InvalidField::new("", "must not be empty"));
+        }
+        if count > max_chars {
+            return Err(InvalidField::new(
+                "",
+                format!("too long: {count} characters, at most {max_chars}"),
+            ));
+        }
+        let forbidden = text
+            .chars()
+            .find(|&c| (c.is_control() && !(multiline && c == '\n')) || is_format_trick(c));
+        match forbidden {
+            None => Ok(()),
+            Some(c) => Err(InvalidField::new(
+                "",
+                format!(
+                    "contains {} (U+{:04X}); notices are plain text{}",
+                    if c.is_control() {
+                        "a control character"
+                    } else {
+                        "an invisible formatting character"
+                    },
+                    c as u32,
+                    if multiline { "" } else { " on one line" }
+                ),
+            )),
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_one_pass_check_agrees_with_the_reference(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "a", "Z", " ", "\n", "\t", "\r", "\u{0}", "\u{7f}", "\u{85}", "\u{a0}", "\u{2003}", "é", "ü",
+                    "Ж", "中", "😀", "\u{200b}", "\u{202e}", "\u{2066}", "\u{feff}", "\u{2060}", "\u{9f}", ".",
+                ]),
+                0..40,
+            ),
+            max in 0usize..30,
+            multiline in proptest::bool::ANY,
+        ) {
+            let text = pieces.concat();
+            proptest::prop_assert_eq!(
+                check_plain_text(&text, max, multiline),
+                reference_check(&text, max, multiline),
+                "{:?}", text
+            );
+        }
+    }
+
+    #[test]
+    fn tags_order_and_hash_as_their_text() {
+        use std::hash::{BuildHasher, RandomState};
+        let texts = [
+            "de",
+            "de-at",
+            "de-de",
+            "en",
+            "en-gb",
+            "nl",
+            "zh-hant-tw",
+            "aaa",
+            "ab-1",
+        ];
+        let mut tags: Vec<LanguageTag> = texts.iter().rev().map(|t| tag(t)).collect();
+        tags.sort();
+        let mut sorted = texts.to_vec();
+        sorted.sort();
+        assert_eq!(
+            tags.iter().map(LanguageTag::as_str).collect::<Vec<_>>(),
+            sorted
+        );
+        let hasher = RandomState::new();
+        for t in texts {
+            assert_eq!(hasher.hash_one(tag(t)), hasher.hash_one(t));
+        }
+        assert_eq!(format!("{:?}", tag("nl")), "LanguageTag(\"nl\")");
+        assert_eq!(serde_json::to_string(&tag("de-de")).unwrap(), "\"de-de\"");
+        let longest = "abc-12345678-12345678-12345678-1234";
+        assert_eq!(longest.len(), LanguageTag::MAX_LEN);
+        assert_eq!(tag(longest).as_str(), longest);
+        assert!(LanguageTag::parse(&format!("{longest}5")).is_err());
+        assert_eq!(
+            tag(longest).parent().unwrap().as_str(),
+            "abc-12345678-12345678-12345678"
+        );
     }
 
     #[test]

@@ -17,8 +17,11 @@ use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::envelope::{Envelope, FEED_PAYLOAD_TYPE, ROOT_PAYLOAD_TYPE, truncate};
-use crate::{FeedPayload, InvalidField, PublishedDocument, RootPayload, Timestamp};
+use crate::document::DocumentRef;
+use crate::envelope::{
+    Envelope, EnvelopeRef, FEED_PAYLOAD_TYPE, Opened, ROOT_PAYLOAD_TYPE, truncate,
+};
+use crate::{FeedPayload, InvalidField, RootPayload, Timestamp};
 
 /// Which kind of key a signature check was about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -196,15 +199,19 @@ impl TrustedRoot {
                 max: crate::limits::MAX_DOCUMENT_BYTES,
             });
         }
-        let envelope: Envelope =
-            serde_json::from_slice(bytes).map_err(|e| VerifyError::MalformedJson {
+        let envelope: EnvelopeRef<'_> =
+            crate::bounded::from_json(bytes).map_err(|e| VerifyError::MalformedJson {
                 detail: e.to_string(),
             })?;
-        Self::from_envelope(&envelope)
+        Self::from_envelope_ref(&envelope)
     }
 
     /// Same, from a parsed envelope.
     pub fn from_envelope(envelope: &Envelope) -> Result<Self, VerifyError> {
+        Self::from_envelope_ref(&EnvelopeRef::from(envelope))
+    }
+
+    fn from_envelope_ref(envelope: &EnvelopeRef<'_>) -> Result<Self, VerifyError> {
         let unverified = peek_root(envelope)?;
         let payload = open_root(envelope, &unverified)?;
         Ok(Self { payload })
@@ -304,7 +311,7 @@ pub fn verify(
     } else {
         &state.root
     };
-    let document = PublishedDocument::parse(bytes)?;
+    let document = DocumentRef::parse(bytes)?;
     let chain_sha256 = chain_digest(&document.roots);
     // The exact chain this state was built from was fully verified before; checking its signatures again
     // would prove nothing new. Any other chain, or a newer shipped root, is verified from version 1.
@@ -315,7 +322,7 @@ pub fn verify(
     } else {
         follow_chain(&document.roots, start)?
     };
-    let (feed, payload) = open_feed(&document, &root)?;
+    let (feed, opened) = open_feed(&document, &root)?;
 
     // What was verified under other feed signers does not bind this feed: after a rotation that revoked a
     // feed key, neither the floor nor the latest issued_at it left behind may lock the new key out (see
@@ -325,7 +332,7 @@ pub fn verify(
     } else {
         (None, None)
     };
-    let digest = hex::encode(Sha256::digest(&payload));
+    let digest = hex::encode(Sha256::digest(opened.payload()));
     let same_chain = state.root_chain_sha256.as_deref() == Some(chain_sha256.as_str());
     let change = match floor {
         Some(mark) if feed.version < mark.version => {
@@ -384,7 +391,7 @@ pub fn dangerous_verify_ignoring_freshness(
     bytes: &[u8],
     trusted: &TrustedRoot,
 ) -> Result<(RootPayload, FeedPayload), VerifyError> {
-    let document = PublishedDocument::parse(bytes)?;
+    let document = DocumentRef::parse(bytes)?;
     let root = follow_chain(&document.roots, &trusted.payload)?;
     let (feed, _) = open_feed(&document, &root)?;
     Ok((root, feed))
@@ -392,17 +399,17 @@ pub fn dangerous_verify_ignoring_freshness(
 
 /// Opens the feed envelope under `root` and checks what the root decides: feed id and link hosts.
 fn open_feed(
-    document: &PublishedDocument,
+    document: &DocumentRef<'_>,
     root: &RootPayload,
-) -> Result<(FeedPayload, Vec<u8>), VerifyError> {
-    let payload = document.feed.open(
+) -> Result<(FeedPayload, Opened), VerifyError> {
+    let opened = document.feed.open(
         FEED_PAYLOAD_TYPE,
         Role::Feed,
         &root.feed_keys,
         root.feed_threshold,
     )?;
     let feed: FeedPayload =
-        serde_json::from_slice(&payload).map_err(|e| VerifyError::InvalidPayload {
+        crate::bounded::from_json(opened.payload()).map_err(|e| VerifyError::InvalidPayload {
             role: Role::Feed,
             detail: e.to_string(),
         })?;
@@ -416,12 +423,12 @@ fn open_feed(
         role: Role::Feed,
         detail: e.to_string(),
     })?;
-    Ok((feed, payload))
+    Ok((feed, opened))
 }
 
 /// Lowercase hex SHA-256 over the chain's envelopes, field by field with length prefixes: equal for equal
 /// envelopes, whatever whitespace the document used, and computed without serializing anything.
-fn chain_digest(roots: &[Envelope]) -> String {
+fn chain_digest(roots: &[EnvelopeRef<'_>]) -> String {
     fn field(hasher: &mut Sha256, bytes: &[u8]) {
         hasher.update((bytes.len() as u64).to_le_bytes());
         hasher.update(bytes);
@@ -447,7 +454,10 @@ fn chain_digest(roots: &[Envelope]) -> String {
 /// the caller's trusted version must be that root exactly, which anchors the older entries (each signed into the
 /// next) and the newer ones (each signed by the one before). Every byte of the chain is thereby authenticated:
 /// nothing in a published document goes unchecked.
-fn follow_chain(roots: &[Envelope], start: &RootPayload) -> Result<RootPayload, VerifyError> {
+fn follow_chain(
+    roots: &[EnvelopeRef<'_>],
+    start: &RootPayload,
+) -> Result<RootPayload, VerifyError> {
     if (roots.len() as u64) < start.version {
         return Err(VerifyError::RootChain {
             version: roots.len() as u64 + 1,
@@ -485,8 +495,8 @@ fn follow_chain(roots: &[Envelope], start: &RootPayload) -> Result<RootPayload, 
                     .map_err(|e| {
                         rejected(format!("not signed by root v{}: {e}", previous.version))
                     })?;
-                let next: RootPayload =
-                    serde_json::from_slice(&payload).map_err(|e| rejected(e.to_string()))?;
+                let next: RootPayload = crate::bounded::from_json(payload.payload())
+                    .map_err(|e| rejected(e.to_string()))?;
                 open_root(envelope, &next)
                     .map_err(|e| rejected(format!("not signed by its own root keys: {e}")))?
             }
@@ -521,7 +531,7 @@ fn follow_chain(roots: &[Envelope], start: &RootPayload) -> Result<RootPayload, 
 pub(crate) fn check_links(feed: &FeedPayload, root: &RootPayload) -> Result<(), InvalidField> {
     for (i, notice) in feed.notices.iter().enumerate() {
         if let Some(link) = &notice.link {
-            crate::notice::check_checked_link(link, &root.link_hosts)
+            crate::link::check_checked_link(link, &root.link_hosts)
                 .map_err(|e| e.within(&format!("notices[{i}].link")))?;
         }
     }
@@ -530,7 +540,7 @@ pub(crate) fn check_links(feed: &FeedPayload, root: &RootPayload) -> Result<(), 
 
 /// Parses a root payload without checking signatures: only to learn which keys to check with for a
 /// self-signed root the caller already chose to trust, or a chain the caller signed itself.
-fn peek_root(envelope: &Envelope) -> Result<RootPayload, VerifyError> {
+fn peek_root(envelope: &EnvelopeRef<'_>) -> Result<RootPayload, VerifyError> {
     if envelope.payload_type != ROOT_PAYLOAD_TYPE {
         return Err(VerifyError::WrongPayloadType {
             expected: ROOT_PAYLOAD_TYPE,
@@ -538,27 +548,30 @@ fn peek_root(envelope: &Envelope) -> Result<RootPayload, VerifyError> {
         });
     }
     let payload = STANDARD
-        .decode(&envelope.payload)
+        .decode(envelope.payload.as_bytes())
         .map_err(|_| VerifyError::MalformedBase64 { what: "payload" })?;
-    serde_json::from_slice(&payload).map_err(|e| VerifyError::InvalidPayload {
+    crate::bounded::from_json(&payload).map_err(|e| VerifyError::InvalidPayload {
         role: Role::Root,
         detail: e.to_string(),
     })
 }
 
 /// The version inside a root envelope the caller signed itself (for assembling documents).
-pub(crate) fn peek_root_version(envelope: &Envelope) -> Option<u64> {
+pub(crate) fn peek_root_version(envelope: &EnvelopeRef<'_>) -> Option<u64> {
     peek_root(envelope).ok().map(|root| root.version)
 }
 
-fn open_root(envelope: &Envelope, claimed: &RootPayload) -> Result<RootPayload, VerifyError> {
-    let payload = envelope.open(
+fn open_root(
+    envelope: &EnvelopeRef<'_>,
+    claimed: &RootPayload,
+) -> Result<RootPayload, VerifyError> {
+    let opened = envelope.open(
         ROOT_PAYLOAD_TYPE,
         Role::Root,
         &claimed.root_keys,
         claimed.root_threshold,
     )?;
-    serde_json::from_slice(&payload).map_err(|e| VerifyError::InvalidPayload {
+    crate::bounded::from_json(opened.payload()).map_err(|e| VerifyError::InvalidPayload {
         role: Role::Root,
         detail: e.to_string(),
     })

@@ -86,7 +86,11 @@ impl KeygenArgs {
             Role::Root => "root",
             Role::Feed => "feed",
         };
-        write_file(&self.out, key.to_pkcs8_pem().as_bytes(), 0o600, self.force)?;
+        // Encoded before anything is written: an error leaves no key file, never an empty one.
+        let pem = key
+            .to_pkcs8_pem()
+            .map_err(|e| CliError::io("write", &self.out, std::io::Error::other(e)))?;
+        write_file(&self.out, pem.as_bytes(), 0o600, self.force)?;
         let comment = format!(
             "Notice {role} key {}, made by notice keygen at {}",
             public.key_id(),

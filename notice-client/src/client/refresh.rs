@@ -7,7 +7,6 @@ use std::sync::mpsc::RecvTimeoutError;
 use std::time::Instant;
 
 use notice_types::{Timestamp, VerifyError};
-use url::Url;
 
 use super::{Client, IngestOutcome, Inner, RefreshOutcome};
 use crate::config::MAX_RETRY_AFTER;
@@ -320,7 +319,7 @@ impl Client {
         self.settings
             .mirrors
             .get(index)
-            .map(Url::to_string)
+            .map(ToString::to_string)
             .unwrap_or_default()
     }
 }

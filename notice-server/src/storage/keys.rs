@@ -29,6 +29,11 @@ pub(crate) fn write_replacing(path: &Path, key: &SecretKey) -> Result<(), StoreE
 }
 
 fn write(path: &Path, key: &SecretKey, create_new: bool) -> Result<(), StoreError> {
+    // Encoded before the file is created, so a failure leaves no empty key file behind.
+    let pem = key.to_pkcs8_pem().map_err(|source| StoreError::Key {
+        path: path.to_owned(),
+        source,
+    })?;
     let mut options = OpenOptions::new();
     options.write(true);
     if create_new {
@@ -50,7 +55,7 @@ fn write(path: &Path, key: &SecretKey, create_new: bool) -> Result<(), StoreErro
         file.set_permissions(fs::Permissions::from_mode(0o600))
             .map_err(io)?;
     }
-    file.write_all(key.to_pkcs8_pem().as_bytes()).map_err(io)?;
+    file.write_all(pem.as_bytes()).map_err(io)?;
     file.sync_all().map_err(io)
 }
 

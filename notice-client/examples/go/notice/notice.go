@@ -2,15 +2,22 @@
 // exposes it: only types gomobile supports (string, []byte, int64, error, pointers to structs), JSON for
 // everything structured, and the system clock for "now".
 //
-// Link against the static library by setting, per target:
-//
-//	CGO_LDFLAGS="/path/to/libnotice_client.a -lm -ldl -lpthread"
+// Linking (see MOBILE.md):
+//   - gomobile bind -target=android: the #cgo android lines below link each ABI's static library, as
+//     notice-client/mobile/build-libs.sh leaves them in target/mobile/<Rust target>/ (the libraries after
+//     the archive are what Rust's standard library needs on Android: rustc --print native-static-libs).
+//   - gomobile bind -target=ios,iossimulator: no line is needed; the Go framework is a static archive, and
+//     the app links NoticeClient.xcframework, which resolves notice_* at the app's link.
+//   - anywhere else (the tests, a desktop build): set CGO_LDFLAGS="/path/to/libnotice_client.a -lm -ldl -lpthread".
 //
 // The header comes from notice-client/include (the #cgo CFLAGS line below).
 package notice
 
 /*
 #cgo CFLAGS: -I${SRCDIR}/../../../include
+#cgo android,arm64 LDFLAGS: ${SRCDIR}/../../../../target/mobile/aarch64-linux-android/libnotice_client.a -llog -lunwind -ldl -lm -lc
+#cgo android,arm LDFLAGS: ${SRCDIR}/../../../../target/mobile/armv7-linux-androideabi/libnotice_client.a -llog -lunwind -ldl -lm -lc
+#cgo android,amd64 LDFLAGS: ${SRCDIR}/../../../../target/mobile/x86_64-linux-android/libnotice_client.a -llog -lunwind -ldl -lm -lc
 #include <stdlib.h>
 #include "notice_client.h"
 */
