@@ -351,6 +351,15 @@ fn token_list_shows_names_use_and_revocation_but_never_a_token() {
     let created = server::cli(dir.path(), &["token", "create", "alice"]);
     assert!(created.status.success());
     let alice = String::from_utf8(created.stdout).unwrap().trim().to_owned();
+    let watchdog = server::cli(
+        dir.path(),
+        &["token", "create", "--scope", "watch", "watchdog"],
+    );
+    assert!(watchdog.status.success());
+    assert!(
+        String::from_utf8_lossy(&watchdog.stderr).contains("watch token"),
+        "the scope is said when the token is shown"
+    );
     let server = Server::start(dir.path(), &[]);
     assert_eq!(server.get_auth("/v1/admin/whoami", &alice).status, 200);
     assert!(
@@ -373,6 +382,17 @@ fn token_list_shows_names_use_and_revocation_but_never_a_token() {
         "admin never used it: {text}"
     );
     assert!(line("alice").contains("revoked"), "{text}");
+    assert_eq!(
+        line("admin").split_whitespace().nth(1),
+        Some("admin"),
+        "{text}"
+    );
+    assert_eq!(
+        line("watchdog").split_whitespace().nth(1),
+        Some("watch"),
+        "{text}"
+    );
+    assert!(text.lines().next().unwrap().contains("SCOPE"), "{text}");
     assert!(
         !line("alice").contains("never"),
         "alice used hers once: {text}"
