@@ -25,22 +25,31 @@
 //! - `mirror`: [`TestMirror`], a `notice-server mirror` process (the replica on "another provider").
 //! - `static_site`: [`StaticSite`], a plain static file server (Python's) for an export directory.
 //! - `process`: starting a process and waiting for the line that says where it listens.
+//! - `health`: [`HealthEndpoint`], a health endpoint the test makes fail (500, silent, refusing, flapping).
+//! - `webhook`: [`WebhookReceiver`], keeps what `notice watch` POSTs to its webhooks.
+//! - `watchdog`: [`TestWatchdog`], a `notice watch` process; [`watch_token`], a token of scope watch.
 
 mod bins;
 mod cli;
 mod fixtures;
+mod health;
 mod http;
 mod mirror;
 mod poll;
 mod process;
 mod server;
 mod static_site;
+mod watchdog;
+mod webhook;
 
 pub use bins::bin_path;
 pub use cli::{NoticeCommand, OutputExt, RUN_TIMEOUT, notice};
 pub use fixtures::{SigningKit, now, sample_notice};
+pub use health::{Behaviour, HealthEndpoint};
 pub use http::{Fetched, closed_port_url, get, is_listening, request};
 pub use mirror::TestMirror;
 pub use poll::{poll_until, try_poll_until};
 pub use server::{FEED_ID, LINK_HOST, ServerBuilder, TestServer};
 pub use static_site::StaticSite;
+pub use watchdog::{TestWatchdog, watch_token};
+pub use webhook::{Received, WebhookReceiver};
