@@ -159,7 +159,7 @@ pub enum Command {
     Export(ExportArgs),
     /// Hand the server a document signed with --offline, once it is back
     Ingest(IngestArgs),
-    /// Watchdog: failing health checks become an "investigating" notice (long-running; see --help)
+    /// Watchdog: failing health checks become an "investigating" notice
     Watch(WatchArgs),
 }
 

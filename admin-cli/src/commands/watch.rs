@@ -142,7 +142,7 @@ fn check(ctx: &Ctx<'_>, config: &Config) -> Result<(), CliError> {
                 ..
             } => format!(
                 "{method} {} expecting {expect}{}",
-                config::shown_url(url),
+                config::shown_with_path(url),
                 body_contains
                     .as_ref()
                     .map(|b| format!(" and `{b}`"))

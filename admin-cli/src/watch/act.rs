@@ -89,7 +89,7 @@ enum Failure {
 /// Where a notice was found.
 enum Lookup {
     /// Found: its record.
-    Found(NoticeRecord),
+    Found(Box<NoticeRecord>),
     /// Known nowhere (or gone from the feed): closed.
     Missing,
     /// Could not be looked up.
@@ -686,7 +686,7 @@ impl<'a> Actions<'a> {
         let mut unknown = None;
         if let Some(api) = self.api() {
             match api.and_then(|api| api.get(id)) {
-                Ok(record) => return Lookup::Found(record),
+                Ok(record) => return Lookup::Found(Box::new(record)),
                 Err(e) if server_down(&e) || is_not_found(&e) => {
                     if self.breakglass.is_none() {
                         return if is_not_found(&e) {
@@ -705,7 +705,7 @@ impl<'a> Actions<'a> {
         };
         match offline.open(self.ctx) {
             Ok(glass) => match glass.notice(id) {
-                Ok(notice) => Lookup::Found(NoticeRecord::from_feed(notice.clone())),
+                Ok(notice) => Lookup::Found(Box::new(NoticeRecord::from_feed(notice.clone()))),
                 Err(_) => Lookup::Missing,
             },
             Err(e) => Lookup::Unknown(e.to_string()),

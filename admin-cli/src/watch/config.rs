@@ -139,6 +139,14 @@ pub fn shown_url(url: &str) -> String {
     }
 }
 
+/// A check's URL for people: with its path, without credentials and query (which may hold a secret).
+pub fn shown_with_path(url: &str) -> String {
+    let path = url::Url::parse(url)
+        .map(|u| u.path().to_owned())
+        .unwrap_or_default();
+    format!("{}{}", shown_url(url), path.trim_end_matches('/'))
+}
+
 /// `format` of a webhook.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -683,11 +691,8 @@ fn default_text(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
 fn text(key: &str, map: BTreeMap<String, String>) -> Result<LocalizedText, (String, String)> {
     TextInput::from_pairs(map)
         .into_text(key)
-        .map_err(|e| (e.field.clone(), e.reason))
-        .map_err(|(field, reason)| {
-            // `into_text` names the field itself (`title.xx`); the caller adds `notice.`.
-            (field, reason)
-        })
+        // `into_text` names the field itself (`title.xx`); the caller adds `notice.`.
+        .map_err(|e| (e.field, e.reason))
 }
 
 /// Check names end up in notice ids (`watch-NAME-20261123-1`), metric labels and file names: short and
