@@ -287,7 +287,7 @@ impl<'a> Actions<'a> {
                         self.verb("posted"),
                         check.notice.severity,
                         written.response.notice.status,
-                        self.where_(&written)
+                        self.destination(&written)
                     );
                     self.tell(self.message("raised", check, Some(&id), text, now), false);
                     state.incident = Some(Incident {
@@ -365,7 +365,7 @@ impl<'a> Actions<'a> {
                     why.transition,
                     why.detail,
                     self.verb("moved"),
-                    self.where_(&written)
+                    self.destination(&written)
                 );
                 self.tell(self.message("reopened", check, Some(&id), text, now), false);
                 incident.status = Status::Investigating;
@@ -431,7 +431,7 @@ impl<'a> Actions<'a> {
                     why.transition,
                     why.detail,
                     self.verb("moved"),
-                    self.where_(&written),
+                    self.destination(&written),
                 );
                 self.tell(
                     self.message("recovered", check, Some(&id), text, now),
@@ -491,7 +491,7 @@ impl<'a> Actions<'a> {
                     "{} has worked for {quiet} since it recovered: {} notice {id} {}",
                     check.name,
                     self.verb("resolved"),
-                    self.where_(&written)
+                    self.destination(&written)
                 );
                 self.tell(self.message("resolved", check, Some(&id), text, now), false);
                 state.incident = None;
@@ -565,7 +565,7 @@ impl<'a> Actions<'a> {
 
     /// "through https://notice.example.org (feed version 12)", "break-glass into s3://… (feed version
     /// 1012; https://… unreachable: …)".
-    fn where_(&self, written: &Written) -> String {
+    fn destination(&self, written: &Written) -> String {
         let version = written.response.feed_version;
         match written.via {
             Via::Server => format!("through {} (feed version {version})", self.server_name()),

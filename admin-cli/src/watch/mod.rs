@@ -403,10 +403,9 @@ impl Watchdog<'_> {
         let (_, failed) = self.act(&mut retry);
         self.save(None);
         if failed {
-            return Err(CliError::Server {
-                status: 0,
+            return Err(CliError::Unpublished {
                 message:
-                    "a notice could not be published (see the log above); the next run tries again"
+                    "a notice could not be published (the log above says why); the next run tries again"
                         .to_owned(),
             });
         }
