@@ -554,3 +554,72 @@ fn a_watch_token_is_refused_for_every_command_outside_its_scope() {
         .output()
         .assert_code(0);
 }
+
+#[test]
+fn every_publish_by_anyone_reaches_the_webhooks_and_a_hanging_webhook_blocks_nothing() {
+    let server = TestServer::start();
+    let token = watch_token(&server, "watchdog");
+    let health = HealthEndpoint::start();
+    let hooks = WebhookReceiver::start();
+    let mut hanging = HealthEndpoint::start();
+    hanging.set(Behaviour::Silent);
+    let dir = tempfile::tempdir().unwrap();
+    let follow = format!(
+        "root = \"{}\"\n[follow]\ninterval = \"200ms\"\n[[webhook]]\nurl = \"{}\"\npublishes = true\n\
+         [[webhook]]\nurl = \"{}\"\npublishes = true\ntimeout = \"1s\"\n",
+        server.root_path().display(),
+        hooks.url("/publishes"),
+        hanging.url(),
+    );
+    let config = config(dir.path(), &server.url(), &health.url(), &hooks, &follow);
+    let watchdog = TestWatchdog::start(&config, &[], &[("NOTICE_TOKEN", &token)]);
+    poll_until(WAIT, || {
+        (metric(&watchdog, "notice_watch_followed_feed_version") >= 1.0).then_some(())
+    });
+
+    // A person posts (not the watchdog): the team hears what the phones now show.
+    server
+        .notice()
+        .args([
+            "post",
+            "--yes",
+            "--severity",
+            "degraded",
+            "--id",
+            "slow-logins",
+        ])
+        .args([
+            "--title",
+            "Logging in is slow",
+            "--body",
+            "It takes a minute.",
+        ])
+        .output()
+        .assert_code(0);
+    let published = poll_until(WAIT, || {
+        hooks.bodies("/publishes").into_iter().find(|b| {
+            b["event"] == "published"
+                && b["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("slow-logins"))
+        })
+    });
+    let message = published["message"].as_str().unwrap();
+    assert!(
+        message.contains("new slow-logins \"Logging in is slow\" (degraded, investigating)"),
+        "{message}"
+    );
+    assert!(
+        hooks.bodies("/json").is_empty(),
+        "webhooks without `publishes` hear only the watchdog's actions"
+    );
+    // The silent webhook failed by its deadline; the watchdog went on checking all the while.
+    poll_until(WAIT, || {
+        (metric(&watchdog, "notice_watch_webhooks_total{result=\"failed\"}") >= 1.0).then_some(())
+    });
+    let runs = "notice_watch_check_runs_total{check=\"keyshare\",result=\"success\"}";
+    let before = metric(&watchdog, runs);
+    poll_until(WAIT, || {
+        (metric(&watchdog, runs) >= before + 3.0).then_some(())
+    });
+}

@@ -208,7 +208,7 @@ fn serve_initializes_an_empty_data_directory_and_prints_what_it_created() {
     let token = server::token_from(&printed);
     assert_eq!(
         server.get_auth("/v1/admin/whoami", &token).json(),
-        json!({"name": "admin"})
+        json!({"name": "admin", "scope": "admin"})
     );
     for file in ["notice.db", "feed-key.pem", "root-key.pem", "root.json"] {
         assert!(data.join(file).exists(), "{file}");
