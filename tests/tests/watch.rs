@@ -623,3 +623,38 @@ fn every_publish_by_anyone_reaches_the_webhooks_and_a_hanging_webhook_blocks_not
         (metric(&watchdog, runs) >= before + 3.0).then_some(())
     });
 }
+
+#[test]
+fn after_a_configured_quiet_period_the_watchdog_resolves_its_notice() {
+    let server = TestServer::start();
+    let token = watch_token(&server, "watchdog");
+    let mut health = HealthEndpoint::start();
+    let hooks = WebhookReceiver::start();
+    let dir = tempfile::tempdir().unwrap();
+    let config = config(dir.path(), &server.url(), &health.url(), &hooks, "");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        text.replace(
+            "recover_after = 2\n",
+            "recover_after = 2\nresolve_after = \"1s\"\n",
+        ),
+    )
+    .unwrap();
+    let _watchdog = TestWatchdog::start(&config, &[], &[("NOTICE_TOKEN", &token)]);
+    health.set(Behaviour::Status(500));
+    poll_until(WAIT, || (watch_notices(&server).len() == 1).then_some(()));
+    health.set(Behaviour::Up);
+    let resolved = wait_for_hook(&hooks, "/json", "resolved");
+    let notices = watch_notices(&server);
+    assert_eq!(notices.len(), 1);
+    assert_eq!(notices[0]["state"], "resolved");
+    assert_eq!(resolved["notice_id"], notices[0]["notice"]["id"]);
+    let statuses: Vec<&str> = notices[0]["notice"]["updates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["monitoring", "resolved"]);
+}
