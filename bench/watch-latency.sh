@@ -3,10 +3,11 @@
 # notice is in the signed feed, with `notice watch`'s DEFAULT settings (interval 10 s, timeout 5 s, raise
 # after 3 failures in a row, api_timeout 10 s). Goal: at most 90 s. Split into
 #   detection  failing → the check raises (the watchdog's `check_raised` log line),
-#   posting    raised → the write is done (its `raised` log line: dry run + write through the admin API, or
-#              break-glass signing into the export directory),
-#   publishing done → the notice is in the document phones fetch (the server's /v1/feed.json, or the export
-#              directory's feed.json), seen by a poller every 50 ms.
+#   posting    raised → the new version is served: the admin API's dry run and write up to the server's
+#              "serving new feed version" log line; with the origin down, break-glass signing into the
+#              export directory (the watchdog's `raised` log line, written after the files),
+#   publishing served → the notice is in the document phones fetch (the server's /v1/feed.json, or the
+#              export directory's feed.json), seen by a poller every 20 ms.
 # Scenarios: the service answers 500 (ROUNDS rounds, the failure at a random point of the check interval),
 # the service stops answering (every check waits for its timeout), and the origin is down too (break-glass).
 #
@@ -15,7 +16,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-need curl:curl jq:jq python3:python3
+need jq:jq python3:python3
 bench_tmp
 ROUNDS="${ROUNDS:-3}"
 PROFILE="${PROFILE:-release}"
@@ -61,7 +62,8 @@ HEALTH_URL="$(sed -n 's/^listening on //p' "$BENCH_TMP/health.out")/health"
 EXPORT="$BENCH_TMP/export"
 SERVER_DATA="$BENCH_TMP/server-data"
 start_origin() {
-    NOTICE_LOG=warn "$SERVER_BIN" serve --data-dir "$SERVER_DATA" --listen "${1:-127.0.0.1:0}" \
+    # JSON logs at info: the moment each version is served ("serving new feed version") splits posting.
+    NOTICE_LOG=info "$SERVER_BIN" serve --log-format json --data-dir "$SERVER_DATA" --listen 127.0.0.1:0 \
         --feed-id yivi-app/bench --publish-to "$EXPORT" >"$BENCH_TMP/server.out" 2>"$BENCH_TMP/server.err" &
     SERVER_PID=$!
     BENCH_PIDS+=("$SERVER_PID")
@@ -71,18 +73,30 @@ start_origin() {
 start_origin
 WATCH_TOKEN="$("$SERVER_BIN" --data-dir "$SERVER_DATA" token create --scope watch watchdog 2>/dev/null)"
 
+# The poller, like a phone that polls very often: every 20 ms it reads the document (a URL or a file) and
+# writes the time (epoch ms) when it first carries a notice whose id starts with the prefix. One process per
+# round, so the resolution is not a process start per poll.
+cat >"$BENCH_TMP/poll.py" <<'EOF'
+import base64, json, sys, time, urllib.request
+target, prefix, out = sys.argv[1:4]
+while True:
+    try:
+        if target.startswith("http"):
+            body = urllib.request.urlopen(target, timeout=2).read()
+        else:
+            body = open(target, "rb").read()
+        feed = json.loads(base64.b64decode(json.loads(body)["feed"]["payload"]))
+        if any(n["id"].startswith(prefix) for n in feed["notices"]):
+            open(out, "w").write(str(int(time.time() * 1000)))
+            break
+    except Exception:
+        pass
+    time.sleep(0.02)
+EOF
+
 now_ms() { date +%s%3N; }
 # ms_of TIMESTAMP: an RFC 3339 time of the JSON log in epoch milliseconds.
 ms_of() { date -d "$1" +%s%3N; }
-
-# The notice id of check $1 if the document at $2 (a URL or a file) carries it.
-carries() {
-    local body
-    if [ -f "$2" ]; then body="$(cat "$2")"; else body="$(curl -sf "$2" || true)"; fi
-    [ -n "$body" ] || return 1
-    jq -r '.feed.payload' <<<"$body" | base64 -d 2>/dev/null | jq -e --arg p "watch-$1-" \
-        '[.notices[] | select(.id | startswith($p))] | length > 0' >/dev/null
-}
 
 # round NAME MODE FEED [kill]: a watchdog with the default settings and a fresh state; the endpoint turns
 # MODE at a random point of the first check interval; the time until FEED carries the notice is measured.
@@ -115,25 +129,30 @@ EOF
     if [ -n "$kill" ]; then
         kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true
     fi
+    python3 "$BENCH_TMP/poll.py" "$feed" "watch-$name-" "$dir/seen" &
+    BENCH_PIDS+=("$!")
     echo "$mode" >"$BENCH_TMP/health"
     local failed_at seen_at
     failed_at="$(now_ms)"
-    local deadline=$((SECONDS + 180))
-    until carries "$name" "$feed"; do
-        [ "$SECONDS" -lt "$deadline" ] || die "round $name: no notice after 180 s; log: $(tail -5 "$dir/log")"
-        sleep 0.05
-    done
-    seen_at="$(now_ms)"
-    local raised_at posted_at
+    wait_for "$dir/seen" . 180 || die "round $name: no notice after 180 s; log: $(tail -5 "$dir/log")"
+    seen_at="$(cat "$dir/seen")"
+    local raised_at served_at
     raised_at="$(ms_of "$(jq -r 'select(.fields.event == "check_raised") | .timestamp' "$dir/log" | head -1)")"
-    posted_at="$(ms_of "$(jq -r 'select(.fields.event == "raised") | .timestamp' "$dir/log" | head -1)")"
+    if [ -n "$kill" ]; then
+        # Break-glass: the export directory is written before the watchdog logs its `raised` line.
+        served_at="$(ms_of "$(jq -r 'select(.fields.event == "raised") | .timestamp' "$dir/log" | head -1)")"
+    else
+        # The first version the server served after the check raised: the watchdog's notice.
+        served_at="$(jq -r 'select(.fields.message == "serving new feed version") | .timestamp' "$BENCH_TMP/server.err" |
+            while read -r at; do ms="$(ms_of "$at")"; [ "$ms" -ge "$raised_at" ] && { echo "$ms"; break; }; done)"
+    fi
     kill "$watch_pid"; wait "$watch_pid" 2>/dev/null || true
     echo 200 >"$BENCH_TMP/health"
     local total detection posting publishing
     total=$(((seen_at - failed_at)))
     detection=$(((raised_at - failed_at)))
-    posting=$(((posted_at - raised_at)))
-    publishing=$(((seen_at - posted_at)))
+    posting=$(((served_at - raised_at)))
+    publishing=$(((seen_at - served_at)))
     log "$name ($mode${kill:+, origin down}): total ${total} ms = detection ${detection} + posting ${posting} + publishing ${publishing}"
     printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$total" "$detection" "$posting" "$publishing" >>"$BENCH_TMP/rounds.tsv"
 }

@@ -187,11 +187,12 @@ impl<'a> Actions<'a> {
         now: Timestamp,
     ) -> Progress {
         let Some(incident) = state.incident.clone() else {
-            return if raised {
-                self.open(check, state, why, now)
-            } else {
-                Progress::Idle
-            };
+            if raised {
+                return self.open(check, state, why, now);
+            }
+            // Recovered before anything could be published: the next failure is news again.
+            self.failing.borrow_mut().remove(&check.name);
+            return Progress::Idle;
         };
         if raised {
             if incident.status == Status::Monitoring {
