@@ -23,6 +23,7 @@ bash "$BENCH_DIR/post-to-visible.sh"
 bash "$BENCH_DIR/write-to-bucket.sh"
 bash "$BENCH_DIR/verify-select.sh"
 bash "$BENCH_DIR/client-size.sh"
+bash "$BENCH_DIR/watch-latency.sh"
 
 out="$CARGO_TARGET_DIR/bench-results.md"
 {

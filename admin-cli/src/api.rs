@@ -6,7 +6,7 @@
 
 use notice_publish::{
     CopyList, CopyState, CreateNotice, IngestReport, NoticeChange, NoticeList, NoticeRecord,
-    WriteResponse,
+    WhoAmI, WriteResponse,
 };
 use notice_types::{NoticeId, limits::MAX_DOCUMENT_BYTES};
 use serde::de::DeserializeOwned;
@@ -108,6 +108,13 @@ impl Api {
         };
         let answer = self.admin("GET", path, None)?;
         Ok(self.parse::<NoticeList>(path, answer)?.notices)
+    }
+
+    /// `GET /v1/admin/whoami`: the token's name and scope.
+    pub fn whoami(&self) -> Result<WhoAmI, CliError> {
+        let path = "/v1/admin/whoami";
+        let answer = self.admin("GET", path, None)?;
+        self.parse(path, answer)
     }
 
     /// `GET /v1/admin/copies`: the server's copies on other providers, as it last saw them.

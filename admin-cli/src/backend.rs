@@ -180,6 +180,18 @@ impl Backend {
 }
 
 impl Committed {
+    /// The copies a break-glass write went to (none for a write through the server).
+    pub fn copies(&self) -> Vec<String> {
+        self.offline.as_ref().map_or_else(Vec::new, |offline| {
+            offline
+                .exported
+                .copies
+                .iter()
+                .map(|c| c.target.clone())
+                .collect()
+        })
+    }
+
     /// Prints the result: `--json`, or `summary` (one line saying what happened, the command's words) and,
     /// after a break-glass write, where the document went and the next steps.
     pub fn report(&self, summary: &str, json: bool) -> Result<(), CliError> {

@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::commands::{
     edit::EditArgs, export::ExportArgs, ingest::IngestArgs, keygen::KeygenArgs, list::ListArgs,
     post::PostArgs, resolve::ResolveArgs, show::ShowArgs, status::StatusArgs, update::UpdateArgs,
-    verify::VerifyArgs, withdraw::WithdrawArgs,
+    verify::VerifyArgs, watch::WatchArgs, withdraw::WithdrawArgs,
 };
 use crate::config::SecretArg;
 
@@ -43,6 +43,7 @@ Examples:
   notice list
   notice status --lang nl --platform android
   notice export --out ./export --root root.json      # static copy for other providers
+  notice watch --config /etc/notice/watch.toml         # watchdog: health checks → notice
 
 Server down? Every command that changes notices takes --offline: it signs with the feed
 key into an export directory (see `notice post --help`); `notice ingest` hands the
@@ -69,7 +70,8 @@ pub struct GlobalArgs {
     /// Admin token; prefer $NOTICE_TOKEN or the config file [env: NOTICE_TOKEN]
     #[arg(long, global = true, value_name = "TOKEN")]
     pub token: Option<SecretArg>,
-    /// Config file [env: NOTICE_CONFIG] [default: ~/.config/notice/config.toml]
+    /// Config file [env: NOTICE_CONFIG] [default: ~/.config/notice/config.toml]; for `notice watch`, the
+    /// watchdog's configuration (required)
     #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
     /// Trust the CA certificates in this PEM file for HTTPS instead of the public ones, as curl --cacert
@@ -157,6 +159,8 @@ pub enum Command {
     Export(ExportArgs),
     /// Hand the server a document signed with --offline, once it is back
     Ingest(IngestArgs),
+    /// Watchdog: failing health checks become an "investigating" notice
+    Watch(WatchArgs),
 }
 
 #[cfg(test)]

@@ -244,6 +244,55 @@ pub fn resolve(
     })
 }
 
+/// The settings of a command that has a configuration file of its own (`notice watch --config watch.toml`):
+/// flags, then the environment, then that file's `server` and `ca_cert` (`file`, with its path for
+/// messages). The CLI's personal config file is not read, and a token only comes from `--token` or
+/// `NOTICE_TOKEN`: a service's token belongs in its environment file, not beside its configuration.
+pub fn resolve_for_service(
+    flags: &Flags,
+    env: impl Fn(&str) -> Option<String>,
+    file: &Path,
+    file_server: Option<String>,
+    file_ca_cert: Option<PathBuf>,
+) -> Result<Settings, CliError> {
+    let env = |name: &str| env(name).filter(|v| !v.trim().is_empty());
+    let source = Source::File(file.to_owned());
+    let server = pick(
+        flags.server.clone(),
+        "--server",
+        env(SERVER_ENV),
+        SERVER_ENV,
+    )
+    .or_else(|| file_server.map(|s| (s, source.clone())));
+    let flag_token = flags.token.as_ref().map(|t| t.0.as_str().to_owned());
+    let token = pick(flag_token, "--token", env(TOKEN_ENV), TOKEN_ENV);
+    let ca_cert = flags
+        .ca_cert
+        .clone()
+        .map(|p| (p, Source::Flag("--ca-cert")))
+        .or_else(|| env(CA_CERT_ENV).map(|p| (PathBuf::from(p), Source::Env(CA_CERT_ENV))))
+        .or_else(|| file_ca_cert.map(|p| (p, source.clone())));
+    let server = server
+        .map(|(text, source)| {
+            ServerUrl::parse(&text)
+                .map(|value| Located {
+                    value,
+                    source: source.clone(),
+                })
+                .map_err(|reason| CliError::usage(format!("bad server URL ({source}): {reason}")))
+        })
+        .transpose()?;
+    let token = token
+        .map(|(text, source)| Token::parse(&text, &source).map(|value| Located { value, source }))
+        .transpose()?;
+    Ok(Settings {
+        server,
+        token,
+        file: Some(file.to_owned()),
+        ca_cert: ca_cert.map(|(value, source)| Located { value, source }),
+    })
+}
+
 fn pick(
     flag: Option<String>,
     flag_name: &'static str,

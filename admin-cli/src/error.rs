@@ -152,6 +152,12 @@ pub enum CliError {
         /// How to go ahead.
         hint: Option<String>,
     },
+    /// `notice watch --once`: a notice that should have been published could not be, by any route.
+    #[error("{message}")]
+    Unpublished {
+        /// What could not be published, and where the log says why.
+        message: String,
+    },
     /// A local file could not be read or written.
     #[error("cannot {action} {}: {cause}", path.display())]
     Io {
@@ -233,9 +239,10 @@ impl CliError {
             | CliError::Refused { .. } => exit::REJECTED,
             CliError::Verification { .. } => exit::VERIFICATION,
             CliError::NotConfirmed { .. } => exit::NOT_CONFIRMED,
-            CliError::Server { .. } | CliError::BadResponse { .. } | CliError::Io { .. } => {
-                exit::FAILURE
-            }
+            CliError::Server { .. }
+            | CliError::BadResponse { .. }
+            | CliError::Io { .. }
+            | CliError::Unpublished { .. } => exit::FAILURE,
         }
     }
 
@@ -281,7 +288,7 @@ impl CliError {
             CliError::BadResponse { .. } => Some(
                 "is --server really a notice-server (and the same version as this command)?".to_owned(),
             ),
-            CliError::Io { .. } => None,
+            CliError::Io { .. } | CliError::Unpublished { .. } => None,
         }
     }
 }

@@ -38,6 +38,16 @@ pub struct SiteArgs {
 }
 
 impl SiteArgs {
+    /// Site settings given by other means than flags (the watchdog's configuration file); `lang` as
+    /// `--site-lang` takes it.
+    pub fn new(name: Option<String>, lang: String, url: Option<String>) -> Self {
+        Self {
+            site_name: name,
+            site_lang: lang,
+            site_url: url,
+        }
+    }
+
     /// The site for feed `feed_id`.
     pub fn site(&self, feed_id: &FeedId) -> Result<Site, CliError> {
         let lang: Lang = self.site_lang.parse().map_err(CliError::usage)?;

@@ -133,7 +133,7 @@ impl Http {
 }
 
 /// Words for a transport failure, without the noise of the error's debug form.
-fn describe(error: &ureq::Error) -> String {
+pub fn describe(error: &ureq::Error) -> String {
     match error {
         ureq::Error::Io(e) => match e.kind() {
             std::io::ErrorKind::ConnectionRefused => {

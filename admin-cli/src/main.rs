@@ -22,6 +22,8 @@
 //! - `offline`: break-glass, `--offline` on every command that changes notices: `notice_publish`'s change
 //!   rules (the server's own) on the last known document, signed with the feed key, into an export directory.
 //! - `prompt`: the confirmation question, and the refusal when there is no terminal to ask on.
+//! - `watch`: the watchdog (`notice watch`): health checks, hysteresis, its notice through the admin API or
+//!   break-glass, webhooks, `/metrics`, the state file.
 
 mod api;
 mod backend;
@@ -36,6 +38,7 @@ mod input;
 mod offline;
 mod prompt;
 mod render;
+mod watch;
 
 use std::process::ExitCode;
 

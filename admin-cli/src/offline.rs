@@ -102,6 +102,43 @@ impl Prepared {
     }
 }
 
+/// What break-glass publishing needs, given by other means than flags (the watchdog's configuration file).
+/// Unset values fall back to the environment variables, as the flags do.
+pub struct BreakglassSettings {
+    /// Feed key files (`--feed-key`).
+    pub feed_keys: Vec<PathBuf>,
+    /// The root the apps ship (`--root`).
+    pub root: Option<PathBuf>,
+    /// Last known documents (`--last`).
+    pub last: Vec<String>,
+    /// The export directory (`--out`).
+    pub out: Option<PathBuf>,
+    /// Copies written straight away (`--to`).
+    pub to: Vec<String>,
+    /// Validity of the signed document (`--feed-validity`).
+    pub feed_validity: Duration,
+    /// How long resolved notices stay (`--retention`).
+    pub retention: Duration,
+    /// The status page's settings.
+    pub site: SiteArgs,
+}
+
+impl From<BreakglassSettings> for OfflineArgs {
+    fn from(settings: BreakglassSettings) -> Self {
+        Self {
+            offline: true,
+            feed_keys: settings.feed_keys,
+            root: settings.root,
+            last: settings.last,
+            out: settings.out,
+            to: settings.to,
+            feed_validity: settings.feed_validity,
+            retention: settings.retention,
+            site: settings.site,
+        }
+    }
+}
+
 impl OfflineArgs {
     /// Reads the root, the feed key(s) and the last known documents; fails before any change with what to
     /// fix.
@@ -314,6 +351,11 @@ impl Breakglass {
                 }),
             }
         })
+    }
+
+    /// Every notice of the last known feed.
+    pub fn notices(&self) -> &[Notice] {
+        &self.last.feed.notices
     }
 
     /// One line on stderr saying what the change is made from, before the preview.

@@ -53,6 +53,9 @@ pub struct AuditEntry {
     pub at: Timestamp,
     /// The token name (or `system`/`local` for the server itself and its local command line).
     pub actor: String,
+    /// The scope of the actor's token (`admin`, `watch`); absent for the server itself and its command line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
     /// What: `create`, `update`, `edit`, `resolve`, `withdraw`, `ingest`, `heartbeat`, `retention`, `init`,
     /// `token_create`, `token_revoke`, `rotate_feed_key`. A string, so an older reader still lists what a
     /// newer server records.
@@ -72,11 +75,15 @@ pub struct AuditList {
     pub entries: Vec<AuditEntry>,
 }
 
-/// `GET /v1/admin/whoami`: the name of the token used.
+/// `GET /v1/admin/whoami`: the name and scope of the token used.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WhoAmI {
     /// The token's name.
     pub name: String,
+    /// What it may do: `admin`, or `watch` (create notices; update and resolve its own). Absent from
+    /// servers older than scopes, whose tokens are all admin tokens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
 }
 
 /// `POST /v1/admin/ingest`: what taking in a break-glass document did.

@@ -57,7 +57,8 @@ pub use publishing::rotate::{Rotated, rotate_feed_key};
 pub use publishing::tokens::{issue_token, revoke_token};
 pub use publishing::{Error, open_database};
 pub use service::{serve, shutdown_signal};
-pub use storage::tokens::TokenInfo;
+pub use storage::audit::Actor;
+pub use storage::tokens::{Scope, TokenInfo};
 pub use storage::{
     DataDir, DataDirLock, StoreError, keys::read as read_key, tokens::list as list_tokens,
 };

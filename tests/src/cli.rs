@@ -95,6 +95,12 @@ impl NoticeCommand {
         self.env("NOTICE_SERVER", url).env("NOTICE_TOKEN", token)
     }
 
+    /// The command and its temporary home, for a long-running `notice` (the watchdog) that is started
+    /// rather than run to completion. The home is removed when the `TempDir` drops.
+    pub fn into_parts(self) -> (Command, TempDir) {
+        (self.command, self.home)
+    }
+
     /// The temporary home directory of this run.
     pub fn home(&self) -> &Path {
         self.home.path()

@@ -50,10 +50,14 @@
 //!   private CA and a certificate for localhost) made by the test.
 //! - `s3_store`: [`S3Store`], a real S3-compatible object store (s3s-fs from crates.io) with one bucket:
 //!   a publish target for the server and `notice export --to`, and a public bucket URL for phones.
+//! - `health`: [`HealthEndpoint`], a health endpoint the test makes fail (500, silent, refusing, flapping).
+//! - `webhook`: [`WebhookReceiver`], keeps what `notice watch` POSTs to its webhooks.
+//! - `watchdog`: [`TestWatchdog`], a `notice watch` process; [`watch_token`], a token of scope watch.
 
 mod bins;
 mod cli;
 mod fake;
+mod health;
 mod http;
 mod mirror;
 mod notice;
@@ -65,10 +69,13 @@ mod signing;
 mod static_site;
 mod tls_front;
 mod vectors;
+mod watchdog;
+mod webhook;
 
 pub use bins::bin_path;
 pub use cli::{NoticeCommand, OutputExt, RUN_TIMEOUT, notice};
 pub use fake::{Answer, BlackHole, FakeMirror, endless, refusing};
+pub use health::{Behaviour, HealthEndpoint};
 pub use http::{
     Fetched, Loopback, closed_port_url, get, get_trusting, get_with, is_listening, request,
 };
@@ -85,3 +92,5 @@ pub use signing::{
 pub use static_site::StaticSite;
 pub use tls_front::{TestPki, TlsFront};
 pub use vectors::vectors;
+pub use watchdog::{TestWatchdog, watch_token};
+pub use webhook::{Received, WebhookReceiver};

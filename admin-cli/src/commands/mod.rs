@@ -11,6 +11,7 @@ pub mod show;
 pub mod status;
 pub mod update;
 pub mod verify;
+pub mod watch;
 pub mod withdraw;
 
 use clap::ValueEnum;
@@ -24,7 +25,10 @@ use crate::http::Http;
 
 /// Runs one subcommand.
 pub fn run(command: Command, global: &GlobalArgs) -> Result<(), CliError> {
-    let ctx = Ctx { global };
+    let ctx = Ctx {
+        global,
+        preset: None,
+    };
     match command {
         Command::Post(args) => args.run(&ctx),
         Command::Update(args) => args.run(&ctx),
@@ -38,17 +42,40 @@ pub fn run(command: Command, global: &GlobalArgs) -> Result<(), CliError> {
         Command::Keygen(args) => args.run(&ctx),
         Command::Export(args) => args.run(&ctx),
         Command::Ingest(args) => args.run(&ctx),
+        Command::Watch(args) => args.run(&ctx),
     }
 }
 
 /// What every subcommand may need: settings, an HTTP client, the clock.
 pub struct Ctx<'a> {
     global: &'a GlobalArgs,
+    /// Settings a command worked out itself (`notice watch` reads its own configuration file), used instead
+    /// of the CLI's configuration file.
+    preset: Option<Settings>,
+}
+
+impl<'a> Ctx<'a> {
+    /// The same context with `settings` instead of what flags, environment and the CLI's configuration file
+    /// say.
+    pub fn with_settings(&self, settings: Settings) -> Ctx<'a> {
+        Ctx {
+            global: self.global,
+            preset: Some(settings),
+        }
+    }
+
+    /// The global flags.
+    pub fn global(&self) -> &'a GlobalArgs {
+        self.global
+    }
 }
 
 impl Ctx<'_> {
     /// Server and token from flags, environment and config file (read only when a command needs them).
     pub fn settings(&self) -> Result<Settings, CliError> {
+        if let Some(preset) = &self.preset {
+            return Ok(preset.clone());
+        }
         let flags = Flags {
             server: self.global.server.clone(),
             token: self.global.token.clone(),

@@ -22,6 +22,7 @@ mod status;
 mod terminal;
 mod update;
 mod verify;
+mod watch;
 mod withdraw;
 
 use std::process::Output;

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use clap::Args;
 use notice_server::clock::{Clock as _, SystemClock};
-use notice_server::{DataDir, LOCAL_ACTOR, ingest, open_database};
+use notice_server::{Actor, DataDir, LOCAL_ACTOR, ingest, open_database};
 
 use super::SettingsArgs;
 
@@ -42,7 +42,7 @@ impl IngestArgs {
             dir,
             &settings,
             &bytes,
-            LOCAL_ACTOR,
+            &Actor::untokened(LOCAL_ACTOR),
             SystemClock.now(),
             &self.reopen.iter().cloned().collect(),
         )

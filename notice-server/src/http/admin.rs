@@ -1,6 +1,8 @@
 //! Admin endpoints under `/v1/admin/`, behind [`crate::http::auth::require_token`]. Each write runs
-//! [`publish::write`]: the change, the audit row with the operator's token name and the newly signed feed in
-//! one transaction.
+//! [`publish::write`]: the change, the audit row with the operator's token name and scope and the newly
+//! signed feed in one transaction. Routes only admin tokens may call are refused before they get here
+//! ([`crate::http::auth::require_admin_scope`]); which notices a watch token may change is checked in
+//! [`change_notice`], the one way to an existing notice.
 
 use axum::Json;
 use axum::extract::State;
@@ -71,7 +73,7 @@ async fn write_notice(
             state.write(conn, mode, |tx, now, root| {
                 let record = change(tx, now, root)?;
                 let note = AuditNote {
-                    actor: operator.name,
+                    actor: operator.actor(),
                     action,
                     notice_id: Some(record.notice.id.clone()),
                 };
@@ -100,17 +102,25 @@ pub(crate) async fn create(
     JsonBody(draft): JsonBody<CreateNotice>,
 ) -> Result<Response, AppError> {
     let mode = write_mode(&query)?;
-    let response = write_notice(&state, operator, Action::Create, mode, |tx, now, root| {
-        let record = change::create(
-            draft,
-            now,
-            &root.link_hosts,
-            |id| Ok::<_, AppError>(notices::exists(tx, id)?),
-            || rand::thread_rng().r#gen(),
-        )?;
-        notices::insert(tx, &record, now)?;
-        Ok(record)
-    })
+    // Recorded with the notice: a watch token may later change only what it created.
+    let creator = operator.actor();
+    let response = write_notice(
+        &state,
+        operator,
+        Action::Create,
+        mode,
+        move |tx, now, root| {
+            let record = change::create(
+                draft,
+                now,
+                &root.link_hosts,
+                |id| Ok::<_, AppError>(notices::exists(tx, id)?),
+                || rand::thread_rng().r#gen(),
+            )?;
+            notices::insert(tx, &record, now, Some(&creator))?;
+            Ok(record)
+        },
+    )
     .await?;
     let status = match mode {
         Mode::Commit => StatusCode::CREATED,
@@ -147,7 +157,9 @@ pub(crate) async fn get(
         .ok_or_else(|| ChangeError::not_found(id.as_str()).into())
 }
 
-/// Applies one change to notice `id` as a write.
+/// Applies one change to notice `id` as a write. The one way to an existing notice, so the one place where a
+/// watch token is held to the notices it created ([`Operator::may_change`]), in the same transaction as the
+/// change.
 async fn change_notice(
     state: &AppState,
     operator: Operator,
@@ -158,7 +170,11 @@ async fn change_notice(
     let mode = write_mode(query)?;
     let id = notice_id(id)?;
     let action = action_of(&change);
+    let checker = operator.clone();
     let response = write_notice(state, operator, action, mode, move |tx, now, root| {
+        let creator =
+            notices::creator(tx, &id)?.ok_or_else(|| ChangeError::not_found(id.as_str()))?;
+        checker.may_change(&id, &creator)?;
         let record = notices::get(tx, &id)?.ok_or_else(|| ChangeError::not_found(id.as_str()))?;
         let record = change::apply(record, change, now, &root.link_hosts)?;
         notices::save(tx, &record, now)?;
@@ -231,7 +247,7 @@ pub(crate) async fn ingest(
 ) -> Result<Json<IngestReport>, AppError> {
     query.only(&["reopen"])?;
     let reopen = reopen_ids(query.get("reopen"))?;
-    let actor = operator.name;
+    let actor = operator.actor();
     let ingested = state
         .blocking(move |state, conn| {
             ingest::ingest(
@@ -292,6 +308,7 @@ pub(crate) async fn copy_list(State(state): State<AppState>) -> Json<CopyList> {
 /// `GET /v1/admin/whoami`.
 pub(crate) async fn whoami(Extension(operator): Extension<Operator>) -> Json<WhoAmI> {
     Json(WhoAmI {
+        scope: Some(operator.scope.as_str().to_owned()),
         name: operator.name,
     })
 }

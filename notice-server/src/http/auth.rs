@@ -1,8 +1,13 @@
-//! Admin authentication: bearer tokens and rate limiting of failures.
+//! Admin authentication and authorization: bearer tokens, their scopes, and rate limiting of failures.
 //!
 //! Tokens are 256 random bits from the OS, shown once, stored as SHA-256 only ([`crate::storage::tokens`]).
 //! A request's token is hashed and looked up by hash, so nothing is compared byte by byte against a secret.
 //! Peers that keep failing get 429 with `Retry-After` before their token is even looked at.
+//!
+//! What a token may do is decided in two places, both here: per route ([`require_admin_scope`], layered on
+//! every route the route table marks [`crate::http::Access::Admin`]), and per notice ([`Operator::may_change`],
+//! which the one handler that changes existing notices calls inside its transaction): a watch token changes
+//! only the notices it created.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -15,16 +20,82 @@ use axum::http::header::AUTHORIZATION;
 use axum::middleware::Next;
 use axum::response::Response;
 use ipnet::IpNet;
-use notice_types::Timestamp;
+use notice_types::{NoticeId, Timestamp};
 
 use super::{AppError, AppState};
-use crate::storage::tokens::{self, hash_token};
+use crate::storage::audit::Actor;
+use crate::storage::notices::Creator;
+use crate::storage::tokens::{self, Scope, hash_token};
+
+/// The id prefix of the notices a watchdog signs itself when the server is down (`notice watch`, break-glass):
+/// such a notice reaches the server in a document, without a token, and a watch token may still change it.
+/// Only a holder of the feed key can publish a document, so the prefix does not let a watch token reach
+/// anything a person posted.
+pub(crate) const WATCH_ID_PREFIX: &str = "watch-";
 
 /// The operator a request was authenticated as (a request extension on admin routes).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Operator {
     /// The token's name.
     pub(crate) name: String,
+    /// What the token may do.
+    pub(crate) scope: Scope,
+}
+
+impl Operator {
+    /// The audit log's actor: the token's name and scope.
+    pub(crate) fn actor(&self) -> Actor {
+        Actor::token(self.name.clone(), self.scope)
+    }
+
+    /// Whether this operator may change notice `id`, created by `creator`: an admin token any notice; a watch
+    /// token the notices a watch token of its name created, and watchdog notices that came in with a
+    /// document (its own break-glass writes, see [`WATCH_ID_PREFIX`]).
+    pub(crate) fn may_change(&self, id: &NoticeId, creator: &Creator) -> Result<(), AppError> {
+        let own = match (self.scope, creator) {
+            (Scope::Admin, _) => true,
+            (Scope::Watch, Creator::Token { name, scope }) => {
+                *scope == Scope::Watch && *name == self.name
+            }
+            (Scope::Watch, Creator::Document) => id.as_str().starts_with(WATCH_ID_PREFIX),
+        };
+        if own {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(format!(
+                "token `{}` has the watch scope: it may update and resolve only the notices it created, and notice `{id}` is not one of them; use an admin token",
+                self.name
+            )))
+        }
+    }
+}
+
+/// Route layer of the admin routes that only admin tokens may call: 403 for any other scope.
+pub(crate) async fn require_admin_scope(
+    request: Request,
+    next: Next,
+) -> Result<Response, AppError> {
+    match request.extensions().get::<Operator>() {
+        Some(operator) if operator.scope == Scope::Admin => Ok(next.run(request).await),
+        Some(operator) => {
+            tracing::warn!(
+                token = %operator.name,
+                scope = operator.scope.as_str(),
+                method = %request.method(),
+                path = request.uri().path(),
+                "refused: outside the token's scope"
+            );
+            Err(AppError::Forbidden(format!(
+                "token `{}` has the {} scope, which does not allow {} {}: a watch token may list and read notices, create notices, and update or resolve the ones it created; use an admin token",
+                operator.name,
+                operator.scope,
+                request.method(),
+                request.uri().path()
+            )))
+        }
+        // Only reachable if the route were not behind `require_token`: refuse rather than let it through.
+        None => Err(AppError::Unauthorized),
+    }
 }
 
 /// The token of an `Authorization: Bearer …` header.
@@ -89,7 +160,7 @@ pub(crate) async fn require_token(
     if let Err(retry_after_secs) = state.limiter.check(peer, now) {
         return Err(AppError::RateLimited { retry_after_secs });
     }
-    let name = match bearer(request.headers()) {
+    let authenticated = match bearer(request.headers()) {
         Some(token) => {
             let hash = hash_token(token);
             state
@@ -98,13 +169,13 @@ pub(crate) async fn require_token(
         }
         None => None,
     };
-    let Some(name) = name else {
+    let Some(tokens::Authenticated { name, scope }) = authenticated else {
         state.limiter.record_failure(peer, now);
         state.metrics.record_auth_failure();
         tracing::warn!(%peer, "admin request with a missing, wrong or revoked token");
         return Err(AppError::Unauthorized);
     };
-    request.extensions_mut().insert(Operator { name });
+    request.extensions_mut().insert(Operator { name, scope });
     Ok(next.run(request).await)
 }
 
@@ -246,6 +317,45 @@ mod tests {
             ),
             ip("10.9.9.9")
         );
+    }
+
+    #[test]
+    fn a_watch_token_may_change_its_own_notices_and_watchdog_documents_only() {
+        let id = |text: &str| NoticeId::parse(text).unwrap();
+        let watch = Operator {
+            name: "watchdog".to_owned(),
+            scope: Scope::Watch,
+        };
+        let admin = Operator {
+            name: "alice".to_owned(),
+            scope: Scope::Admin,
+        };
+        let by = |name: &str, scope| Creator::Token {
+            name: name.to_owned(),
+            scope,
+        };
+        let other = id("2026-11-23-keyshare-3f9a");
+        let watchdogs = id("watch-keyshare-20261123-1");
+        assert!(
+            watch
+                .may_change(&other, &by("watchdog", Scope::Watch))
+                .is_ok()
+        );
+        for (notice, creator) in [
+            (&other, by("alice", Scope::Admin)),
+            (&other, by("other-watchdog", Scope::Watch)),
+            // An admin token of the same name (a name is free again once revoked) is someone else.
+            (&other, by("watchdog", Scope::Admin)),
+            (&watchdogs, by("alice", Scope::Admin)),
+            (&other, Creator::Document),
+        ] {
+            let refused = watch.may_change(notice, &creator).unwrap_err();
+            assert_eq!(refused.code(), "forbidden", "{notice} by {creator:?}");
+        }
+        assert!(watch.may_change(&watchdogs, &Creator::Document).is_ok());
+        for creator in [by("x", Scope::Watch), Creator::Document] {
+            assert!(admin.may_change(&other, &creator).is_ok());
+        }
     }
 
     #[test]

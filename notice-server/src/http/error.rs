@@ -21,6 +21,8 @@ use crate::storage::StoreError;
 pub(crate) enum AppError {
     /// 401: missing, wrong or revoked token.
     Unauthorized,
+    /// 403: the token is valid, but its scope does not allow this.
+    Forbidden(String),
     /// 429: too many failed authentications from this peer.
     RateLimited {
         /// Seconds until the peer may try again.
@@ -90,6 +92,7 @@ impl AppError {
     pub(crate) fn status(&self) -> StatusCode {
         match self {
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::InvalidField { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::InvalidJson { status, .. } => *status,
@@ -108,6 +111,7 @@ impl AppError {
     pub(crate) fn code(&self) -> &'static str {
         match self {
             AppError::Unauthorized => "unauthorized",
+            AppError::Forbidden(_) => "forbidden",
             AppError::RateLimited { .. } => "rate_limited",
             AppError::InvalidField { .. } => "invalid_field",
             AppError::InvalidJson { .. } => "invalid_json",
@@ -136,6 +140,7 @@ impl AppError {
                 format!("request body is larger than {limit} bytes")
             }
             AppError::NotFound(message)
+            | AppError::Forbidden(message)
             | AppError::Conflict(message)
             | AppError::InvalidDocument(message)
             | AppError::Unavailable { message, .. } => message.clone(),
@@ -269,6 +274,7 @@ mod tests {
     fn one_of_each() -> Vec<AppError> {
         let all = vec![
             AppError::Unauthorized,
+            AppError::Forbidden("x".into()),
             AppError::RateLimited {
                 retry_after_secs: 1,
             },
@@ -292,6 +298,7 @@ mod tests {
         for error in &all {
             match error {
                 AppError::Unauthorized
+                | AppError::Forbidden(_)
                 | AppError::RateLimited { .. }
                 | AppError::InvalidField { .. }
                 | AppError::InvalidJson { .. }

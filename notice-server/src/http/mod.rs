@@ -45,8 +45,18 @@ use crate::config::BODY_LIMIT_BYTES;
 pub enum Access {
     /// Anyone; CORS open.
     Public,
-    /// A valid admin token.
+    /// A token of the admin scope (a watch token gets 403).
     Admin,
+    /// A token of either scope. Where the route changes a notice, a watch token only one it created (the
+    /// handler checks).
+    Watch,
+}
+
+impl Access {
+    /// Whether the route needs a token.
+    pub fn needs_token(self) -> bool {
+        self != Access::Public
+    }
 }
 
 /// One route: method, path (axum syntax, `{id}`) and who may call it. `S` is the router's state: the
@@ -77,7 +87,9 @@ where
     let handler = match access {
         // Browsers ask before a conditional GET from another origin.
         Access::Public => handler.options(headers::preflight),
-        Access::Admin => handler,
+        // Behind the token check of the admin router (`app`), which runs first.
+        Access::Admin => handler.route_layer(middleware::from_fn(auth::require_admin_scope)),
+        Access::Watch => handler,
     };
     Route {
         method,
@@ -110,26 +122,28 @@ where
     ]
 }
 
-/// Every route the origin server answers.
+/// Every route the origin server answers. A watch token (`notice watch`) reads notices, creates them, and
+/// updates and resolves its own; editing and withdrawing, ingest, the audit log and the copies are for admin
+/// tokens.
 pub fn routes() -> Vec<Route> {
-    use Access::{Admin, Public};
+    use Access::{Admin, Public, Watch};
     let mut routes = replica_routes::<AppState>();
     routes.extend([
         route(Method::GET, "/v1/openapi.json", Public, public::openapi),
-        route(Method::GET, "/v1/admin/notices", Admin, admin::list),
-        route(Method::POST, "/v1/admin/notices", Admin, admin::create),
-        route(Method::GET, "/v1/admin/notices/{id}", Admin, admin::get),
+        route(Method::GET, "/v1/admin/notices", Watch, admin::list),
+        route(Method::POST, "/v1/admin/notices", Watch, admin::create),
+        route(Method::GET, "/v1/admin/notices/{id}", Watch, admin::get),
         route(Method::PATCH, "/v1/admin/notices/{id}", Admin, admin::edit),
         route(
             Method::POST,
             "/v1/admin/notices/{id}/updates",
-            Admin,
+            Watch,
             admin::post_update,
         ),
         route(
             Method::POST,
             "/v1/admin/notices/{id}/resolve",
-            Admin,
+            Watch,
             admin::resolve,
         ),
         route(
@@ -141,7 +155,7 @@ pub fn routes() -> Vec<Route> {
         route(Method::POST, "/v1/admin/ingest", Admin, admin::ingest),
         route(Method::GET, "/v1/admin/audit", Admin, admin::audit_log),
         route(Method::GET, "/v1/admin/copies", Admin, admin::copy_list),
-        route(Method::GET, "/v1/admin/whoami", Admin, admin::whoami),
+        route(Method::GET, "/v1/admin/whoami", Watch, admin::whoami),
     ]);
     routes
 }
@@ -170,7 +184,7 @@ pub fn app(state: AppState) -> Router {
     {
         match route.access {
             Access::Public => public = public.route(route.path, route.handler),
-            Access::Admin => admin = admin.route(route.path, route.handler),
+            Access::Admin | Access::Watch => admin = admin.route(route.path, route.handler),
         }
     }
     let public = public.layer(middleware::map_response(public_answer));
@@ -317,7 +331,7 @@ mod tests {
     #[tokio::test]
     async fn a_route_answers_only_the_method_it_lists_and_405_to_the_others() {
         for listed in METHODS.into_iter().filter(|m| *m != Method::HEAD) {
-            let route = route::<(), _, _>(listed.clone(), "/probe", Access::Admin, || async {
+            let route = route::<(), _, _>(listed.clone(), "/probe", Access::Watch, || async {
                 StatusCode::NO_CONTENT
             });
             let router = Router::new().route(route.path, route.handler);
@@ -341,7 +355,7 @@ mod tests {
     #[tokio::test]
     async fn a_method_axum_cannot_route_answers_nothing_rather_than_the_wrong_thing() {
         let brew = Method::from_bytes(b"BREW").unwrap();
-        let route = route::<(), _, _>(brew, "/probe", Access::Admin, || async {
+        let route = route::<(), _, _>(brew, "/probe", Access::Watch, || async {
             StatusCode::NO_CONTENT
         });
         let router = Router::new().route(route.path, route.handler);

@@ -40,12 +40,35 @@ fn with(mut base: Value, extra: Value) -> Value {
     base
 }
 
+/// An operation only admin tokens may call: a watch token gets 403.
 fn admin_op(summary: &str, responses: Value) -> Value {
     json!({
         "summary": summary,
         "tags": ["admin"],
-        "security": [{"bearer": []}],
+        "security": [{"bearer": ["admin"]}],
+        "responses": with(
+            with(admin_errors(), json!({
+                "403": error_response("The token's scope does not allow this: a watch token (`forbidden`).")
+            })),
+            responses
+        )
+    })
+}
+
+/// An operation tokens of both scopes may call (a watch token: on notices, only its own).
+fn watch_op(summary: &str, responses: Value) -> Value {
+    json!({
+        "summary": summary,
+        "tags": ["admin"],
+        "security": [{"bearer": ["admin"]}, {"bearer": ["watch"]}],
         "responses": with(admin_errors(), responses)
+    })
+}
+
+/// What a watch token gets for a notice it did not create.
+fn not_its_own() -> Value {
+    json!({
+        "403": error_response("A watch token, on a notice it did not create (`forbidden`): it may update and resolve only its own.")
     })
 }
 
@@ -162,7 +185,7 @@ pub fn document() -> Value {
         "info": {
             "title": "Notice server",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Signed in-app notices. Public endpoints are open (CORS *); admin endpoints need `Authorization: Bearer <token>`. Every 4xx/5xx answer has the Error body."
+            "description": "Signed in-app notices. Public endpoints are open (CORS *); admin endpoints need `Authorization: Bearer <token>`. A token has a scope (`notice-server token create --scope admin|watch`): `admin` may do everything; `watch` (a watchdog, `notice watch`) may read notices, create them, and update and resolve the ones it created, and gets 403 `forbidden` for anything else. Every 4xx/5xx answer has the Error body."
         },
         "paths": {
             "/v1/feed.json": {
@@ -267,11 +290,11 @@ pub fn document() -> Value {
                 }
             },
             "/v1/admin/notices": {
-                "get": with(admin_op("List notices.", json!({
+                "get": with(watch_op("List notices.", json!({
                     "200": json_response("Active notices; with all=true also resolved and withdrawn.", "NoticeList"),
                     "422": error_response("Unknown or invalid query parameter (`invalid_field`).")
                 })), json!({"parameters": [{"name": "all", "in": "query", "schema": {"type": "boolean"}}]})),
-                "post": with(admin_op("Create a notice.", with(write_errors(), json!({
+                "post": with(watch_op("Create a notice (recorded with the token that created it).", with(write_errors(), json!({
                     "201": write_ok.clone(),
                     "200": json_response("Dry run: the notice as it would be published; nothing stored.", "WriteResponse")
                 }))), json!({
@@ -280,7 +303,7 @@ pub fn document() -> Value {
                 }))
             },
             "/v1/admin/notices/{id}": {
-                "get": with(admin_op("One notice with its timeline.", json!({
+                "get": with(watch_op("One notice with its timeline.", json!({
                     "200": json_response("The record.", "NoticeRecord"),
                     "404": error_response("No such notice (`not_found`).")
                 })), json!({"parameters": id_param()})),
@@ -288,11 +311,11 @@ pub fn document() -> Value {
                     json!({"parameters": change_params(), "requestBody": body("EditNotice", true)}))
             },
             "/v1/admin/notices/{id}/updates": {
-                "post": with(admin_op("Append a timeline entry and set the status.", with(write_errors(), json!({"200": write_ok.clone()}))),
+                "post": with(watch_op("Append a timeline entry and set the status.", with(write_errors(), with(not_its_own(), json!({"200": write_ok.clone()})))),
                     json!({"parameters": change_params(), "requestBody": body("PostUpdate", true)}))
             },
             "/v1/admin/notices/{id}/resolve": {
-                "post": with(admin_op("Resolve (incidents) or complete (maintenance); stays in the feed for the retention period.", with(write_errors(), json!({"200": write_ok.clone()}))),
+                "post": with(watch_op("Resolve (incidents) or complete (maintenance); stays in the feed for the retention period.", with(write_errors(), with(not_its_own(), json!({"200": write_ok.clone()})))),
                     json!({"parameters": change_params(), "requestBody": body("Resolve", false)}))
             },
             "/v1/admin/notices/{id}/withdraw": {
@@ -321,14 +344,14 @@ pub fn document() -> Value {
                 })), json!({"parameters": [{"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}}]}))
             },
             "/v1/admin/whoami": {
-                "get": admin_op("The name of the token used.", json!({"200": json_response("Token name.", "WhoAmI")}))
+                "get": watch_op("The name and scope of the token used.", json!({"200": json_response("Token name and scope.", "WhoAmI")}))
             },
             "/v1/admin/copies": {
                 "get": admin_op("The copies on other providers (publish targets and watched copies), as last seen.", json!({"200": json_response("Publish targets first.", "CopyList")}))
             }
         },
         "components": {
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "A token of `notice-server token create`; an operation lists the token scopes (admin, watch) it takes as the requirement's roles."}},
             "schemas": schemas()
         }
     })
@@ -347,7 +370,7 @@ fn schemas() -> Value {
                     "required": ["code", "message"],
                     "additionalProperties": false,
                     "properties": {
-                        "code": {"enum": ["unauthorized", "rate_limited", "invalid_field", "invalid_json", "payload_too_large", "not_found", "method_not_allowed", "timeout", "conflict", "invalid_document", "unavailable", "internal"]},
+                        "code": {"enum": ["unauthorized", "forbidden", "rate_limited", "invalid_field", "invalid_json", "payload_too_large", "not_found", "method_not_allowed", "timeout", "conflict", "invalid_document", "unavailable", "internal"]},
                         "message": {"type": "string"},
                         "field": {"type": "string", "description": "Path of the one field at fault, e.g. title.en."}
                     }
@@ -433,13 +456,14 @@ fn schemas() -> Value {
                     "id": {"type": "integer"},
                     "at": {"type": "string", "format": "date-time"},
                     "actor": {"type": "string"},
+                    "scope": {"enum": ["admin", "watch"], "description": "The scope of the actor's token; absent for the server itself (`system…`) and its command line (`local`)."},
                     "action": {"type": "string"},
                     "notice_id": {"type": "string"},
                     "feed_version": {"type": "integer"}
                 }
             }}}
         },
-        "WhoAmI": {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}},
+        "WhoAmI": {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}, "scope": {"enum": ["admin", "watch"]}}},
         "Health": {
             "type": "object",
             "required": ["status", "feed_version", "feed_age_seconds", "expires_in_seconds"],

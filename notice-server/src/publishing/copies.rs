@@ -21,6 +21,7 @@ use rusqlite::Connection;
 use super::ingest::{self, IngestFailure, Ingested};
 use crate::config::Settings;
 use crate::metrics::Metrics;
+use crate::storage::audit::Actor;
 use crate::storage::{DataDir, feeds};
 
 /// How long one read or write of a copy may take before it counts as failed. Reads before a write share
@@ -248,7 +249,7 @@ pub(crate) fn reconcile(
     let Some((version, bytes, source)) = best else {
         return Ok(result);
     };
-    let actor = format!("system (copy {source})");
+    let actor = Actor::untokened(format!("system (copy {source})"));
     match ingest::ingest(conn, dir, settings, &bytes, &actor, now, &BTreeSet::new()) {
         Ok(ingested) => {
             tracing::info!(version, %source, "took in a newer document found in a copy (break-glass)");

@@ -15,7 +15,7 @@ use rusqlite::Connection;
 
 use super::{Error, load_roots};
 use crate::config::Settings;
-use crate::storage::audit::{self, Action};
+use crate::storage::audit::{self, Action, Actor};
 use crate::storage::feeds::{self, StoredFeed};
 use crate::storage::{DataDir, StoreError, notices, write_tx};
 
@@ -56,7 +56,7 @@ pub fn ingest(
     dir: &DataDir,
     settings: &Settings,
     bytes: &[u8],
-    actor: &str,
+    actor: &Actor,
     now: Timestamp,
     reopen: &BTreeSet<NoticeId>,
 ) -> Result<Ingested, IngestFailure> {
@@ -92,7 +92,7 @@ pub fn ingest(
             // The row's creation time orders the server's feeds: the notice's own, as if the server had
             // created it.
             ChangeKind::Added => {
-                notices::insert(&tx, &change.record, change.record.notice.created_at)?;
+                notices::insert(&tx, &change.record, change.record.notice.created_at, None)?;
             }
             ChangeKind::Updated | ChangeKind::Merged | ChangeKind::Withdrawn => {
                 notices::save(&tx, &change.record, now)?;

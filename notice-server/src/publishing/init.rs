@@ -7,7 +7,8 @@ use notice_types::{FeedId, PublicKey, RootPayload, Timestamp, sign_root};
 
 use super::{Error, Signer, publish};
 use crate::config::Settings;
-use crate::storage::audit::{self, Action};
+use crate::storage::audit::{self, Action, Actor};
+use crate::storage::tokens::Scope;
 use crate::storage::{DataDir, StoreError, feeds, keys, schema, write_tx};
 
 /// The actor of changes made with the server's own command line (it has no token).
@@ -142,13 +143,14 @@ pub fn init(
     audit::record(
         &tx,
         now,
-        LOCAL_ACTOR,
+        &Actor::untokened(LOCAL_ACTOR),
         Action::Init,
         None,
         Some(feed.version),
     )?;
     tx.commit().map_err(|e| Error::Store(e.into()))?;
-    let admin_token = super::tokens::issue_token(&mut conn, FIRST_TOKEN_NAME, LOCAL_ACTOR, now)?;
+    let admin_token =
+        super::tokens::issue_token(&mut conn, FIRST_TOKEN_NAME, Scope::Admin, LOCAL_ACTOR, now)?;
 
     Ok(Initialized {
         dir: dir.path().to_owned(),

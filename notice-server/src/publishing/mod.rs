@@ -25,7 +25,7 @@ pub(crate) use signer::{Signer, load_roots, publish};
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::metrics::Metrics;
-use crate::storage::audit::{self, Action};
+use crate::storage::audit::{self, Action, Actor};
 use crate::storage::feeds::StoredFeed;
 use crate::storage::{DataDir, write_tx};
 
@@ -171,8 +171,8 @@ pub fn open_database(dir: &DataDir) -> Result<Connection, Error> {
 /// The audit row a write adds.
 #[derive(Debug, Clone)]
 pub(crate) struct AuditNote {
-    /// Token name, or `system`.
-    pub(crate) actor: String,
+    /// Who: a token's name and scope, or `system`.
+    pub(crate) actor: Actor,
     /// What was done.
     pub(crate) action: Action,
     /// The notice concerned.

@@ -25,7 +25,8 @@ use rusqlite::{Connection, MAIN_DB, OpenFlags};
 
 use super::{Error, Signer};
 use crate::config::Settings;
-use crate::storage::audit::{self, Action};
+use crate::storage::audit::{self, Action, Actor};
+use crate::storage::tokens::Scope;
 use crate::storage::{DataDir, StoreError, check, feeds, keys, notices, schema, write_tx};
 
 /// What [`backup`] wrote.
@@ -336,7 +337,7 @@ pub fn recover(
     }
     for notice in &feed.notices {
         let record = NoticeRecord::from_feed(notice.clone());
-        notices::insert(&tx, &record, notice.created_at)?;
+        notices::insert(&tx, &record, notice.created_at, None)?;
     }
     feeds::insert_published(
         &tx,
@@ -354,6 +355,7 @@ pub fn recover(
     let token = super::tokens::issue_token(
         &mut conn,
         super::init::FIRST_TOKEN_NAME,
+        Scope::Admin,
         super::init::LOCAL_ACTOR,
         now,
     )?;
@@ -374,7 +376,7 @@ fn resume(
     audit::record(
         &tx,
         now,
-        super::init::LOCAL_ACTOR,
+        &Actor::untokened(super::init::LOCAL_ACTOR),
         action,
         None,
         Some(version),

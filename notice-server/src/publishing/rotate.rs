@@ -9,7 +9,7 @@ use notice_types::{PublicKey, RootPayload, Timestamp, sign_root};
 use super::init::LOCAL_ACTOR;
 use super::{Error, Signer, publish};
 use crate::config::Settings;
-use crate::storage::audit::{self, Action};
+use crate::storage::audit::{self, Action, Actor};
 use crate::storage::{DataDir, StoreError, feeds, keys, schema, write_tx};
 
 /// What a rotation did.
@@ -69,7 +69,7 @@ pub fn rotate_feed_key(
     audit::record(
         &tx,
         now,
-        LOCAL_ACTOR,
+        &Actor::untokened(LOCAL_ACTOR),
         Action::RotateFeedKey,
         None,
         Some(feed.version),

@@ -6,8 +6,8 @@ use rand::RngCore as _;
 use rusqlite::Connection;
 
 use super::Error;
-use crate::storage::audit::{self, Action};
-use crate::storage::tokens::{self, Inserted, hash_token};
+use crate::storage::audit::{self, Action, Actor};
+use crate::storage::tokens::{self, Inserted, Scope, hash_token};
 use crate::storage::write_tx;
 
 /// Every token starts with this, so secret scanners and people recognise one.
@@ -39,15 +39,17 @@ pub(crate) fn check_token_name(name: &str) -> Result<(), InvalidField> {
     }
 }
 
-/// Creates a token named `name` and returns it; it is not stored and cannot be shown again.
+/// Creates a token named `name` of `scope` and returns it; it is not stored and cannot be shown again.
+/// `actor` is who made it (`local`: the server's command line).
 pub fn issue_token(
     conn: &mut Connection,
     name: &str,
+    scope: Scope,
     actor: &str,
     now: Timestamp,
 ) -> Result<String, Error> {
     let tx = write_tx(conn)?;
-    let token = issue_token_in(&tx, name, actor, now)?;
+    let token = issue_token_in(&tx, name, scope, actor, now)?;
     tx.commit().map_err(|e| Error::Store(e.into()))?;
     Ok(token)
 }
@@ -56,15 +58,23 @@ pub fn issue_token(
 pub(crate) fn issue_token_in(
     conn: &Connection,
     name: &str,
+    scope: Scope,
     actor: &str,
     now: Timestamp,
 ) -> Result<String, Error> {
     check_token_name(name).map_err(Error::Invalid)?;
     let token = generate_token();
-    if tokens::insert(conn, name, &hash_token(&token), now)? == Inserted::NameTaken {
+    if tokens::insert(conn, name, scope, &hash_token(&token), now)? == Inserted::NameTaken {
         return Err(Error::TokenNameTaken(name.to_owned()));
     }
-    audit::record(conn, now, actor, Action::TokenCreate, None, None)?;
+    audit::record(
+        conn,
+        now,
+        &Actor::untokened(actor),
+        Action::TokenCreate,
+        None,
+        None,
+    )?;
     Ok(token)
 }
 
@@ -79,7 +89,14 @@ pub fn revoke_token(
     if !tokens::revoke(&tx, name, now)? {
         return Err(Error::TokenNotFound(name.to_owned()));
     }
-    audit::record(&tx, now, actor, Action::TokenRevoke, None, None)?;
+    audit::record(
+        &tx,
+        now,
+        &Actor::untokened(actor),
+        Action::TokenRevoke,
+        None,
+        None,
+    )?;
     tx.commit().map_err(|e| Error::Store(e.into()))?;
     Ok(())
 }

@@ -5,6 +5,7 @@ use notice_types::{NoticeId, Timestamp};
 use rusqlite::{Connection, params};
 
 use super::StoreError;
+use super::tokens::Scope;
 
 /// What happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,20 +62,49 @@ impl Action {
     }
 }
 
+/// Who did something: a token (its name and scope), or the server itself (`system…`) or its command line
+/// (`local`), which have no token and so no scope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    /// The token's name, `system…` or `local`.
+    pub name: String,
+    /// The token's scope; none without a token.
+    pub scope: Option<Scope>,
+}
+
+impl Actor {
+    /// An actor without a token: the server itself or its command line.
+    pub fn untokened(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            scope: None,
+        }
+    }
+
+    /// The holder of the token `name` of `scope`.
+    pub fn token(name: impl Into<String>, scope: Scope) -> Self {
+        Self {
+            name: name.into(),
+            scope: Some(scope),
+        }
+    }
+}
+
 /// Appends a row.
 pub(crate) fn record(
     conn: &Connection,
     at: Timestamp,
-    actor: &str,
+    actor: &Actor,
     action: Action,
     notice_id: Option<&NoticeId>,
     feed_version: Option<u64>,
 ) -> Result<(), StoreError> {
     conn.execute(
-        "INSERT INTO audit (at, actor, action, notice_id, feed_version) VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO audit (at, actor, scope, action, notice_id, feed_version) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![
             at.unix(),
-            actor,
+            actor.name,
+            actor.scope.map(Scope::as_str),
             action.as_str(),
             notice_id.map(NoticeId::as_str),
             feed_version
@@ -99,16 +129,17 @@ pub(crate) fn resumed_at(conn: &Connection) -> Result<Option<u64>, StoreError> {
 /// The newest `limit` rows, newest first.
 pub(crate) fn list(conn: &Connection, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
     let mut statement = conn.prepare_cached(
-        "SELECT id, at, actor, action, notice_id, feed_version FROM audit ORDER BY id DESC LIMIT ?1",
+        "SELECT id, at, actor, scope, action, notice_id, feed_version FROM audit ORDER BY id DESC LIMIT ?1",
     )?;
     let rows = statement.query_map([limit], |row| {
         Ok(AuditEntry {
             id: row.get(0)?,
             at: Timestamp::from_unix(row.get(1)?),
             actor: row.get(2)?,
-            action: row.get(3)?,
-            notice_id: row.get(4)?,
-            feed_version: row.get(5)?,
+            scope: row.get(3)?,
+            action: row.get(4)?,
+            notice_id: row.get(5)?,
+            feed_version: row.get(6)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -126,7 +157,7 @@ mod tests {
         record(
             &conn,
             Timestamp::from_unix(1),
-            "alice",
+            &Actor::token("alice", Scope::Watch),
             Action::Create,
             Some(&id),
             Some(2),
@@ -135,7 +166,7 @@ mod tests {
         record(
             &conn,
             Timestamp::from_unix(2),
-            "system",
+            &Actor::untokened("system"),
             Action::Heartbeat,
             None,
             Some(3),
@@ -145,6 +176,8 @@ mod tests {
         assert_eq!(entries.len(), 2);
         assert_eq!(entries[0].action, "heartbeat");
         assert_eq!(entries[1].actor, "alice");
+        assert_eq!(entries[1].scope.as_deref(), Some("watch"));
+        assert_eq!(entries[0].scope, None);
         assert_eq!(entries[1].notice_id.as_deref(), Some("n"));
         assert_eq!(list(&conn, 1).unwrap().len(), 1);
     }

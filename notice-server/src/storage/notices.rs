@@ -8,6 +8,42 @@ use notice_types::{LocalizedText, Notice, NoticeId, Status, Timestamp, Update};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::StoreError;
+use super::audit::Actor;
+use super::tokens::{Scope, parse_scope};
+
+/// Who created a notice, as far as the store knows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Creator {
+    /// A token of the admin API, by name and scope.
+    Token {
+        /// The token's name.
+        name: String,
+        /// Its scope.
+        scope: Scope,
+    },
+    /// No token: the notice came in with a published document (a break-glass ingest, a copy taken in,
+    /// `recover`).
+    Document,
+}
+
+/// Who created notice `id`; `None` when there is no such notice.
+pub(crate) fn creator(conn: &Connection, id: &NoticeId) -> Result<Option<Creator>, StoreError> {
+    let row: Option<(Option<String>, Option<String>)> = conn
+        .query_row(
+            "SELECT created_by, created_scope FROM notices WHERE id = ?1",
+            [id.as_str()],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()?;
+    row.map(|(name, scope)| match (name, scope) {
+        (Some(name), Some(scope)) => Ok(Creator::Token {
+            name,
+            scope: parse_scope(&scope)?,
+        }),
+        _ => Ok(Creator::Document),
+    })
+    .transpose()
+}
 
 /// Whether a notice with this id exists (in any state).
 pub(crate) fn exists(conn: &Connection, id: &NoticeId) -> Result<bool, StoreError> {
@@ -56,21 +92,32 @@ pub(crate) fn in_feed(
     )
 }
 
-/// Stores a new notice and its timeline.
+/// Stores a new notice and its timeline. `created_by` is the token that created it through the admin API;
+/// `None` for a notice that came in with a published document.
 pub(crate) fn insert(
     conn: &Connection,
     record: &NoticeRecord,
     now: Timestamp,
+    created_by: Option<&Actor>,
 ) -> Result<(), StoreError> {
+    let (name, scope) = match created_by {
+        Some(Actor {
+            name,
+            scope: Some(scope),
+        }) => (Some(name.as_str()), Some(scope.as_str())),
+        _ => (None, None),
+    };
     conn.execute(
-        "INSERT INTO notices (id, notice_json, state, closed_at, created_at, changed_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+        "INSERT INTO notices (id, notice_json, state, closed_at, created_at, changed_at, created_by, created_scope)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7)",
         params![
             record.notice.id.as_str(),
             notice_json(&record.notice)?,
             record.state.as_str(),
             record.closed_at.map(Timestamp::unix),
             now.unix(),
+            name,
+            scope,
         ],
     )?;
     append_updates(conn, &record.notice, 0)
@@ -223,7 +270,7 @@ mod tests {
         let (_dir, conn) = db();
         let now = Timestamp::from_unix(1_000);
         let mut record = NoticeRecord::new(notice("a"));
-        insert(&conn, &record, now).unwrap();
+        insert(&conn, &record, now, None).unwrap();
         record.notice.updates.push(Update {
             at: now,
             status: Status::Identified,
@@ -241,17 +288,45 @@ mod tests {
     }
 
     #[test]
+    fn the_creator_is_the_token_that_created_it_or_a_document() {
+        let (_dir, conn) = db();
+        let now = Timestamp::from_unix(1_000);
+        let watchdog = Actor::token("watchdog", Scope::Watch);
+        insert(
+            &conn,
+            &NoticeRecord::new(notice("posted")),
+            now,
+            Some(&watchdog),
+        )
+        .unwrap();
+        insert(&conn, &NoticeRecord::new(notice("ingested")), now, None).unwrap();
+        let id = |text: &str| NoticeId::parse(text).unwrap();
+        assert_eq!(
+            creator(&conn, &id("posted")).unwrap(),
+            Some(Creator::Token {
+                name: "watchdog".to_owned(),
+                scope: Scope::Watch
+            })
+        );
+        assert_eq!(
+            creator(&conn, &id("ingested")).unwrap(),
+            Some(Creator::Document)
+        );
+        assert_eq!(creator(&conn, &id("missing")).unwrap(), None);
+    }
+
+    #[test]
     fn the_feed_keeps_resolved_notices_for_the_retention_only() {
         let (_dir, conn) = db();
         let now = Timestamp::from_unix(1_000);
-        insert(&conn, &NoticeRecord::new(notice("open")), now).unwrap();
+        insert(&conn, &NoticeRecord::new(notice("open")), now, None).unwrap();
         let mut resolved = NoticeRecord::new(notice("closed"));
         resolved.notice.status = Status::Resolved;
         resolved.follow_status(Timestamp::from_unix(500));
-        insert(&conn, &resolved, now).unwrap();
+        insert(&conn, &resolved, now, None).unwrap();
         let mut withdrawn = NoticeRecord::new(notice("gone"));
         withdrawn.state = NoticeState::Withdrawn;
-        insert(&conn, &withdrawn, now).unwrap();
+        insert(&conn, &withdrawn, now, None).unwrap();
 
         let ids = |cutoff| {
             in_feed(&conn, Timestamp::from_unix(cutoff))

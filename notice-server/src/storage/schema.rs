@@ -79,6 +79,25 @@ const UPGRADES: &[&str] = &[
         created_at  INTEGER NOT NULL
     );
     "#,
+    // 1 → 2: token scopes (`notice-server token create --scope watch`), who created each notice (a watch
+    // token may change only its own), and the scope of each audit row's actor. Tokens from before are
+    // admin tokens, and so every notice created through the admin API until now was created by one: the
+    // audit log's `create` row names it. Notices without a creator came from a document (break-glass
+    // ingest, a copy taken in, recover): no token made them.
+    r#"
+    ALTER TABLE tokens ADD COLUMN scope TEXT NOT NULL DEFAULT 'admin' CHECK (scope IN ('admin', 'watch'));
+    ALTER TABLE notices ADD COLUMN created_by TEXT;
+    ALTER TABLE notices ADD COLUMN created_scope TEXT CHECK (created_scope IN ('admin', 'watch'));
+    ALTER TABLE audit ADD COLUMN scope TEXT CHECK (scope IN ('admin', 'watch'));
+    UPDATE notices
+       SET created_by = (SELECT actor FROM audit
+                          WHERE audit.action = 'create' AND audit.notice_id = notices.id
+                          ORDER BY audit.id LIMIT 1),
+           created_scope = 'admin'
+     WHERE EXISTS (SELECT 1 FROM audit WHERE audit.action = 'create' AND audit.notice_id = notices.id);
+    -- Rows of the server itself (`system…`) and its command line (`local`) have no token, so no scope.
+    UPDATE audit SET scope = 'admin' WHERE actor <> 'local' AND actor NOT LIKE 'system%';
+    "#,
 ];
 
 /// Opens the database at `path` with the durability settings, creating and upgrading it as needed.
@@ -184,6 +203,59 @@ mod tests {
         let err = open(&path).unwrap_err();
         assert!(matches!(err, StoreError::SchemaTooNew { .. }), "{err}");
         assert!(err.to_string().contains("newer notice-server"));
+    }
+
+    #[test]
+    fn the_scope_step_makes_old_tokens_admin_and_finds_who_created_old_notices() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let mut conn = Connection::open(&path).unwrap();
+        // A database of schema version 1, as the previous build left it.
+        let tx = conn.transaction().unwrap();
+        tx.execute_batch(UPGRADES[0]).unwrap();
+        tx.pragma_update(None, "user_version", 1).unwrap();
+        tx.commit().unwrap();
+        conn.execute_batch(
+            "INSERT INTO tokens (name, sha256, created_at) VALUES ('alice', zeroblob(32), 0);
+             INSERT INTO notices (id, notice_json, state, created_at, changed_at) VALUES ('posted', '{}', 'active', 0, 0);
+             INSERT INTO notices (id, notice_json, state, created_at, changed_at) VALUES ('ingested', '{}', 'active', 0, 0);
+             INSERT INTO audit (at, actor, action, notice_id) VALUES (0, 'alice', 'create', 'posted');
+             INSERT INTO audit (at, actor, action) VALUES (0, 'system', 'heartbeat');
+             INSERT INTO audit (at, actor, action) VALUES (0, 'system (copy /srv/x)', 'ingest');
+             INSERT INTO audit (at, actor, action) VALUES (0, 'local', 'token_create');",
+        )
+        .unwrap();
+        upgrade(&mut conn).unwrap();
+        let scope: String = conn
+            .query_row("SELECT scope FROM tokens", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(scope, "admin");
+        let creators: Vec<(String, Option<String>, Option<String>)> = conn
+            .prepare("SELECT id, created_by, created_scope FROM notices ORDER BY id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            creators,
+            [
+                ("ingested".to_owned(), None, None),
+                (
+                    "posted".to_owned(),
+                    Some("alice".to_owned()),
+                    Some("admin".to_owned())
+                )
+            ]
+        );
+        let scopes: Vec<Option<String>> = conn
+            .prepare("SELECT scope FROM audit ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(scopes, [Some("admin".to_owned()), None, None, None]);
     }
 
     #[test]

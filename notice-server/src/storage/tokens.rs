@@ -1,4 +1,8 @@
-//! Admin tokens, stored as SHA-256 hashes only: a copy of the database does not let anyone in.
+//! Admin tokens, stored as SHA-256 hashes only: a copy of the database does not let anyone in. Each token has
+//! a [`Scope`]: what its holder may do through the admin API.
+
+use std::fmt;
+use std::str::FromStr;
 
 use notice_types::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -12,11 +16,70 @@ pub(crate) fn hash_token(token: &str) -> [u8; 32] {
     Sha256::digest(token.as_bytes()).into()
 }
 
+/// What a token may do. Stored with the token; tokens made before scopes existed are `admin`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// Everything the admin API offers.
+    Admin,
+    /// What a watchdog (`notice watch`) needs and no more: read notices, create notices, and update or
+    /// resolve the notices it created. A stolen watch token can open a false alarm, not rewrite or withdraw
+    /// what people posted.
+    Watch,
+}
+
+impl Scope {
+    /// The stored and displayed name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Admin => "admin",
+            Scope::Watch => "watch",
+        }
+    }
+}
+
+impl fmt::Display for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Scope {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text {
+            "admin" => Ok(Scope::Admin),
+            "watch" => Ok(Scope::Watch),
+            other => Err(format!(
+                "`{}` is not a token scope; use admin (everything) or watch (a watchdog: create notices, update and resolve its own)",
+                other.escape_debug()
+            )),
+        }
+    }
+}
+
+/// A stored scope; anything else is a damaged database.
+pub(crate) fn parse_scope(text: &str) -> Result<Scope, StoreError> {
+    text.parse()
+        .map_err(|e: String| StoreError::corrupt("token scope", e))
+}
+
+/// The token a request was authenticated with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Authenticated {
+    /// The token's name.
+    pub(crate) name: String,
+    /// Its scope.
+    pub(crate) scope: Scope,
+}
+
 /// What is known about a token (never the token itself).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TokenInfo {
     /// The operator's name; the audit log's actor.
     pub name: String,
+    /// What it may do.
+    pub scope: Scope,
     /// When it was created.
     pub created_at: Timestamp,
     /// When it was last accepted, if ever.
@@ -34,10 +97,11 @@ pub(crate) enum Inserted {
     NameTaken,
 }
 
-/// Stores a token's hash under `name`.
+/// Stores a token's hash under `name` with `scope`.
 pub(crate) fn insert(
     conn: &Connection,
     name: &str,
+    scope: Scope,
     sha256: &[u8; 32],
     now: Timestamp,
 ) -> Result<Inserted, StoreError> {
@@ -53,29 +117,30 @@ pub(crate) fn insert(
         return Ok(Inserted::NameTaken);
     }
     conn.execute(
-        "INSERT INTO tokens (name, sha256, created_at) VALUES (?1, ?2, ?3)",
-        params![name, &sha256[..], now.unix()],
+        "INSERT INTO tokens (name, scope, sha256, created_at) VALUES (?1, ?2, ?3, ?4)",
+        params![name, scope.as_str(), &sha256[..], now.unix()],
     )?;
     Ok(Inserted::Ok)
 }
 
-/// The name of the unrevoked token with this hash, recording the use. Looking up by hash means the
-/// comparison is between hashes: timing reveals nothing about the token.
+/// The name and scope of the unrevoked token with this hash, recording the use. Looking up by hash means
+/// the comparison is between hashes: timing reveals nothing about the token.
 pub(crate) fn authenticate(
     conn: &Connection,
     sha256: &[u8; 32],
     now: Timestamp,
-) -> Result<Option<String>, StoreError> {
-    let found: Option<(i64, String, Option<i64>)> = conn
+) -> Result<Option<Authenticated>, StoreError> {
+    let found: Option<(i64, String, String, Option<i64>)> = conn
         .query_row(
-            "SELECT id, name, last_used_at FROM tokens WHERE sha256 = ?1 AND revoked_at IS NULL",
+            "SELECT id, name, scope, last_used_at FROM tokens WHERE sha256 = ?1 AND revoked_at IS NULL",
             [&sha256[..]],
-            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
         )
         .optional()?;
-    let Some((id, name, last_used)) = found else {
+    let Some((id, name, scope, last_used)) = found else {
         return Ok(None);
     };
+    let scope = parse_scope(&scope)?;
     // Once a minute is precise enough and keeps a burst of CLI calls from being a burst of fsyncs.
     if last_used.is_none_or(|at| now.unix() - at >= 60) {
         conn.execute(
@@ -83,23 +148,36 @@ pub(crate) fn authenticate(
             params![id, now.unix()],
         )?;
     }
-    Ok(Some(name))
+    Ok(Some(Authenticated { name, scope }))
 }
 
 /// Every token, oldest first.
 pub fn list(conn: &Connection) -> Result<Vec<TokenInfo>, StoreError> {
     let mut statement = conn.prepare_cached(
-        "SELECT name, created_at, last_used_at, revoked_at FROM tokens ORDER BY id",
+        "SELECT name, scope, created_at, last_used_at, revoked_at FROM tokens ORDER BY id",
     )?;
-    let rows = statement.query_map([], |row| {
-        Ok(TokenInfo {
-            name: row.get(0)?,
-            created_at: Timestamp::from_unix(row.get(1)?),
-            last_used_at: row.get::<_, Option<i64>>(2)?.map(Timestamp::from_unix),
-            revoked_at: row.get::<_, Option<i64>>(3)?.map(Timestamp::from_unix),
+    let rows = statement
+        .query_map([], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, i64>(2)?,
+                row.get::<_, Option<i64>>(3)?,
+                row.get::<_, Option<i64>>(4)?,
+            ))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    rows.into_iter()
+        .map(|(name, scope, created_at, last_used_at, revoked_at)| {
+            Ok(TokenInfo {
+                name,
+                scope: parse_scope(&scope)?,
+                created_at: Timestamp::from_unix(created_at),
+                last_used_at: last_used_at.map(Timestamp::from_unix),
+                revoked_at: revoked_at.map(Timestamp::from_unix),
+            })
         })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+        .collect()
 }
 
 /// Revokes the unrevoked token named `name`; false if there is none.
@@ -120,14 +198,20 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let conn = super::super::schema::open(&dir.path().join("t.db")).unwrap();
         let now = Timestamp::from_unix(1_000);
-        assert_eq!(insert(&conn, "alice", &[1; 32], now).unwrap(), Inserted::Ok);
         assert_eq!(
-            insert(&conn, "alice", &[2; 32], now).unwrap(),
+            insert(&conn, "alice", Scope::Admin, &[1; 32], now).unwrap(),
+            Inserted::Ok
+        );
+        assert_eq!(
+            insert(&conn, "alice", Scope::Watch, &[2; 32], now).unwrap(),
             Inserted::NameTaken
         );
         assert_eq!(
-            authenticate(&conn, &[1; 32], now).unwrap().as_deref(),
-            Some("alice")
+            authenticate(&conn, &[1; 32], now).unwrap(),
+            Some(Authenticated {
+                name: "alice".to_owned(),
+                scope: Scope::Admin
+            })
         );
         assert_eq!(authenticate(&conn, &[9; 32], now).unwrap(), None);
         assert_eq!(list(&conn).unwrap()[0].last_used_at, Some(now));
@@ -136,6 +220,23 @@ mod tests {
         assert!(!revoke(&conn, "alice", now).unwrap());
         assert_eq!(authenticate(&conn, &[1; 32], now).unwrap(), None);
         // The name is free again after revocation.
-        assert_eq!(insert(&conn, "alice", &[3; 32], now).unwrap(), Inserted::Ok);
+        assert_eq!(
+            insert(&conn, "alice", Scope::Watch, &[3; 32], now).unwrap(),
+            Inserted::Ok
+        );
+        assert_eq!(
+            authenticate(&conn, &[3; 32], now).unwrap().unwrap().scope,
+            Scope::Watch
+        );
+        let scopes: Vec<Scope> = list(&conn).unwrap().iter().map(|t| t.scope).collect();
+        assert_eq!(scopes, [Scope::Admin, Scope::Watch]);
+    }
+
+    #[test]
+    fn scopes_read_back_as_written_and_nothing_else_parses() {
+        for scope in [Scope::Admin, Scope::Watch] {
+            assert_eq!(scope.as_str().parse::<Scope>(), Ok(scope));
+        }
+        assert!("root".parse::<Scope>().unwrap_err().contains("admin"));
     }
 }

@@ -14,7 +14,7 @@ use notice_types::Timestamp;
 use crate::http::AppState;
 use crate::http::hot::HotDocument;
 use crate::publishing::{AuditNote, Error, Mode, SYSTEM_ACTOR};
-use crate::storage::audit::Action;
+use crate::storage::audit::{Action, Actor};
 use crate::storage::feeds;
 
 /// Why the served document must be replaced at `now`, if it must.
@@ -84,7 +84,7 @@ pub async fn tick(state: &AppState) -> Result<Ticked, Error> {
                 Ok::<_, Error>((
                     (),
                     AuditNote {
-                        actor: SYSTEM_ACTOR.to_owned(),
+                        actor: Actor::untokened(SYSTEM_ACTOR),
                         action,
                         notice_id: None,
                     },

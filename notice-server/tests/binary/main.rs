@@ -227,7 +227,7 @@ fn serve_initializes_an_empty_data_directory_and_prints_what_it_created() {
     );
     assert_eq!(
         server.get_auth("/v1/admin/whoami", server.token()).json(),
-        json!({"name": "admin"})
+        json!({"name": "admin", "scope": "admin"})
     );
     for file in ["notice.db", "feed-key.pem", "root-key.pem", "root.json"] {
         assert!(data.join(file).exists(), "{file}");
@@ -349,6 +349,12 @@ fn token_list_shows_names_use_and_revocation_but_never_a_token() {
     let created = server.run(["token", "create", "alice"]);
     assert!(created.status.success());
     let alice = stdout(&created).trim().to_owned();
+    let watchdog = server.run(["token", "create", "--scope", "watch", "watchdog"]);
+    assert!(watchdog.status.success());
+    assert!(
+        String::from_utf8_lossy(&watchdog.stderr).contains("watch token"),
+        "the scope is said when the token is shown"
+    );
     server.restart();
     assert_eq!(server.get_auth("/v1/admin/whoami", &alice).status, 200);
     assert!(server.run(["token", "revoke", "alice"]).status.success());
@@ -367,6 +373,17 @@ fn token_list_shows_names_use_and_revocation_but_never_a_token() {
         "admin never used it: {text}"
     );
     assert!(line("alice").contains("revoked"), "{text}");
+    assert_eq!(
+        line("admin").split_whitespace().nth(1),
+        Some("admin"),
+        "{text}"
+    );
+    assert_eq!(
+        line("watchdog").split_whitespace().nth(1),
+        Some("watch"),
+        "{text}"
+    );
+    assert!(text.lines().next().unwrap().contains("SCOPE"), "{text}");
     assert!(
         !line("alice").contains("never"),
         "alice used hers once: {text}"

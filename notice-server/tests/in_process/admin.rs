@@ -281,6 +281,7 @@ async fn every_write_adds_exactly_one_audit_row_with_the_token_name() {
     let token = notice_server::issue_token(
         &mut conn,
         "alice",
+        notice_server::Scope::Admin,
         "local",
         notice_types::Timestamp::from_unix(0),
     )
@@ -364,11 +365,11 @@ async fn every_write_adds_exactly_one_audit_row_with_the_token_name() {
 }
 
 #[tokio::test]
-async fn whoami_names_the_token() {
+async fn whoami_names_the_token_and_its_scope() {
     let h = Harness::new();
     let reply = h.admin(Method::GET, "/v1/admin/whoami", None).await;
     assert_eq!(reply.status, StatusCode::OK);
-    assert_eq!(reply.json(), json!({"name": "admin"}));
+    assert_eq!(reply.json(), json!({"name": "admin", "scope": "admin"}));
 }
 
 #[tokio::test]

@@ -11,4 +11,5 @@ mod ingest;
 mod openapi;
 mod public;
 mod restart;
+mod scopes;
 mod status_page;

@@ -45,7 +45,7 @@ async fn every_route_is_documented_and_every_documented_operation_is_served() {
     // And each table entry really is a route of the app: a request to it is not the 404 fallback or a 405.
     for route in routes() {
         let mut builder = Harness::request(route.method.clone(), &concrete(route.path));
-        if route.access == Access::Admin {
+        if route.access.needs_token() {
             builder = builder.header("authorization", format!("Bearer {}", h.token));
         }
         let reply = h.send(builder.body(Body::from("{}")).unwrap()).await;
@@ -68,14 +68,33 @@ async fn every_route_is_documented_and_every_documented_operation_is_served() {
             );
         }
         let operation = &doc["paths"][route.path][route.method.as_str().to_ascii_lowercase()];
-        let secured = operation.get("security").is_some();
-        assert_eq!(
-            secured,
-            route.access == Access::Admin,
-            "{} {} security",
-            route.method,
-            route.path
-        );
+        // The scopes the document lists are the ones the route table lets in.
+        let scopes: Option<Vec<Value>> = operation.get("security").map(|requirements| {
+            requirements
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["bearer"].clone())
+                .collect()
+        });
+        let expected = match route.access {
+            Access::Public => None,
+            Access::Admin => Some(vec![serde_json::json!(["admin"])]),
+            Access::Watch => Some(vec![
+                serde_json::json!(["admin"]),
+                serde_json::json!(["watch"]),
+            ]),
+        };
+        assert_eq!(scopes, expected, "{} {} security", route.method, route.path);
+        // Only admin tokens get past an admin route; the document says what the others get.
+        if route.access == Access::Admin {
+            assert!(
+                operation["responses"].get("403").is_some(),
+                "{} {} lists no 403 for watch tokens",
+                route.method,
+                route.path
+            );
+        }
     }
 }
 
