@@ -5,7 +5,7 @@
 //! rejected (401), rate limited (429), a field at fault (422), not found, conflict, server error.
 
 use notice_publish::{
-    CopyList, CopyState, CreateNotice, IngestReport, NoticeChange, NoticeList, NoticeRecord,
+    AuditEntry, AuditList, CopyList, CopyState, CreateNotice, IngestReport, NoticeChange, NoticeList, NoticeRecord,
     WriteResponse,
 };
 use notice_types::{NoticeId, limits::MAX_DOCUMENT_BYTES};
@@ -108,6 +108,13 @@ impl Api {
         };
         let answer = self.admin("GET", path, None)?;
         Ok(self.parse::<NoticeList>(path, answer)?.notices)
+    }
+
+    /// `GET /v1/admin/audit?limit=N`: the audit log, newest first.
+    pub fn audit(&self, limit: u32) -> Result<Vec<AuditEntry>, CliError> {
+        let path = format!("/v1/admin/audit?limit={limit}");
+        let answer = self.admin("GET", &path, None)?;
+        Ok(self.parse::<AuditList>(&path, answer)?.entries)
     }
 
     /// `GET /v1/admin/copies`: the server's copies on other providers, as it last saw them.

@@ -6,7 +6,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::commands::{
-    edit::EditArgs, export::ExportArgs, ingest::IngestArgs, keygen::KeygenArgs, list::ListArgs,
+    audit::AuditArgs, completions::CompletionsArgs, edit::EditArgs, export::ExportArgs, ingest::IngestArgs, keygen::KeygenArgs, list::ListArgs,
     post::PostArgs, resolve::ResolveArgs, show::ShowArgs, status::StatusArgs, update::UpdateArgs,
     verify::VerifyArgs, withdraw::WithdrawArgs,
 };
@@ -157,6 +157,10 @@ pub enum Command {
     Export(ExportArgs),
     /// Hand the server a document signed with --offline, once it is back
     Ingest(IngestArgs),
+    /// Show the audit log: every change with who made it, newest first
+    Audit(AuditArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    Completions(CompletionsArgs),
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use notice_copies::{Client, CopyError, Published, Target};
+use notice_publish::NoticeRecord;
 use notice_publish::export::{CachePolicy, files};
 use notice_publish::status_page::{Lang, Site};
 use notice_types::{FeedId, FeedPayload, Timestamp, TrustedRoot};
@@ -123,8 +124,10 @@ pub struct Exported {
     pub files: Vec<String>,
 }
 
-/// Writes `document` (verified, carrying `feed`), root v1 (`root_v1`, when known) and the status page
-/// rendered at `now` to every target. Every copy is tried; the first failure is reported after.
+/// Writes `document` (verified, carrying `feed`), root v1 (`root_v1`, when known), the status page rendered
+/// at `now` and the history page (from `history`: the server's records, or `None` for what the feed
+/// carries) to every target. Every copy is tried; the first failure is reported after.
+#[allow(clippy::too_many_arguments)] // one call per caller, each argument a different thing
 pub fn write(
     targets: &[Target],
     trusted: &TrustedRoot,
@@ -133,11 +136,20 @@ pub fn write(
     root_v1: Option<&[u8]>,
     now: Timestamp,
     site: &Site,
+    history: Option<&[NoticeRecord]>,
 ) -> Result<Exported, CliError> {
     let policy = CachePolicy {
         max_age_secs: COPY_MAX_AGE_SECS,
     };
-    let files = files(document, feed, root_v1, now, site, policy);
+    let from_feed;
+    let history = match history {
+        Some(records) => records,
+        None => {
+            from_feed = notice_publish::status_page::history::from_feed(feed);
+            &from_feed
+        }
+    };
+    let files = files(document, feed, root_v1, now, site, policy, history);
     let client = Client::new(std::time::Duration::from_secs(30));
     let mut copies = Vec::new();
     let mut failures = Vec::new();

@@ -68,6 +68,7 @@ fn document(kit: &Kit, version: u64, title: &str) -> (Vec<u8>, FeedPayload) {
             link: None,
             updates: vec![],
         }],
+        service: None,
     };
     let envelope = sign_feed(&feed, &kit.root, &[&kit.key]).unwrap();
     let bytes = PublishedDocument::assemble(vec![kit.root_envelope.clone()], envelope).unwrap();

@@ -148,6 +148,7 @@ impl SigningKit {
             issued_at,
             expires_at,
             notices,
+            service: None,
         }
     }
 

@@ -24,9 +24,11 @@
 //! - `http`: [`get`] and [`request`] for loopback servers; [`closed_port_url`], [`is_listening`].
 //! - `mirror`: [`TestMirror`], a `notice-server mirror` process (the replica on "another provider").
 //! - `static_site`: [`StaticSite`], a plain static file server (Python's) for an export directory.
+//! - `chromium`: [`dump_dom`], a page's DOM after its scripts ran, in headless Chromium.
 //! - `process`: starting a process and waiting for the line that says where it listens.
 
 mod bins;
+mod chromium;
 mod cli;
 mod fixtures;
 mod http;
@@ -37,6 +39,7 @@ mod server;
 mod static_site;
 
 pub use bins::bin_path;
+pub use chromium::{chromium_path, dump_dom};
 pub use cli::{NoticeCommand, OutputExt, RUN_TIMEOUT, notice};
 pub use fixtures::{SigningKit, now, sample_notice};
 pub use http::{Fetched, closed_port_url, get, is_listening, request};

@@ -109,6 +109,7 @@ fn keys_from_keygen_sign_a_document_that_notice_verify_accepts() {
         issued_at: t,
         expires_at: t.plus_seconds(3600),
         notices: vec![],
+        service: None,
     };
     let document = PublishedDocument::assemble(
         vec![root_envelope.clone()],

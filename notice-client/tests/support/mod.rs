@@ -91,6 +91,7 @@ impl Publisher {
             issued_at,
             expires_at,
             notices,
+            service: None,
         };
         let envelope = sign_feed(&feed, &self.root, &[&self.feed_key]).unwrap();
         PublishedDocument::assemble(vec![self.root_envelope.clone()], envelope).unwrap()

@@ -146,7 +146,16 @@ fn html_page(summary: &str) -> Value {
     page_get(
         summary,
         "text/html",
-        "The status page: current incidents, maintenance, recently resolved; no scripts.",
+        "The status page: components, current incidents, maintenance, recently resolved; one inline script (the stale banner), allowed by its hash in the Content-Security-Policy.",
+        conditional_headers(),
+    )
+}
+
+fn history_page(summary: &str) -> Value {
+    page_get(
+        summary,
+        "text/html",
+        "Resolved incidents and completed maintenance of the last 90 days (from the database; on a mirror, what the feed carries).",
         conditional_headers(),
     )
 }
@@ -210,6 +219,10 @@ pub fn document() -> Value {
             "/index.nl.html": {"get": html_page("The status page in Dutch.")},
             "/index.en.html": {"get": html_page("The status page in English.")},
             "/index.de.html": {"get": html_page("The status page in German.")},
+            "/history.html": {"get": history_page("The history page in the site's default language.")},
+            "/history.nl.html": {"get": history_page("The history page in Dutch.")},
+            "/history.en.html": {"get": history_page("The history page in English.")},
+            "/history.de.html": {"get": history_page("The history page in German.")},
             "/feed.atom": {
                 "get": page_get(
                     "Atom 1.0: one entry per notice and per update.",

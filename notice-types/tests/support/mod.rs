@@ -125,6 +125,7 @@ impl Owner {
             issued_at: at(issued_offset),
             expires_at: at(issued_offset + 72 * HOUR),
             notices,
+            service: None,
         }
     }
 
