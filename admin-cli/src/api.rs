@@ -5,8 +5,8 @@
 //! rejected (401), rate limited (429), a field at fault (422), not found, conflict, server error.
 
 use notice_publish::{
-    AuditEntry, AuditList, CopyList, CopyState, CreateNotice, IngestReport, NoticeChange, NoticeList, NoticeRecord,
-    WriteResponse,
+    AuditEntry, AuditList, CopyList, CopyState, CreateNotice, IngestReport, NoticeChange,
+    NoticeList, NoticeRecord, WriteResponse,
 };
 use notice_types::{NoticeId, limits::MAX_DOCUMENT_BYTES};
 use serde::de::DeserializeOwned;

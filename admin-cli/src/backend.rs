@@ -96,11 +96,7 @@ impl Backend {
     /// passed on as given, so the server (or break-glass) refuses it in its own words.
     pub fn resolve_id(&self, given: &str) -> Result<NoticeId, CliError> {
         let candidates = match self {
-            Backend::Server(api) => api
-                .list(true)?
-                .into_iter()
-                .map(|r| r.notice.id)
-                .collect(),
+            Backend::Server(api) => api.list(true)?.into_iter().map(|r| r.notice.id).collect(),
             Backend::Offline(glass) => glass.ids(),
         };
         resolve_prefix(given, &candidates)

@@ -6,9 +6,10 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::commands::{
-    audit::AuditArgs, completions::CompletionsArgs, edit::EditArgs, export::ExportArgs, ingest::IngestArgs, keygen::KeygenArgs, list::ListArgs,
-    post::PostArgs, resolve::ResolveArgs, show::ShowArgs, status::StatusArgs, update::UpdateArgs,
-    verify::VerifyArgs, withdraw::WithdrawArgs,
+    audit::AuditArgs, completions::CompletionsArgs, edit::EditArgs, export::ExportArgs,
+    ingest::IngestArgs, keygen::KeygenArgs, list::ListArgs, post::PostArgs, resolve::ResolveArgs,
+    show::ShowArgs, status::StatusArgs, update::UpdateArgs, verify::VerifyArgs,
+    withdraw::WithdrawArgs,
 };
 use crate::config::SecretArg;
 

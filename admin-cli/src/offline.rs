@@ -294,7 +294,12 @@ fn refused(error: BreakGlassError) -> CliError {
 impl Breakglass {
     /// The ids of the notices in the last known feed.
     pub fn ids(&self) -> Vec<NoticeId> {
-        self.last.feed.notices.iter().map(|n| n.id.clone()).collect()
+        self.last
+            .feed
+            .notices
+            .iter()
+            .map(|n| n.id.clone())
+            .collect()
     }
 
     /// Notice `id` in the last known feed.

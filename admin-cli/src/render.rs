@@ -285,10 +285,7 @@ pub fn banner(label: &str, shown: &ShownNotice, lang: &LanguageTag, now: Timesta
     let _ = writeln!(
         out,
         "│ {} · {}",
-        styled(
-            style,
-            words.strings.severity(shown.severity).to_uppercase()
-        ),
+        styled(style, words.strings.severity(shown.severity).to_uppercase()),
         words.strings.status(shown.status)
     );
     let _ = writeln!(out, "│ {}", styled(BOLD, &shown.title));

@@ -76,7 +76,10 @@ impl Scenario {
         assert_eq!(notices["notices"][0]["title"], "PIN-controle werkt niet");
         // The app shows how long an incident has lasted: the JSON carries `created_at`, and the example
         // prints it as "since".
-        let created = notices["notices"][0]["created_at"].as_str().unwrap().to_owned();
+        let created = notices["notices"][0]["created_at"]
+            .as_str()
+            .unwrap()
+            .to_owned();
         let stdout = String::from_utf8_lossy(&online.stdout);
         assert!(
             stdout.contains(&format!("since: keyshare-down {created} (")),

@@ -109,7 +109,10 @@ pub fn cautions<'a>(
             .filter(|r| open_outage(&r.notice))
             .collect();
         for component in &notice.components {
-            if let Some(other) = others.iter().find(|r| r.notice.components.contains(component)) {
+            if let Some(other) = others
+                .iter()
+                .find(|r| r.notice.components.contains(component))
+            {
                 found.push(format!(
                     "`{component}` already has an open outage, `{}`; update that one instead of posting a second (`notice update {}`)",
                     other.notice.id, other.notice.id
@@ -176,14 +179,27 @@ mod tests {
         let err = known_components(None, &typo, &registry()).unwrap_err();
         let text = err.to_string();
         assert!(
-            text.contains("unknown component `keyshar`; did you mean `keyshare`? declared: keyshare, issuance"),
+            text.contains(
+                "unknown component `keyshar`; did you mean `keyshare`? declared: keyshare, issuance"
+            ),
             "{text}"
         );
         let far = notice("a", Severity::Outage, &["database"]);
-        let text = known_components(None, &far, &registry()).unwrap_err().to_string();
-        assert!(text.contains("unknown component `database`; declared: keyshare, issuance"), "{text}");
-        assert!(known_components(None, &typo, &[]).is_ok(), "no registry, no check");
-        assert!(known_components(Some(&typo), &typo, &registry()).is_ok(), "already named");
+        let text = known_components(None, &far, &registry())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            text.contains("unknown component `database`; declared: keyshare, issuance"),
+            "{text}"
+        );
+        assert!(
+            known_components(None, &typo, &[]).is_ok(),
+            "no registry, no check"
+        );
+        assert!(
+            known_components(Some(&typo), &typo, &registry()).is_ok(),
+            "already named"
+        );
         assert_eq!(distance("keyshar", "keyshare"), 1);
         assert_eq!(distance("", "ab"), 2);
     }
@@ -196,9 +212,17 @@ mod tests {
         maintenance.ends_at = Some(now.plus_seconds(2 * 86_400 + 3600));
         let before = maintenance.clone();
         maintenance.status = Status::InProgress;
-        let found = cautions(Some(&before), &NoticeRecord::new(maintenance.clone()), [], now);
+        let found = cautions(
+            Some(&before),
+            &NoticeRecord::new(maintenance.clone()),
+            [],
+            now,
+        );
         assert_eq!(found.len(), 1);
-        assert!(found[0].contains("before its start") && found[0].contains("2 d 0 h early"), "{found:?}");
+        assert!(
+            found[0].contains("before its start") && found[0].contains("2 d 0 h early"),
+            "{found:?}"
+        );
         maintenance.starts_at = Some(now.plus_seconds(60));
         assert!(cautions(Some(&before), &NoticeRecord::new(maintenance), [], now).is_empty());
 
@@ -206,7 +230,10 @@ mod tests {
         let second = NoticeRecord::new(notice("second", Severity::Outage, &["keyshare"]));
         let found = cautions(None, &second, [&first], now);
         assert_eq!(found.len(), 1);
-        assert!(found[0].contains("`keyshare` already has an open outage, `first`"), "{found:?}");
+        assert!(
+            found[0].contains("`keyshare` already has an open outage, `first`"),
+            "{found:?}"
+        );
         let other = NoticeRecord::new(notice("other", Severity::Outage, &["issuance"]));
         assert!(cautions(None, &other, [&first], now).is_empty());
         // Updating the second one again says nothing new.

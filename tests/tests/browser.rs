@@ -5,7 +5,9 @@
 
 use std::path::Path;
 
-use notice_tests::{NoticeCommand, OutputExt as _, SigningKit, StaticSite, dump_dom, now, sample_notice};
+use notice_tests::{
+    NoticeCommand, OutputExt as _, SigningKit, StaticSite, dump_dom, now, sample_notice,
+};
 use notice_types::{
     Component, ComponentInfo, LanguageTag, LocalizedText, ServiceInfo, Severity, Timestamp,
 };
@@ -80,12 +82,20 @@ fn an_exported_page_shows_the_stale_banner_once_its_feed_expired_without_any_ser
 
     let dom = dump_dom(&format!("{}/index.nl.html", site.url()), 390, 844);
     let banner = stale_banner(&dom);
-    assert!(!banner.contains("hidden"), "the script did not unhide it: {banner}");
-    assert!(dom.contains("Deze informatie is mogelijk verouderd"), "{dom}");
+    assert!(
+        !banner.contains("hidden"),
+        "the script did not unhide it: {banner}"
+    );
+    assert!(
+        dom.contains("Deze informatie is mogelijk verouderd"),
+        "{dom}"
+    );
     assert!(dom.contains("class=\" is-stale\""), "{dom}");
     // What it still says: the outage, and when it was last confirmed, at the top.
     assert!(dom.contains("Ernstige storing"));
-    assert!(dom.contains("<p class=\"confirmed\" id=\"confirmed\"><strong>Laatst bevestigd</strong>"));
+    assert!(
+        dom.contains("<p class=\"confirmed\" id=\"confirmed\"><strong>Laatst bevestigd</strong>")
+    );
 
     // The default page is Dutch too (the feed says so), and the English one shows the same banner.
     let dom = dump_dom(&format!("{}/index.en.html", site.url()), 1280, 900);
@@ -104,12 +114,16 @@ fn an_exported_page_with_a_fresh_feed_shows_no_stale_banner() {
     for page in ["index.html", "index.nl.html", "index.de.html"] {
         let dom = dump_dom(&format!("{}/{page}", site.url()), 390, 844);
         assert!(
-            stale_banner(&dom).ends_with(" hidden=\"\">") || stale_banner(&dom).ends_with(" hidden>"),
+            stale_banner(&dom).ends_with(" hidden=\"\">")
+                || stale_banner(&dom).ends_with(" hidden>"),
             "{page}: {}",
             stale_banner(&dom)
         );
-        assert!(!dom.contains("is-stale"), "{page}");
-        assert!(dom.contains("data-component=\"keyshare\""), "{page}: component list");
+        assert!(!dom.contains("class=\" is-stale\""), "{page}");
+        assert!(
+            dom.contains("data-component=\"keyshare\""),
+            "{page}: component list"
+        );
     }
 }
 
@@ -147,7 +161,10 @@ fn the_page_fits_a_phone_390_px_wide() {
             .nth(1)
             .and_then(|rest| rest.split("</pre>").next())
             .unwrap_or_default();
-        assert!(measured.starts_with("scrollWidth="), "{page}: not measured: {dom}");
+        assert!(
+            measured.starts_with("scrollWidth="),
+            "{page}: not measured: {dom}"
+        );
         assert!(
             measured.contains("scrollWidth=390 clientWidth=390 wide=[]"),
             "{page} is wider than 390 px: {measured}"

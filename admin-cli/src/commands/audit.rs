@@ -57,7 +57,8 @@ fn table(entries: &[AuditEntry]) -> String {
                 e.actor.clone(),
                 e.action.clone(),
                 e.notice_id.clone().unwrap_or_else(|| "-".to_owned()),
-                e.feed_version.map_or_else(|| "-".to_owned(), |v| v.to_string()),
+                e.feed_version
+                    .map_or_else(|| "-".to_owned(), |v| v.to_string()),
             ]
         })
         .collect();

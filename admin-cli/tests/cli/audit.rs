@@ -13,7 +13,10 @@ fn post_on(server: &TestServer, id: &str, component: &str) -> std::process::Outp
 fn audit_lists_who_did_what() {
     let server = TestServer::shared();
     post_on(&server, "audited-notice", "audit-part").assert_code(0);
-    let out = server.notice().args(["audit", "--json", "--limit", "1000"]).output();
+    let out = server
+        .notice()
+        .args(["audit", "--json", "--limit", "1000"])
+        .output();
     out.assert_code(0);
     let entries = json(&out)["entries"].as_array().unwrap().clone();
     assert!(

@@ -36,14 +36,20 @@ fn a_second_open_outage_on_a_component_is_a_warning() {
         .args(["--title", "Down", "--body", "It is down."])
         .output();
     out.assert_code(0);
-    assert!(json(&out)["cautions"][0]
-        .as_str()
-        .unwrap()
-        .contains("already has an open outage"));
+    assert!(
+        json(&out)["cautions"][0]
+            .as_str()
+            .unwrap()
+            .contains("already has an open outage")
+    );
     // A different component: nothing to say.
     let out = post_on(&server, "second-outage-other", "second-outage-elsewhere");
     out.assert_code(0);
-    assert!(!out.stderr_text().contains("warning:"), "{}", out.describe());
+    assert!(
+        !out.stderr_text().contains("warning:"),
+        "{}",
+        out.describe()
+    );
 }
 
 #[test]
@@ -51,7 +57,14 @@ fn maintenance_set_in_progress_days_early_needs_yes() {
     let server = TestServer::shared();
     server
         .notice()
-        .args(["post", "--yes", "--severity", "maintenance", "--id", "early-start"])
+        .args([
+            "post",
+            "--yes",
+            "--severity",
+            "maintenance",
+            "--id",
+            "early-start",
+        ])
         .args(["--starts", "+2d", "--ends", "+2d2h"])
         .args(["--title", "Upgrade", "--body", "Planned work."])
         .output()
@@ -74,12 +87,22 @@ fn maintenance_set_in_progress_days_early_needs_yes() {
         "{stderr}"
     );
     assert!(stderr.contains("add --yes"), "{stderr}");
-    assert_eq!(show(&server, "early-start")["notice"]["status"], "scheduled");
+    assert_eq!(
+        show(&server, "early-start")["notice"]["status"],
+        "scheduled"
+    );
 
     let done = update(true);
     done.assert_code(0);
-    assert!(done.stderr_text().contains("before its start"), "{}", done.describe());
-    assert_eq!(show(&server, "early-start")["notice"]["status"], "in_progress");
+    assert!(
+        done.stderr_text().contains("before its start"),
+        "{}",
+        done.describe()
+    );
+    assert_eq!(
+        show(&server, "early-start")["notice"]["status"],
+        "in_progress"
+    );
 }
 
 #[test]
@@ -98,7 +121,9 @@ fn an_unknown_component_is_refused_with_did_you_mean() {
     out.assert_code(5);
     let stderr = out.stderr_text();
     assert!(
-        stderr.contains("unknown component `keyshar`; did you mean `keyshare`? declared: keyshare, issuance"),
+        stderr.contains(
+            "unknown component `keyshar`; did you mean `keyshare`? declared: keyshare, issuance"
+        ),
         "{stderr}"
     );
     post_on(&server, "declared", "keyshare").assert_code(0);
@@ -145,19 +170,25 @@ fn ids_can_be_given_by_a_unique_prefix() {
         .args(["--message", "Found."])
         .output();
     out.assert_code(0);
-    assert!(out.stdout_text().contains("prefix-alpha-1234 is now identified"));
-    let out = server
-        .notice()
-        .args(["resolve", "prefix-beta"])
-        .output();
+    assert!(
+        out.stdout_text()
+            .contains("prefix-alpha-1234 is now identified")
+    );
+    let out = server.notice().args(["resolve", "prefix-beta"]).output();
     out.assert_code(2);
     let stderr = out.stderr_text();
     assert!(
-        stderr.contains("`prefix-beta` is the start of 2 notice ids: prefix-beta-1234, prefix-beta-5678")
-            || stderr.contains("`prefix-beta` is the start of 2 notice ids: prefix-beta-5678, prefix-beta-1234"),
+        stderr.contains(
+            "`prefix-beta` is the start of 2 notice ids: prefix-beta-1234, prefix-beta-5678"
+        ) || stderr.contains(
+            "`prefix-beta` is the start of 2 notice ids: prefix-beta-5678, prefix-beta-1234"
+        ),
         "{stderr}"
     );
-    let out = server.notice().args(["show", "prefix-beta-56", "--json"]).output();
+    let out = server
+        .notice()
+        .args(["show", "prefix-beta-56", "--json"])
+        .output();
     out.assert_code(0);
     assert_eq!(json(&out)["notice"]["id"], "prefix-beta-5678");
 }
@@ -168,10 +199,36 @@ fn the_preview_speaks_each_panels_language_and_shows_local_time() {
     let out = server
         .notice()
         .env("TZ", "Europe/Amsterdam")
-        .args(["post", "--dry-run", "--severity", "maintenance", "--id", "preview-langs"])
-        .args(["--starts", "2030-01-15T01:00:00Z", "--ends", "2030-01-15T03:00:00Z"])
-        .args(["--title", "Upgrade", "--title", "nl=Onderhoud", "--title", "de=Wartung"])
-        .args(["--body", "Planned.", "--body", "nl=Gepland.", "--body", "de=Geplant."])
+        .args([
+            "post",
+            "--dry-run",
+            "--severity",
+            "maintenance",
+            "--id",
+            "preview-langs",
+        ])
+        .args([
+            "--starts",
+            "2030-01-15T01:00:00Z",
+            "--ends",
+            "2030-01-15T03:00:00Z",
+        ])
+        .args([
+            "--title",
+            "Upgrade",
+            "--title",
+            "nl=Onderhoud",
+            "--title",
+            "de=Wartung",
+        ])
+        .args([
+            "--body",
+            "Planned.",
+            "--body",
+            "nl=Gepland.",
+            "--body",
+            "de=Geplant.",
+        ])
         .output();
     out.assert_code(0);
     let text = out.stdout_text();

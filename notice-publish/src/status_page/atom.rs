@@ -39,7 +39,10 @@ pub fn render(feed: &FeedPayload, lang: Lang, now: Timestamp, site: &Site) -> St
     let feed_urn = format!("urn:notice:{}", feed.feed_id);
     // Without a configured URL, links are relative: a reader resolves them against the feed's own address,
     // which is right on the origin, a mirror and any static copy alike.
-    let page_url = Some(site.page_url(lang).unwrap_or_else(|| lang.page_file().to_owned()));
+    let page_url = Some(
+        site.page_url(lang)
+            .unwrap_or_else(|| lang.page_file().to_owned()),
+    );
     let mut entries = Vec::new();
     let mut latest = None::<Timestamp>;
     for (_, notices) in view::sort(feed, now).sections {
@@ -70,7 +73,10 @@ pub fn render(feed: &FeedPayload, lang: Lang, now: Timestamp, site: &Site) -> St
     if let Some(url) = &page_url {
         links.push(link(url.clone(), "alternate", Some("text/html")));
     }
-    let base = site.base_url.as_ref().map_or(String::new(), ToString::to_string);
+    let base = site
+        .base_url
+        .as_ref()
+        .map_or(String::new(), ToString::to_string);
     links.push(link(
         format!("{base}{ATOM_FILE}"),
         "self",

@@ -105,7 +105,11 @@ pub fn render_history(records: &[NoticeRecord], lang: Lang, now: Timestamp, site
 }
 
 /// The history pages (`history.html` in the default language, then one per language).
-pub fn render_all_history(records: &[NoticeRecord], now: Timestamp, site: &Site) -> Vec<StaticFile> {
+pub fn render_all_history(
+    records: &[NoticeRecord],
+    now: Timestamp,
+    site: &Site,
+) -> Vec<StaticFile> {
     let mut files = vec![StaticFile {
         name: HISTORY_FILE,
         content_type: HTML_CONTENT_TYPE,

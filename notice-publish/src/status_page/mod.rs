@@ -272,7 +272,8 @@ pub fn render_all(feed: &FeedPayload, now: Timestamp, site: &Site) -> Vec<Static
 mod tests {
     use super::*;
     use notice_types::{
-        ComponentInfo, FeedId, LanguageTag, LocalizedText, Notice, NoticeId, Severity, Status, Update,
+        ComponentInfo, FeedId, LanguageTag, LocalizedText, Notice, NoticeId, Severity, Status,
+        Update,
     };
 
     const NOW: i64 = 1_790_000_000;
@@ -360,7 +361,11 @@ mod tests {
             &site(),
         );
         assert!(!html.contains("<script>alert"), "{html}");
-        assert_eq!(html.matches("<script>").count(), 1, "only the page's own script");
+        assert_eq!(
+            html.matches("<script>").count(),
+            1,
+            "only the page's own script"
+        );
         assert!(
             html.contains("&#60;script&#62;alert(1)&#60;/script&#62;"),
             "{html}"
@@ -391,7 +396,10 @@ mod tests {
         ] {
             assert!(html.contains(needle), "missing {needle:?} in\n{html}");
         }
-        let csp = format!("<meta http-equiv=\"Content-Security-Policy\" content=\"{}\">", meta_csp().replace('\'', "&#39;"));
+        let csp = format!(
+            "<meta http-equiv=\"Content-Security-Policy\" content=\"{}\">",
+            meta_csp().replace('\'', "&#39;")
+        );
         assert!(html.contains(&csp), "{html}");
         assert!(html.contains(&format!("<script>{}</script>", script::SCRIPT)));
     }
@@ -401,7 +409,10 @@ mod tests {
         let html = render_html(&feed(vec![]), Lang::Nl, at(0), &site());
         assert!(html.contains("Alle systemen werken normaal"), "{html}");
         assert!(!html.contains("<h2 id=\"incidents\""), "no empty sections");
-        assert!(!html.contains("<h2 id=\"components\""), "no registry, no list");
+        assert!(
+            !html.contains("<h2 id=\"components\""),
+            "no registry, no list"
+        );
     }
 
     #[test]
@@ -424,7 +435,9 @@ mod tests {
         );
         // Without JavaScript, "last confirmed … valid until …" is at the top, not only in the footer.
         let top = &fresh[..fresh.find("<footer>").unwrap()];
-        assert!(top.contains("<p class=\"confirmed\" id=\"confirmed\"><strong>Last confirmed</strong>"));
+        assert!(
+            top.contains("<p class=\"confirmed\" id=\"confirmed\"><strong>Last confirmed</strong>")
+        );
         assert!(top.contains("Valid until <time datetime=\"2026-09-21T15:13:20Z\">"));
     }
 
@@ -444,8 +457,18 @@ mod tests {
             .with_time_zone("Europe/Amsterdam")
             .unwrap()
             .with_components(vec![
-                component("keyshare", "PIN validation", "Pincode controleren", "PIN-Prüfung"),
-                component("issuance", "Issuing cards", "Kaarten uitgeven", "Karten ausstellen"),
+                component(
+                    "keyshare",
+                    "PIN validation",
+                    "Pincode controleren",
+                    "PIN-Prüfung",
+                ),
+                component(
+                    "issuance",
+                    "Issuing cards",
+                    "Kaarten uitgeven",
+                    "Karten ausstellen",
+                ),
             ])
             .unwrap()
     }
@@ -572,14 +595,21 @@ mod tests {
         for (lang, needles) in cases {
             let html = render_html(&feed, lang, now, &bare);
             for needle in needles {
-                assert!(html.contains(needle), "{lang}: missing {needle:?} in\n{html}");
+                assert!(
+                    html.contains(needle),
+                    "{lang}: missing {needle:?} in\n{html}"
+                );
             }
             assert!(html.contains("<article id=\"notice-resolved-one\" aria-labelledby=\"notice-resolved-one-title\" class=\"closed\">"));
             assert!(!html.contains("UTC"), "{lang}: a UTC time left:\n{html}");
         }
         // index.html is in the feed's default language, Dutch.
         let files = render_all(&feed, now, &bare);
-        assert!(files[0].body.starts_with("<!DOCTYPE html>\n<html lang=\"nl\">"));
+        assert!(
+            files[0]
+                .body
+                .starts_with("<!DOCTYPE html>\n<html lang=\"nl\">")
+        );
     }
 
     #[test]
@@ -597,13 +627,20 @@ mod tests {
         let site = yivi();
         let service = site.service();
         assert_eq!(service.time_zone.as_deref(), Some("Europe/Amsterdam"));
-        assert_eq!(Site::from_service(&service, &Site::for_feed(&FeedId::parse("a/b").unwrap())), site);
+        assert_eq!(
+            Site::from_service(&service, &Site::for_feed(&FeedId::parse("a/b").unwrap())),
+            site
+        );
         let mut odd = service.clone();
         odd.time_zone = Some("Mars/Base".to_owned());
         let fallback = Site::for_feed(&FeedId::parse("a/b").unwrap());
         assert_eq!(Site::from_service(&odd, &fallback).time_zone_name, "UTC");
         assert_eq!(
-            Site::new("x", Lang::En, None).unwrap().with_time_zone("Mars/Base").unwrap_err().field,
+            Site::new("x", Lang::En, None)
+                .unwrap()
+                .with_time_zone("Mars/Base")
+                .unwrap_err()
+                .field,
             "time_zone"
         );
     }
@@ -615,13 +652,19 @@ mod tests {
         let html = render_history(&records, Lang::En, now, &yivi());
         assert!(html.contains("<h1>Yivi history</h1>"), "{html}");
         assert!(html.contains("Issuing was slow"));
-        assert!(!html.contains("PIN validation is down"), "open ones are not history");
+        assert!(
+            !html.contains("PIN validation is down"),
+            "open ones are not history"
+        );
         assert!(html.contains("Lasted 1 h 30 min"));
         assert!(html.contains("href=\"index.en.html\""));
         let mut withdrawn = records[1].clone();
         withdrawn.state = crate::NoticeState::Withdrawn;
         let html = render_history(&[withdrawn], Lang::Nl, now, &yivi());
-        assert!(html.contains("Geen storingen of onderhoud in de afgelopen 90 dagen."), "{html}");
+        assert!(
+            html.contains("Geen storingen of onderhoud in de afgelopen 90 dagen."),
+            "{html}"
+        );
         let long_ago = render_history(&records, Lang::En, now.plus_seconds(91 * 86_400), &yivi());
         assert!(!long_ago.contains("Issuing was slow"));
     }
@@ -665,15 +708,35 @@ mod tests {
             .iter()
             .find(|e| e.id.ends_with(":notice:maintenance"))
             .unwrap();
-        let content = maintenance.content.as_ref().unwrap().value.as_deref().unwrap();
-        assert!(content.contains("When: 3 December 2026, 01:00 – 03:00 UTC"), "{content}");
-        assert_eq!(maintenance.links[0].href, "index.en.html#notice-maintenance");
-        assert!(atom.links.iter().any(|l| l.rel == "self" && l.href == "feed.atom"));
+        let content = maintenance
+            .content
+            .as_ref()
+            .unwrap()
+            .value
+            .as_deref()
+            .unwrap();
+        assert!(
+            content.contains("When: 3 December 2026, 01:00 – 03:00 UTC"),
+            "{content}"
+        );
+        assert_eq!(
+            maintenance.links[0].href,
+            "index.en.html#notice-maintenance"
+        );
+        assert!(
+            atom.links
+                .iter()
+                .any(|l| l.rel == "self" && l.href == "feed.atom")
+        );
         // With the site in the feed: its name, zone and absolute links.
         let text = render_atom(&feed, Lang::En, now, &bare);
         let atom: atom_syndication::Feed = text.parse().unwrap();
         assert_eq!(atom.title.value, "Yivi status");
-        assert!(atom.links.iter().any(|l| l.href == "https://status.yivi.app/feed.atom"));
+        assert!(
+            atom.links
+                .iter()
+                .any(|l| l.href == "https://status.yivi.app/feed.atom")
+        );
         assert!(text.contains("3 December 2026, 02:00 – 04:00 CET"));
     }
 

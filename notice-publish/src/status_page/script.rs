@@ -51,10 +51,16 @@ mod tests {
     #[test]
     fn the_policy_allows_exactly_the_script_by_its_hash() {
         let hash = script_hash_source();
-        assert!(hash.starts_with("'sha256-") && hash.ends_with("='"), "{hash}");
+        assert!(
+            hash.starts_with("'sha256-") && hash.ends_with("='"),
+            "{hash}"
+        );
         assert!(page_csp().contains(&format!("script-src {hash};")));
         assert!(page_csp().ends_with("frame-ancestors 'none'"));
         assert!(!meta_csp().contains("frame-ancestors"));
-        assert!(!SCRIPT.contains("</"), "the script must not close its element");
+        assert!(
+            !SCRIPT.contains("</"),
+            "the script must not close its element"
+        );
     }
 }

@@ -409,9 +409,10 @@ pub fn resolve(notice: &Notice, ctx: &Ctx<'_>) -> NoticeView {
         None => notice.created_at,
     };
     let started = TimeView::new(started_at, ctx);
-    let window = notice.starts_at.zip(notice.ends_at).map(|(start, end)| {
-        local_time::window(&ctx.local(start), &ctx.local(end), ctx.lang)
-    });
+    let window = notice
+        .starts_at
+        .zip(notice.ends_at)
+        .map(|(start, end)| local_time::window(&ctx.local(start), &ctx.local(end), ctx.lang));
     let is_open_event = !closed && !notice.severity.is_maintenance() && started_at <= now;
     let since = is_open_event.then(|| {
         let local = ctx.local(started_at);
@@ -420,9 +421,10 @@ pub fn resolve(notice: &Notice, ctx: &Ctx<'_>) -> NoticeView {
         } else {
             local.full(ctx.lang)
         };
-        s.since
-            .replace("{time}", &when)
-            .replace("{duration}", &local_time::duration(now.unix() - started_at.unix(), ctx.lang))
+        s.since.replace("{time}", &when).replace(
+            "{duration}",
+            &local_time::duration(now.unix() - started_at.unix(), ctx.lang),
+        )
     });
     let lasted = closed.then(|| {
         let end = if window_ended {
@@ -713,6 +715,9 @@ mod tests {
         assert_eq!(view.title, "Storing");
         assert_eq!(view.lang_attr, None);
         assert_eq!(view.status_label, "Wordt onderzocht");
-        assert_eq!(resolve(&n, &Ctx::new(Lang::De, at(0), &site())).title, "Down");
+        assert_eq!(
+            resolve(&n, &Ctx::new(Lang::De, at(0), &site())).title,
+            "Down"
+        );
     }
 }

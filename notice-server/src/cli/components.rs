@@ -23,7 +23,9 @@ pub fn parse(values: &[String]) -> anyhow::Result<Vec<ComponentInfo>> {
     let mut names: Vec<Vec<(LanguageTag, String)>> = Vec::new();
     for value in values {
         let Some((key, name)) = value.split_once('=') else {
-            bail!("--component {value}: write ID=NAME or ID:LANG=NAME (e.g. keyshare=\"PIN validation\")");
+            bail!(
+                "--component {value}: write ID=NAME or ID:LANG=NAME (e.g. keyshare=\"PIN validation\")"
+            );
         };
         let (id, lang) = match key.split_once(':') {
             Some((id, lang)) => (id, lang),
@@ -121,9 +123,7 @@ mod tests {
         assert_eq!(registry.len(), 2);
         assert_eq!(registry[0].id.as_str(), "keyshare");
         assert_eq!(
-            registry[0]
-                .name
-                .get(&LanguageTag::parse("nl").unwrap()),
+            registry[0].name.get(&LanguageTag::parse("nl").unwrap()),
             Some("Pincode controleren")
         );
         let file: toml::Table = r#"

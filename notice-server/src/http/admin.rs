@@ -120,17 +120,24 @@ pub(crate) async fn create(
     JsonBody(draft): JsonBody<CreateNotice>,
 ) -> Result<Response, AppError> {
     let mode = write_mode(&query)?;
-    let response = write_notice(&state, operator, Action::Create, mode, None, |tx, now, root| {
-        let record = change::create(
-            draft,
-            now,
-            &root.link_hosts,
-            |id| Ok::<_, AppError>(notices::exists(tx, id)?),
-            || rand::thread_rng().r#gen(),
-        )?;
-        notices::insert(tx, &record, now)?;
-        Ok(record)
-    })
+    let response = write_notice(
+        &state,
+        operator,
+        Action::Create,
+        mode,
+        None,
+        |tx, now, root| {
+            let record = change::create(
+                draft,
+                now,
+                &root.link_hosts,
+                |id| Ok::<_, AppError>(notices::exists(tx, id)?),
+                || rand::thread_rng().r#gen(),
+            )?;
+            notices::insert(tx, &record, now)?;
+            Ok(record)
+        },
+    )
     .await?;
     let status = match mode {
         Mode::Commit => StatusCode::CREATED,
@@ -179,12 +186,20 @@ async fn change_notice(
     let id = notice_id(id)?;
     let action = action_of(&change);
     let existing = Some(id.clone());
-    let response = write_notice(state, operator, action, mode, existing, move |tx, now, root| {
-        let record = notices::get(tx, &id)?.ok_or_else(|| ChangeError::not_found(id.as_str()))?;
-        let record = change::apply(record, change, now, &root.link_hosts)?;
-        notices::save(tx, &record, now)?;
-        Ok(record)
-    })
+    let response = write_notice(
+        state,
+        operator,
+        action,
+        mode,
+        existing,
+        move |tx, now, root| {
+            let record =
+                notices::get(tx, &id)?.ok_or_else(|| ChangeError::not_found(id.as_str()))?;
+            let record = change::apply(record, change, now, &root.link_hosts)?;
+            notices::save(tx, &record, now)?;
+            Ok(record)
+        },
+    )
     .await?;
     Ok(Json(response))
 }
@@ -264,6 +279,7 @@ pub(crate) async fn ingest(
                 state.clock().now(),
                 &reopen,
             )
+            .inspect(|_| state.refresh_history(conn))
         })
         .await??;
     state.install(&ingested.feed);

@@ -103,7 +103,12 @@ where
         route(Method::GET, "/index.nl.html", Public, public::index_nl),
         route(Method::GET, "/index.en.html", Public, public::index_en),
         route(Method::GET, "/index.de.html", Public, public::index_de),
-        route(Method::GET, "/history.html", Public, public::history_default),
+        route(
+            Method::GET,
+            "/history.html",
+            Public,
+            public::history_default,
+        ),
         route(Method::GET, "/history.nl.html", Public, public::history_nl),
         route(Method::GET, "/history.en.html", Public, public::history_en),
         route(Method::GET, "/history.de.html", Public, public::history_de),

@@ -75,7 +75,7 @@ fn write_errors() -> Value {
         "404": error_response("No such notice (`not_found`)."),
         "409": error_response("Conflicts with the notice's state, e.g. it was withdrawn (`conflict`)."),
         "413": error_response("Body over 64 KiB (`payload_too_large`)."),
-        "422": error_response("A field is invalid or unknown (`invalid_field`, naming it)."),
+        "422": error_response("A field is invalid or unknown (`invalid_field`, naming it), including a component the server's registry does not declare (with the nearest declared id)."),
     })
 }
 
@@ -403,7 +403,8 @@ fn schemas() -> Value {
                 "notice": {"$ref": "#/components/schemas/Notice"},
                 "state": {"enum": ["active", "resolved", "withdrawn"]},
                 "feed_version": {"type": "integer", "minimum": 1},
-                "warnings": {"type": "array", "items": {"type": "string"}, "description": "A document taken in from a copy before this change (a break-glass document ahead of the server), copies that could not be read."}
+                "warnings": {"type": "array", "items": {"type": "string"}, "description": "A document taken in from a copy before this change (a break-glass document ahead of the server), copies that could not be read."},
+                "cautions": {"type": "array", "items": {"type": "string"}, "description": "Allowed but probably a mistake (maintenance set in progress well before its start, a second open outage on one component): the CLI publishes it only with an explicit yes. Dry runs answer them too."}
             }
         },
         "CopyList": {"type": "object", "required": ["copies"], "properties": {"copies": {"type": "array", "items": {"$ref": "#/components/schemas/CopyState"}}}},

@@ -10,8 +10,8 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use notice_publish::record::secs;
 use notice_publish::export::CachePolicy;
+use notice_publish::record::secs;
 use notice_publish::status_page::{self, ATOM_CONTENT_TYPE, HTML_CONTENT_TYPE, Lang};
 
 use super::AppError;

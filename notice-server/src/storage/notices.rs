@@ -58,7 +58,10 @@ pub(crate) fn in_feed(
 
 /// The notices the history page may show: resolved ones closed after `since`, and active ones (whose
 /// window may have ended: the page decides). Withdrawn notices never.
-pub(crate) fn history(conn: &Connection, since: Timestamp) -> Result<Vec<NoticeRecord>, StoreError> {
+pub(crate) fn history(
+    conn: &Connection,
+    since: Timestamp,
+) -> Result<Vec<NoticeRecord>, StoreError> {
     query(
         conn,
         "SELECT notice_json, state, closed_at FROM notices
