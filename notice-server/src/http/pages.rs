@@ -112,6 +112,17 @@ impl Pages {
         &self.site
     }
 
+    /// The language of `/`, `index.html`, `history.html` and `feed.atom` when nothing else decides: the
+    /// served feed's own (its signed `service`), as in every copy, else this site's. Read from the last
+    /// rendered feed: a change of it shows from the first page rendered after.
+    pub(crate) fn default_lang(&self) -> Lang {
+        let cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+        match cache.feed.as_deref().and_then(|feed| feed.service.as_ref()) {
+            Some(service) => Site::from_service(service, &self.site).default_lang,
+            None => self.site.default_lang,
+        }
+    }
+
     /// The history records for a copy of `feed`: the origin's (from its database), or the feed's own.
     pub(crate) fn history_records(&self, feed: &FeedPayload) -> Arc<Vec<NoticeRecord>> {
         match &self.history {

@@ -138,7 +138,7 @@ pub(crate) async fn index(
     let lang = page_lang(
         query_lang(&query).as_deref(),
         accept,
-        state.pages.site().default_lang,
+        state.pages.default_lang(),
     );
     page(
         &state,
@@ -153,7 +153,7 @@ pub(crate) async fn index_default(
     State(state): State<PublicState>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let lang = state.pages.site().default_lang;
+    let lang = state.pages.default_lang();
     page(&state, &headers, Page::Html(lang), "Accept-Encoding")
 }
 
@@ -186,7 +186,7 @@ pub(crate) async fn history_default(
     State(state): State<PublicState>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let lang = state.pages.site().default_lang;
+    let lang = state.pages.default_lang();
     page(&state, &headers, Page::History(lang), "Accept-Encoding")
 }
 
@@ -224,7 +224,7 @@ pub(crate) async fn atom(
     let lang = query_lang(&query)
         .as_deref()
         .and_then(Lang::from_tag)
-        .unwrap_or(state.pages.site().default_lang);
+        .unwrap_or(state.pages.default_lang());
     page(&state, &headers, Page::Atom(lang), "Accept-Encoding")
 }
 
