@@ -25,6 +25,8 @@ pub const FEED_FILE: &str = notice_publish::export::FEED_FILE;
 const COPY_MAX_AGE_SECS: u32 = 30;
 
 /// How the status page presents itself: the same flags and environment variables as `notice-server serve`.
+/// They apply to a feed that carries no site of its own; a feed signed by a configured server carries its
+/// name, URL, language, time zone and components (`service`), and the export shows those, as the origin does.
 #[derive(Debug, Clone, Args)]
 pub struct SiteArgs {
     /// The service's name on the status page [default: the first part of the feed id]
