@@ -5,8 +5,8 @@
 //! rejected (401), rate limited (429), a field at fault (422), not found, conflict, server error.
 
 use notice_publish::{
-    CopyList, CopyState, CreateNotice, IngestReport, NoticeChange, NoticeList, NoticeRecord,
-    WhoAmI, WriteResponse,
+    AuditEntry, AuditList, CopyList, CopyState, CreateNotice, IngestReport, NoticeChange,
+    NoticeList, NoticeRecord, WhoAmI, WriteResponse,
 };
 use notice_types::{NoticeId, limits::MAX_DOCUMENT_BYTES};
 use serde::de::DeserializeOwned;
@@ -115,6 +115,13 @@ impl Api {
         let path = "/v1/admin/whoami";
         let answer = self.admin("GET", path, None)?;
         self.parse(path, answer)
+    }
+
+    /// `GET /v1/admin/audit?limit=N`: the audit log, newest first.
+    pub fn audit(&self, limit: u32) -> Result<Vec<AuditEntry>, CliError> {
+        let path = format!("/v1/admin/audit?limit={limit}");
+        let answer = self.admin("GET", &path, None)?;
+        Ok(self.parse::<AuditList>(&path, answer)?.entries)
     }
 
     /// `GET /v1/admin/copies`: the server's copies on other providers, as it last saw them.

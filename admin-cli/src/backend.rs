@@ -90,6 +90,18 @@ impl Backend {
         }
     }
 
+    /// The notice `given` names: its full id, or the start of exactly one notice's id (`2026-11-23-key`
+    /// for `2026-11-23-keyshare-3f9a`). Online every notice the server has is a candidate
+    /// (`GET /v1/admin/notices?all=true`); offline, those of the last known feed. An id nobody has is
+    /// passed on as given, so the server (or break-glass) refuses it in its own words.
+    pub fn resolve_id(&self, given: &str) -> Result<NoticeId, CliError> {
+        let candidates = match self {
+            Backend::Server(api) => api.list(true)?.into_iter().map(|r| r.notice.id).collect(),
+            Backend::Offline(glass) => glass.ids(),
+        };
+        resolve_prefix(given, &candidates)
+    }
+
     /// Notice `id` as it is now.
     pub fn current(&self, id: &NoticeId) -> Result<NoticeRecord, CliError> {
         match self {
@@ -175,6 +187,39 @@ impl Backend {
             (Backend::Offline(_), None) => Err(CliError::usage(
                 "internal: a change prepared for the server cannot be signed offline; run the command again",
             )),
+        }
+    }
+}
+
+/// `given` as a full id or a unique prefix of one of `candidates` (see [`Backend::resolve_id`]).
+pub fn resolve_prefix(given: &str, candidates: &[NoticeId]) -> Result<NoticeId, CliError> {
+    if let Some(exact) = candidates.iter().find(|id| id.as_str() == given) {
+        return Ok(exact.clone());
+    }
+    let matching: Vec<&NoticeId> = candidates
+        .iter()
+        .filter(|id| !given.is_empty() && id.as_str().starts_with(given))
+        .collect();
+    match matching.as_slice() {
+        [one] => Ok((*one).clone()),
+        [] => NoticeId::parse(given).map_err(|e| {
+            CliError::usage(format!(
+                "`{}` is not a notice id: {}",
+                given.escape_debug(),
+                e.reason
+            ))
+        }),
+        many => {
+            let ids: Vec<&str> = many.iter().map(|id| id.as_str()).collect();
+            Err(CliError::usage_hint(
+                format!(
+                    "`{}` is the start of {} notice ids: {}",
+                    given.escape_debug(),
+                    many.len(),
+                    ids.join(", ")
+                ),
+                "give more of the id (`notice list --all` lists them)",
+            ))
         }
     }
 }

@@ -6,9 +6,10 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::commands::{
-    edit::EditArgs, export::ExportArgs, ingest::IngestArgs, keygen::KeygenArgs, list::ListArgs,
-    post::PostArgs, resolve::ResolveArgs, show::ShowArgs, status::StatusArgs, update::UpdateArgs,
-    verify::VerifyArgs, watch::WatchArgs, withdraw::WithdrawArgs,
+    audit::AuditArgs, completions::CompletionsArgs, edit::EditArgs, export::ExportArgs,
+    ingest::IngestArgs, keygen::KeygenArgs, list::ListArgs, post::PostArgs, resolve::ResolveArgs,
+    show::ShowArgs, status::StatusArgs, update::UpdateArgs, verify::VerifyArgs, watch::WatchArgs,
+    withdraw::WithdrawArgs,
 };
 use crate::config::SecretArg;
 
@@ -161,6 +162,10 @@ pub enum Command {
     Ingest(IngestArgs),
     /// Watchdog: failing health checks become an "investigating" notice
     Watch(WatchArgs),
+    /// Show the audit log: every change with who made it, newest first
+    Audit(AuditArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    Completions(CompletionsArgs),
 }
 
 #[cfg(test)]

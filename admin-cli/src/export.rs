@@ -10,6 +10,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use notice_copies::{Client, CopyError, Published, Target};
+use notice_publish::NoticeRecord;
 use notice_publish::export::{CachePolicy, files};
 use notice_publish::status_page::{Lang, Site};
 use notice_types::{FeedId, FeedPayload, Timestamp, TrustedRoot};
@@ -24,6 +25,8 @@ pub const FEED_FILE: &str = notice_publish::export::FEED_FILE;
 const COPY_MAX_AGE_SECS: u32 = 30;
 
 /// How the status page presents itself: the same flags and environment variables as `notice-server serve`.
+/// They apply to a feed that carries no site of its own; a feed signed by a configured server carries its
+/// name, URL, language, time zone and components (`service`), and the export shows those, as the origin does.
 #[derive(Debug, Clone, Args)]
 pub struct SiteArgs {
     /// The service's name on the status page [default: the first part of the feed id]
@@ -133,8 +136,10 @@ pub struct Exported {
     pub files: Vec<String>,
 }
 
-/// Writes `document` (verified, carrying `feed`), root v1 (`root_v1`, when known) and the status page
-/// rendered at `now` to every target. Every copy is tried; the first failure is reported after.
+/// Writes `document` (verified, carrying `feed`), root v1 (`root_v1`, when known), the status page rendered
+/// at `now` and the history page (from `history`: the server's records, or `None` for what the feed
+/// carries) to every target. Every copy is tried; the first failure is reported after.
+#[allow(clippy::too_many_arguments)] // one call per caller, each argument a different thing
 pub fn write(
     targets: &[Target],
     trusted: &TrustedRoot,
@@ -143,11 +148,20 @@ pub fn write(
     root_v1: Option<&[u8]>,
     now: Timestamp,
     site: &Site,
+    history: Option<&[NoticeRecord]>,
 ) -> Result<Exported, CliError> {
     let policy = CachePolicy {
         max_age_secs: COPY_MAX_AGE_SECS,
     };
-    let files = files(document, feed, root_v1, now, site, policy);
+    let from_feed;
+    let history = match history {
+        Some(records) => records,
+        None => {
+            from_feed = notice_publish::status_page::history::from_feed(feed);
+            &from_feed
+        }
+    };
+    let files = files(document, feed, root_v1, now, site, policy, history);
     let client = Client::new(std::time::Duration::from_secs(30));
     let mut copies = Vec::new();
     let mut failures = Vec::new();

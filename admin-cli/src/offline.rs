@@ -98,7 +98,9 @@ pub struct Prepared(OfflineWrite);
 impl Prepared {
     /// The answer the admin API would give: the notice, its state, the new feed version.
     pub fn response(&self) -> WriteResponse {
-        WriteResponse::new(self.0.record.clone(), self.0.feed.version)
+        let mut response = WriteResponse::new(self.0.record.clone(), self.0.feed.version);
+        response.cautions = self.0.cautions.clone();
+        response
     }
 }
 
@@ -327,6 +329,16 @@ fn refused(error: BreakGlassError) -> CliError {
 }
 
 impl Breakglass {
+    /// The ids of the notices in the last known feed.
+    pub fn ids(&self) -> Vec<NoticeId> {
+        self.last
+            .feed
+            .notices
+            .iter()
+            .map(|n| n.id.clone())
+            .collect()
+    }
+
     /// Notice `id` in the last known feed.
     pub fn notice(&self, id: &NoticeId) -> Result<&Notice, CliError> {
         self.last.feed.notice(id).ok_or_else(|| {
@@ -445,6 +457,7 @@ impl Breakglass {
             Some(&self.root_v1),
             now,
             &self.site,
+            None,
         )
     }
 }

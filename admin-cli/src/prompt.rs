@@ -56,6 +56,44 @@ pub fn confirm(question: &str, yes: bool, action: &str) -> Result<(), CliError> 
     }
 }
 
+/// Prints the cautions of a prepared change (allowed, probably a mistake) as warnings on stderr.
+pub fn warn_cautions(cautions: &[String]) {
+    for caution in cautions {
+        crate::render::eprint(&format!(
+            "{} {caution}\n",
+            crate::render::styled(crate::render::WARN, "warning:")
+        ));
+    }
+}
+
+/// For a command that does not otherwise ask: the cautions are printed, and the change goes ahead only
+/// with `--yes` or a yes on the terminal. Without a terminal and without `--yes` it is refused (exit 7),
+/// naming the first caution.
+pub fn confirm_cautions(cautions: &[String], yes: bool, action: &str) -> Result<(), CliError> {
+    let Some(first) = cautions.first() else {
+        return Ok(());
+    };
+    warn_cautions(cautions);
+    if yes {
+        return Ok(());
+    }
+    if !can_ask() {
+        return Err(CliError::NotConfirmed {
+            message: format!("refusing to {action} without confirmation: {first}"),
+            hint: Some(format!("add --yes to {action} anyway")),
+        });
+    }
+    confirm(&format!("{} anyway?", capitalized(action)), false, action)
+}
+
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 fn is_yes(answer: &str) -> bool {
     matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes")
 }

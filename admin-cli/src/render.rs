@@ -13,6 +13,7 @@ use notice_types::{
     ShownNotice, Timestamp, select,
 };
 
+use notice_publish::status_page::{Lang, Strings};
 use notice_publish::{NoticeRecord, NoticeState};
 
 /// Writes `text` to stdout (styles stripped when not wanted).
@@ -84,15 +85,76 @@ pub fn relative(time: Timestamp, now: Timestamp) -> String {
     }
 }
 
-/// `2026-12-01T01:00:00Z (02:00 +01:00 local, in 7 d 23 h)`; the local time only when it differs from UTC.
+/// The operator's own time zone: `TZ`, else `/etc/localtime` (UTC when neither says).
+fn operator_zone() -> &'static jiff::tz::TimeZone {
+    static ZONE: std::sync::OnceLock<jiff::tz::TimeZone> = std::sync::OnceLock::new();
+    ZONE.get_or_init(jiff::tz::TimeZone::system)
+}
+
+/// `time` on the operator's clock: `Thu 02:00 CET`.
+pub fn local(time: Timestamp) -> String {
+    match jiff::Timestamp::from_second(time.unix()) {
+        Ok(at) => at
+            .to_zoned(operator_zone().clone())
+            .strftime("%a %H:%M %Z")
+            .to_string(),
+        Err(_) => time.to_string(),
+    }
+}
+
+/// `2026-12-01T01:00:00Z (Tue 02:00 CET, in 7 d 23 h)`: UTC, the operator's local time, and how far.
 pub fn when(time: Timestamp, now: Timestamp) -> String {
-    let local = time.as_datetime().with_timezone(&chrono::Local);
-    let local_part = if local.offset().local_minus_utc() == 0 {
-        String::new()
-    } else {
-        format!("{} local, ", local.format("%a %H:%M %:z"))
-    };
-    format!("{time} ({local_part}{})", relative(time, now))
+    format!("{time} ({}, {})", local(time), relative(time, now))
+}
+
+/// The words of an app-like banner, in the panel's language (the app speaks the user's language even
+/// where a notice's text falls back to English).
+struct Labels {
+    latest_update: &'static str,
+    from: &'static str,
+    until: &'static str,
+    affects: &'static str,
+    more_information: &'static str,
+    dismissible: &'static str,
+    not_dismissible: &'static str,
+    strings: &'static Strings,
+}
+
+fn labels(lang: &LanguageTag) -> Labels {
+    let page_lang = Lang::from_tag(lang.as_str()).unwrap_or(Lang::En);
+    let strings = Strings::of(page_lang);
+    match page_lang {
+        Lang::Nl => Labels {
+            latest_update: "Laatste update",
+            from: "Van",
+            until: "tot",
+            affects: strings.affects,
+            more_information: strings.more_information,
+            dismissible: "[gebruikers kunnen hem wegklikken]",
+            not_dismissible: "[gebruikers kunnen hem niet wegklikken]",
+            strings,
+        },
+        Lang::De => Labels {
+            latest_update: "Letzte Aktualisierung",
+            from: "Von",
+            until: "bis",
+            affects: strings.affects,
+            more_information: strings.more_information,
+            dismissible: "[Nutzer können sie ausblenden]",
+            not_dismissible: "[Nutzer können sie nicht ausblenden]",
+            strings,
+        },
+        Lang::En => Labels {
+            latest_update: "Latest update",
+            from: "From",
+            until: "until",
+            affects: strings.affects,
+            more_information: strings.more_information,
+            dismissible: "[users can dismiss it]",
+            not_dismissible: "[users cannot dismiss it]",
+            strings,
+        },
+    }
 }
 
 /// The languages of a notice's title and body, English first.
@@ -117,6 +179,7 @@ fn shown_for(
         issued_at: now,
         expires_at: now.plus_seconds(1),
         notices: vec![notice.clone()],
+        service: None,
     };
     let context = Context {
         platform: Some(platform),
@@ -166,7 +229,7 @@ pub fn preview(notice: &Notice, feed_version: Option<u64>, now: Timestamp) -> St
                             shown.language
                         ));
                     }
-                    out.push_str(&banner(&label, &shown, now));
+                    out.push_str(&banner(&label, &shown, &lang, now));
                 }
                 None => {
                     let _ = writeln!(
@@ -212,16 +275,18 @@ pub fn preview(notice: &Notice, feed_version: Option<u64>, now: Timestamp) -> St
     out
 }
 
-/// One notice as the app shows it.
-pub fn banner(label: &str, shown: &ShownNotice, now: Timestamp) -> String {
+/// One notice as the app shows it to a user whose language is `lang`: the labels in that language, times
+/// on the operator's clock next to UTC.
+pub fn banner(label: &str, shown: &ShownNotice, lang: &LanguageTag, now: Timestamp) -> String {
+    let words = labels(lang);
     let style = severity_style(shown.severity);
     let mut out = String::new();
     let _ = writeln!(out, "┌─ {}", styled(DIM, label));
     let _ = writeln!(
         out,
         "│ {} · {}",
-        styled(style, shown.severity.as_str().to_uppercase()),
-        shown.status
+        styled(style, words.strings.severity(shown.severity).to_uppercase()),
+        words.strings.status(shown.status)
     );
     let _ = writeln!(out, "│ {}", styled(BOLD, &shown.title));
     for line in shown.body.lines() {
@@ -231,28 +296,40 @@ pub fn banner(label: &str, shown: &ShownNotice, now: Timestamp) -> String {
         let _ = writeln!(
             out,
             "│ {} ({}): {}",
-            styled(BOLD, "Latest update"),
+            styled(BOLD, words.latest_update),
             relative(update.at, now),
             update.message.replace('\n', " ")
         );
     }
+    let at = |t: Timestamp| format!("{} ({t})", local(t));
     match (shown.starts_at, shown.ends_at) {
         (Some(starts), Some(ends)) => {
-            let _ = writeln!(out, "│ From {starts} until {ends}");
+            let _ = writeln!(
+                out,
+                "│ {} {} {} {}",
+                words.from,
+                at(starts),
+                words.until,
+                at(ends)
+            );
         }
         (Some(starts), None) => {
-            let _ = writeln!(out, "│ From {starts}");
+            let _ = writeln!(out, "│ {} {}", words.from, at(starts));
         }
         (None, Some(ends)) => {
-            let _ = writeln!(out, "│ Until {ends}");
+            let mut until = words.until.to_owned();
+            if let Some(first) = until.get_mut(..1) {
+                first.make_ascii_uppercase();
+            }
+            let _ = writeln!(out, "│ {until} {}", at(ends));
         }
         (None, None) => {}
     }
     if !shown.components.is_empty() {
-        let _ = writeln!(out, "│ Affects: {}", shown.components.join(", "));
+        let _ = writeln!(out, "│ {}: {}", words.affects, shown.components.join(", "));
     }
     if let Some(link) = &shown.link {
-        let _ = writeln!(out, "│ More information: {link}");
+        let _ = writeln!(out, "│ {}: {link}", words.more_information);
     }
     let _ = writeln!(
         out,
@@ -260,9 +337,9 @@ pub fn banner(label: &str, shown: &ShownNotice, now: Timestamp) -> String {
         styled(
             DIM,
             if shown.dismissible {
-                "[users can dismiss it]"
+                words.dismissible
             } else {
-                "[users cannot dismiss it]"
+                words.not_dismissible
             }
         )
     );

@@ -369,7 +369,8 @@ pub unsafe extern "C" fn notice_client_ingest(
 ///
 /// `*out_json` receives `{"freshness": "fresh"|"expired"|"none", "version": 8, "notices": [...]}`, each
 /// notice with `id`, `revision`, `severity`, `status`, `language`, `title`, `body`, `components`,
-/// `link` (optional), `dismissible`, `starts_at`/`ends_at` (optional), `updated_at` and `updates`
+/// `component_names` (the feed's names for them in the user's language), `link` (optional), `dismissible`,
+/// `starts_at`/`ends_at` (optional), `created_at` (show "since 14:14"), `updated_at` and `updates`
 /// (newest first). `expired` means the feed is past its expiry: show the notices as possibly out of date.
 ///
 /// # Safety

@@ -85,6 +85,17 @@ impl Scenario {
         let notices = json_line(&online, "notices: ");
         assert_eq!(notices["freshness"], "fresh");
         assert_eq!(notices["notices"][0]["title"], "PIN-controle werkt niet");
+        // The app shows how long an incident has lasted: the JSON carries `created_at`, and the example
+        // prints it as "since".
+        let created = notices["notices"][0]["created_at"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let stdout = String::from_utf8_lossy(&online.stdout);
+        assert!(
+            stdout.contains(&format!("since: keyshare-down {created} (")),
+            "{stdout}"
+        );
         assert_eq!(self.mirror.requests().len(), 1);
 
         // Offline, the next start: the refresh fails, the stored notice is still there, and dismissing works.

@@ -68,6 +68,7 @@ fn document(kit: &Kit, version: u64, title: &str) -> (Vec<u8>, FeedPayload) {
             link: None,
             updates: vec![],
         }],
+        service: None,
     };
     let envelope = sign_feed(&feed, &kit.root, &[&kit.key]).unwrap();
     let bytes = PublishedDocument::assemble(vec![kit.root_envelope.clone()], envelope).unwrap();
@@ -79,7 +80,15 @@ fn export(kit: &Kit, dir: &Path, version: u64, title: &str) -> Result<Published,
     let root = serde_json::to_vec(&kit.root_envelope).unwrap();
     let site = Site::for_feed(&feed.feed_id);
     let policy = CachePolicy { max_age_secs: 30 };
-    let files = files(&bytes, &feed, Some(&root), feed.issued_at, &site, policy);
+    let files = files(
+        &bytes,
+        &feed,
+        Some(&root),
+        feed.issued_at,
+        &site,
+        policy,
+        &[],
+    );
     publish(
         &Target::Dir(dir.to_owned()),
         &Client::new(Duration::from_secs(5)),

@@ -32,6 +32,7 @@ use notice_types::{
 };
 
 use crate::change::{self, NoticeChange};
+use crate::checks;
 use crate::error::ChangeError;
 use crate::record::{NoticeRecord, NoticeState, in_retention, secs};
 use crate::request::CreateNotice;
@@ -86,6 +87,8 @@ pub struct OfflineWrite {
     pub feed: FeedPayload,
     /// The notice as changed, with its state (as a write response of the admin API).
     pub record: NoticeRecord,
+    /// What needs an explicit yes ([`crate::checks::cautions`]), as the server would say.
+    pub cautions: Vec<String>,
 }
 
 /// Why an offline change or signature was refused.
@@ -155,6 +158,18 @@ pub fn apply(
         });
     }
     let mut notices: Vec<Notice> = last.notices.clone();
+    // The registry the origin signed into the last feed: break-glass checks components as the server does.
+    let registry = last
+        .service
+        .as_ref()
+        .map_or(&[][..], |service| &service.components[..]);
+    let others: Vec<NoticeRecord> = last
+        .notices
+        .iter()
+        .cloned()
+        .map(NoticeRecord::from_feed)
+        .collect();
+    let mut before = None;
     let record = match draft {
         Draft::Create(create) => {
             let record = change::create::<ChangeError>(
@@ -175,6 +190,7 @@ pub fn apply(
                 }
             })?;
             let notice = notices.remove(position);
+            before = Some(notice.clone());
             let record = change::apply(
                 NoticeRecord::from_feed(notice),
                 change,
@@ -187,6 +203,8 @@ pub fn apply(
             record
         }
     };
+    checks::known_components(before.as_ref(), &record.notice, registry)?;
+    let cautions = checks::cautions(before.as_ref(), &record, &others, now);
     notices.retain(|n| in_retention(n, now, options.retention));
     // The server publishes in creation order (then id); so does this.
     notices.sort_by(|a, b| {
@@ -200,10 +218,16 @@ pub fn apply(
         issued_at: now,
         expires_at: now.plus_seconds(secs(options.feed_validity)),
         notices,
+        // What the origin said about itself travels on: break-glass pages look like the origin's.
+        service: last.service.clone(),
     };
     feed.validate()
         .map_err(|e| BreakGlassError::Sign(SignError::Invalid(e)))?;
-    Ok(OfflineWrite { feed, record })
+    Ok(OfflineWrite {
+        feed,
+        record,
+        cautions,
+    })
 }
 
 /// The last known document, checked: its root chain and feed verify under `trusted` (freshness is not

@@ -6,6 +6,7 @@
 //! | path | what |
 //! |---|---|
 //! | `index.html`, `index.{nl,en,de}.html`, `feed.atom` | the status page and its Atom feed ([`crate::status_page`]) |
+//! | `history.html`, `history.{nl,en,de}.html` | the history page ([`crate::status_page::history`]) |
 //! | `v1/root.json` | root v1, what apps ship (when known) |
 //! | `v1/feed.json` | the published document, at the origin's own path, so a host can take over its name |
 //! | `feed.json` | the same bytes at the top, the file a copy's version is read from |
@@ -16,7 +17,8 @@
 
 use notice_types::{FeedPayload, Timestamp};
 
-use crate::status_page::{self, Site};
+use crate::record::NoticeRecord;
+use crate::status_page::{self, Site, history};
 
 /// The document at the top of a copy; its version is the copy's version.
 pub const FEED_FILE: &str = "feed.json";
@@ -46,9 +48,16 @@ impl CachePolicy {
         )
     }
 
-    /// `Cache-Control` of the status pages and the Atom feed.
+    /// `Cache-Control` of the status pages and the Atom feed: as the feed, but a day of `stale-if-error`
+    /// rather than a week. A page is judged by people, not by a verifier: a cached page says by itself when
+    /// its feed has expired (its script shows the stale banner, and "valid until" is at its top), but a day
+    /// is as long as a cache should go on showing a page nobody can refresh rather than its own error, which
+    /// sends people to the other copies. The feed keeps its week: apps check its signed expiry.
     pub fn pages(&self) -> String {
-        self.feed()
+        format!(
+            "public, max-age={}, stale-while-revalidate=60, stale-if-error=86400",
+            self.max_age_secs
+        )
     }
 
     /// `Cache-Control` of root v1, which never changes.
@@ -71,7 +80,9 @@ pub struct ExportFile {
 }
 
 /// The files of a copy of `document` (the published bytes, carrying `feed`), with the status pages rendered
-/// at `now` for `site`, root v1 when known, in write order (see the module documentation).
+/// at `now` for `site` (or the site the feed describes), the history pages from `history` (the server's
+/// records; [`history::from_feed`] without a database), root v1 when known, in write order (see the module
+/// documentation).
 pub fn files(
     document: &[u8],
     feed: &FeedPayload,
@@ -79,9 +90,12 @@ pub fn files(
     now: Timestamp,
     site: &Site,
     policy: CachePolicy,
+    history: &[NoticeRecord],
 ) -> Vec<ExportFile> {
+    let history_site = site.for_feed_payload(feed);
     let mut files: Vec<ExportFile> = status_page::render_all(feed, now, site)
         .into_iter()
+        .chain(history::render_all_history(history, now, &history_site))
         .map(|page| ExportFile {
             path: page.name,
             content_type: page.content_type,
@@ -121,6 +135,7 @@ mod tests {
             issued_at: Timestamp::from_unix(1_000),
             expires_at: Timestamp::from_unix(2_000),
             notices: vec![],
+            service: None,
         };
         let site = Site::for_feed(&feed.feed_id);
         let policy = CachePolicy { max_age_secs: 30 };
@@ -131,6 +146,7 @@ mod tests {
             feed.issued_at,
             &site,
             policy,
+            &[],
         );
         let paths: Vec<&str> = files.iter().map(|f| f.path).collect();
         assert_eq!(
@@ -141,6 +157,10 @@ mod tests {
                 "index.en.html",
                 "index.de.html",
                 "feed.atom",
+                "history.html",
+                "history.nl.html",
+                "history.en.html",
+                "history.de.html",
                 "v1/root.json",
                 "v1/feed.json",
                 "feed.json"
@@ -153,11 +173,15 @@ mod tests {
             last.cache_control,
             "public, max-age=30, stale-while-revalidate=60, stale-if-error=604800"
         );
-        assert_eq!(files[5].cache_control, "public, max-age=3600");
+        assert_eq!(files[9].cache_control, "public, max-age=3600");
+        assert_eq!(
+            files[0].cache_control,
+            "public, max-age=30, stale-while-revalidate=60, stale-if-error=86400"
+        );
         assert!(files[0].content_type.starts_with("text/html"));
         assert!(files[4].content_type.starts_with("application/atom+xml"));
 
-        let without_root = super::files(b"{doc}", &feed, None, feed.issued_at, &site, policy);
+        let without_root = super::files(b"{doc}", &feed, None, feed.issued_at, &site, policy, &[]);
         assert!(!without_root.iter().any(|f| f.path == ROOT_FILE));
     }
 }

@@ -428,6 +428,7 @@ mod tests {
             issued_at: at(500),
             expires_at: at(5000),
             notices,
+            service: None,
         }
     }
 

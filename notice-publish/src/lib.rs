@@ -17,6 +17,7 @@
 //!   [`IngestReport`]).
 //! - [`record`]: [`NoticeRecord`], a notice with its [`NoticeState`], and the retention rule.
 //! - [`change`]: the change rules: [`change::create`] and [`change::apply`] of a [`NoticeChange`].
+//! - [`checks`]: the component registry's refusal and the cautions that need an explicit yes.
 //! - [`breakglass`]: the next document made from the last known one, when the server is unreachable.
 //! - [`ingest`]: checking such a document against the server's root and planning what it changes.
 //! - [`export`]: the files a copy of the feed holds (documents, root, pages), with their content types and
@@ -26,6 +27,7 @@
 
 pub mod breakglass;
 pub mod change;
+pub mod checks;
 mod error;
 pub mod export;
 pub mod ingest;

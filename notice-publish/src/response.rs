@@ -23,6 +23,10 @@ pub struct WriteResponse {
     /// first (a break-glass document found ahead of the server), or copies that could not be read.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// What the change does that is allowed but probably a mistake (maintenance started well before its
+    /// start, a second open outage on one component): the CLI publishes it only with an explicit yes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cautions: Vec<String>,
 }
 
 impl WriteResponse {
@@ -33,6 +37,7 @@ impl WriteResponse {
             state: record.state,
             feed_version,
             warnings: Vec::new(),
+            cautions: Vec::new(),
         }
     }
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 
 use crate::limits::MAX_NOTICES;
-use crate::{FeedId, InvalidField, Notice, Timestamp};
+use crate::{FeedId, InvalidField, Notice, ServiceInfo, Timestamp};
 
 /// The signed list of notices. An empty list is a signed "all clear".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -22,6 +22,9 @@ pub struct FeedPayload {
     pub expires_at: Timestamp,
     /// The notices, in no particular order (selection orders them).
     pub notices: Vec<Notice>,
+    /// What the feed is about: name, status page, time zone, components (optional; see [`ServiceInfo`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<ServiceInfo>,
 }
 
 #[derive(Deserialize)]
@@ -32,6 +35,8 @@ struct FeedFields {
     expires_at: Timestamp,
     #[serde(deserialize_with = "crate::bounded::vec::<_, _, MAX_NOTICES>")]
     notices: Vec<Notice>,
+    #[serde(default)]
+    service: Option<ServiceInfo>,
 }
 
 impl TryFrom<FeedFields> for FeedPayload {
@@ -43,6 +48,7 @@ impl TryFrom<FeedFields> for FeedPayload {
             issued_at: f.issued_at,
             expires_at: f.expires_at,
             notices: f.notices,
+            service: f.service,
         };
         // Every notice was checked as it was parsed (`Notice` parses through its own `TryFrom`); checking
         // them again would double the cost of every refresh for nothing.
@@ -70,6 +76,9 @@ impl FeedPayload {
                 "notices",
                 format!("at most {MAX_NOTICES} notices in one feed"),
             ));
+        }
+        if notices && let Some(service) = &self.service {
+            service.validate().map_err(|e| e.within("service"))?;
         }
         let mut ids = BTreeSet::new();
         for (i, notice) in self.notices.iter().enumerate() {

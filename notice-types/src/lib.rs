@@ -13,7 +13,9 @@
 //! - [`limits`]: the hard caps every parser enforces.
 //! - `text`, `ids`, `time`: validated building blocks (language tags, localized plain text, identifiers,
 //!   RFC 3339 timestamps).
-//! - `notice`, `feed`, `root`: the payloads and their rules; `link`: the strict syntax of notice links.
+//! - `notice`, `feed`, `root`: the payloads and their rules; `link`: the strict syntax of notice links;
+//!   `service`: the feed's optional description of the service (name, status page, time zone, component
+//!   registry).
 //! - `keys`: Ed25519 keys and their text forms.
 //! - `envelope`: DSSE v1 signing and signature checks (PAE).
 //! - `document`: the published document; signing helpers that refuse what readers would refuse.
@@ -38,6 +40,7 @@ mod link;
 mod notice;
 mod root;
 mod select;
+mod service;
 mod text;
 mod time;
 mod verify;
@@ -54,6 +57,10 @@ pub use root::RootPayload;
 pub use select::{
     Context, Dismissal, ShownNotice, ShownUpdate, effective_status, fallback_chain, is_active,
     pick, select,
+};
+pub use service::{
+    ComponentInfo, MAX_COMPONENT_NAME_CHARS, MAX_SERVICE_COMPONENTS, MAX_SERVICE_NAME_CHARS,
+    ServiceInfo,
 };
 pub use text::{LanguageTag, LocalizedText, check_plain_text};
 pub use time::Timestamp;

@@ -52,8 +52,11 @@ pub struct ShownNotice {
     pub title: String,
     /// Body in `language`.
     pub body: String,
-    /// Affected components.
+    /// Affected components (ids).
     pub components: Vec<String>,
+    /// Their display names, in the same order: the feed's component registry (`service.components`) in
+    /// the best available language, or the id where the registry has none.
+    pub component_names: Vec<String>,
     /// More information (https, allowed host).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub link: Option<String>,
@@ -65,6 +68,8 @@ pub struct ShownNotice {
     /// Event end, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ends_at: Option<Timestamp>,
+    /// When the notice was posted: how long an incident has lasted ("since 14:14").
+    pub created_at: Timestamp,
     /// When this revision was made.
     pub updated_at: Timestamp,
     /// Timeline, newest first, each in the best available language.
@@ -87,11 +92,15 @@ pub struct ShownUpdate {
 /// The notices `context` should see at `now`, most severe first, then most recently updated, then by id.
 pub fn select(feed: &FeedPayload, context: &Context, now: Timestamp) -> Vec<ShownNotice> {
     let chain = fallback_chain(&context.locales);
+    let registry = feed
+        .service
+        .as_ref()
+        .map_or(&[][..], |service| &service.components[..]);
     let mut shown: Vec<ShownNotice> = feed
         .notices
         .iter()
         .filter(|n| is_active(n, now) && is_targeted(n, context) && !is_dismissed(n, context))
-        .map(|n| resolve(n, &chain, now))
+        .map(|n| resolve(n, &chain, now, registry))
         .collect();
     shown.sort_by(|a, b| {
         a.severity
@@ -165,7 +174,12 @@ pub fn pick<'a>(text: &'a LocalizedText, chain: &[LanguageTag]) -> (LanguageTag,
         .unwrap_or_else(|| (LanguageTag::en(), text.en()))
 }
 
-fn resolve(notice: &Notice, chain: &[LanguageTag], now: Timestamp) -> ShownNotice {
+fn resolve(
+    notice: &Notice,
+    chain: &[LanguageTag],
+    now: Timestamp,
+    registry: &[crate::ComponentInfo],
+) -> ShownNotice {
     // Title and body come in the same language: the first one both have (en at worst), never a mix.
     let language = chain
         .iter()
@@ -208,11 +222,16 @@ fn resolve(notice: &Notice, chain: &[LanguageTag], now: Timestamp) -> ShownNotic
         language,
         title,
         body,
-        components: notice
+        components: notice.components.iter().map(|c| c.to_string()).collect(),
+        component_names: notice
             .components
             .iter()
-            .map(|c| c.as_str().to_owned())
+            .map(|c| match registry.iter().find(|r| &r.id == c) {
+                Some(declared) => pick(&declared.name, chain).1.to_owned(),
+                None => c.to_string(),
+            })
             .collect(),
+        created_at: notice.created_at,
         link: notice.link.clone(),
         dismissible: notice.dismissible,
         starts_at: notice.starts_at,

@@ -53,8 +53,10 @@
 //! - `health`: [`HealthEndpoint`], a health endpoint the test makes fail (500, silent, refusing, flapping).
 //! - `webhook`: [`WebhookReceiver`], keeps what `notice watch` POSTs to its webhooks.
 //! - `watchdog`: [`TestWatchdog`], a `notice watch` process; [`watch_token`], a token of scope watch.
+//! - `chromium`: [`dump_dom`], a page's DOM after its scripts ran, in headless Chromium.
 
 mod bins;
+mod chromium;
 mod cli;
 mod fake;
 mod health;
@@ -73,6 +75,7 @@ mod watchdog;
 mod webhook;
 
 pub use bins::bin_path;
+pub use chromium::{chromium_path, dump_dom};
 pub use cli::{NoticeCommand, OutputExt, RUN_TIMEOUT, notice};
 pub use fake::{Answer, BlackHole, FakeMirror, endless, refusing};
 pub use health::{Behaviour, HealthEndpoint};

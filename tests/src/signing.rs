@@ -357,6 +357,7 @@ impl FeedOwner {
             issued_at,
             expires_at,
             notices,
+            service: None,
         }
     }
 

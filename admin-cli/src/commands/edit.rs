@@ -30,8 +30,9 @@ Examples:
 #[derive(Debug, Args)]
 #[command(after_help = EXAMPLES)]
 pub struct EditArgs {
-    /// The notice's id (see `notice list`)
-    id: notice_types::NoticeId,
+    /// The notice's id, or the start of it when only one id starts so (see `notice list`)
+    #[arg(value_name = "ID")]
+    id: String,
     /// New severity
     #[arg(long, value_enum)]
     severity: Option<SeverityArg>,
@@ -145,14 +146,16 @@ impl EditArgs {
         prompt::require_way_to_confirm(self.yes, "save the edit", "")?;
         let backend = Backend::open(ctx, &self.offline)?;
         let now = ctx.now();
-        let current = backend.current(&self.id)?.notice;
+        let id = backend.resolve_id(&self.id)?;
+        let current = backend.current(&id)?.notice;
         let edit = self.edit(&current, now)?;
         let request = Request::Change {
-            id: self.id.clone(),
+            id,
             change: NoticeChange::Edit(edit),
         };
         let prepared = backend.prepare(request, now)?;
         self.show(&current, &prepared.response.notice, now);
+        prompt::warn_cautions(&prepared.response.cautions);
         prompt::confirm(
             &backend.question(
                 &format!(

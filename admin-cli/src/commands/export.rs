@@ -64,6 +64,9 @@ impl ExportArgs {
             .root
             .clone()
             .or_else(|| std::env::var_os("NOTICE_ROOT").map(PathBuf::from));
+        // The history page: from the server's records when it is the source and the token allows, else from
+        // what the feed still carries (a copy has no database).
+        let mut history = None;
         let (what, bytes, trusted, root_v1) = match &self.from {
             Some(from) => {
                 let root = root.ok_or_else(|| {
@@ -100,6 +103,13 @@ impl ExportArgs {
                     }
                 };
                 let bytes = api.public("/v1/feed.json")?;
+                match api.list(true) {
+                    Ok(records) => history = Some(records),
+                    Err(e) => render::eprint(&format!(
+                        "{} the history page lists only what the feed carries: the server's full list needs a token ({e})\n",
+                        styled(WARN, "note:")
+                    )),
+                }
                 (
                     format!("{}/v1/feed.json", api.server()),
                     bytes,
@@ -120,6 +130,7 @@ impl ExportArgs {
             Some(&root_v1),
             now,
             &site,
+            history.as_deref(),
         )?;
         if self.json {
             return print_json(&exported);

@@ -1,5 +1,7 @@
 //! One module per subcommand. Each has an `…Args` struct (its flags and help) and a `run`.
 
+pub mod audit;
+pub mod completions;
 pub mod edit;
 pub mod export;
 pub mod ingest;
@@ -43,6 +45,8 @@ pub fn run(command: Command, global: &GlobalArgs) -> Result<(), CliError> {
         Command::Export(args) => args.run(&ctx),
         Command::Ingest(args) => args.run(&ctx),
         Command::Watch(args) => args.run(&ctx),
+        Command::Audit(args) => args.run(&ctx),
+        Command::Completions(args) => args.run(),
     }
 }
 

@@ -131,6 +131,7 @@ impl PostArgs {
         } else {
             render::print(&preview);
         }
+        prompt::warn_cautions(&draft.cautions);
         if self.dry_run {
             if self.json {
                 print_json(draft)?;

@@ -3,7 +3,6 @@
 
 use clap::Args;
 use notice_publish::{NoticeChange, Resolve, TextInput};
-use notice_types::NoticeId;
 
 use super::Ctx;
 use crate::backend::{Backend, Request};
@@ -27,8 +26,9 @@ Examples:
 #[derive(Debug, Args)]
 #[command(after_help = EXAMPLES)]
 pub struct ResolveArgs {
-    /// The notice's id (see `notice list`)
-    id: NoticeId,
+    /// The notice's id, or the start of it when only one id starts so (see `notice list`)
+    #[arg(value_name = "ID")]
+    id: String,
     /// Closing message: "English" or LANG="text" (repeat per language) [default: the server's]
     #[arg(long, value_name = "[LANG=]TEXT", value_parser = input::parse_localized)]
     message: Vec<LocalizedArg>,
@@ -50,7 +50,7 @@ impl ResolveArgs {
         let backend = Backend::open(ctx, &self.offline)?;
         let now = ctx.now();
         let request = Request::Change {
-            id: self.id,
+            id: backend.resolve_id(&self.id)?,
             change: NoticeChange::Resolve(resolve),
         };
         let prepared = backend.prepare(request, now)?;

@@ -16,8 +16,9 @@ Examples:
 #[derive(Debug, Args)]
 #[command(after_help = EXAMPLES)]
 pub struct ShowArgs {
-    /// The notice's id (see `notice list --all`)
-    id: NoticeId,
+    /// The notice's id, or the start of it when only one id starts so (see `notice list --all`)
+    #[arg(value_name = "ID")]
+    id: String,
     /// Print `{"notice": …, "state": …}` as JSON
     #[arg(long)]
     json: bool,
@@ -26,7 +27,10 @@ pub struct ShowArgs {
 impl ShowArgs {
     /// Runs `notice show`.
     pub fn run(self, ctx: &Ctx<'_>) -> Result<(), CliError> {
-        let record = ctx.api()?.get(&self.id)?;
+        let api = ctx.api()?;
+        let ids: Vec<NoticeId> = api.list(true)?.into_iter().map(|r| r.notice.id).collect();
+        let id = crate::backend::resolve_prefix(&self.id, &ids)?;
+        let record = api.get(&id)?;
         if self.json {
             return print_json(&record);
         }

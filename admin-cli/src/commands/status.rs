@@ -152,7 +152,9 @@ impl StatusArgs {
                     notice.id,
                     notice.language
                 );
-                out.push_str(&render::banner(&label, notice, at));
+                // Labels in the user's language (their first), as the app shows them.
+                let user_lang = self.lang.first().cloned().unwrap_or_else(LanguageTag::en);
+                out.push_str(&render::banner(&label, notice, &user_lang, at));
             }
         }
         if let Some(copies) = &copies {

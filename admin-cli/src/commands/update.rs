@@ -2,13 +2,13 @@
 
 use clap::Args;
 use notice_publish::{NoticeChange, PostUpdate, TextInput};
-use notice_types::NoticeId;
 
 use super::{Ctx, StatusArg};
 use crate::backend::{Backend, Request};
 use crate::error::CliError;
 use crate::input::{self, LocalizedArg};
 use crate::offline::OfflineArgs;
+use crate::prompt;
 use crate::render::{BOLD, OK, styled};
 
 const EXAMPLES: &str = "\
@@ -24,14 +24,19 @@ Examples:
 #[derive(Debug, Args)]
 #[command(after_help = EXAMPLES)]
 pub struct UpdateArgs {
-    /// The notice's id (see `notice list`)
-    id: NoticeId,
+    /// The notice's id, or the start of it when only one id starts so (see `notice list`)
+    #[arg(value_name = "ID")]
+    id: String,
     /// The status from now on
     #[arg(long, value_enum)]
     status: StatusArg,
     /// What happened: "English" or LANG="text" (repeat per language)
     #[arg(long, value_name = "[LANG=]TEXT", value_parser = input::parse_localized, required = true)]
     message: Vec<LocalizedArg>,
+    /// Publish even when the change looks like a mistake (maintenance set in progress well before its
+    /// start, a second open outage on a component): the warning is printed either way
+    #[arg(short, long)]
+    yes: bool,
     /// Print the server's answer as JSON
     #[arg(long)]
     json: bool,
@@ -49,10 +54,11 @@ impl UpdateArgs {
         let backend = Backend::open(ctx, &self.offline)?;
         let now = ctx.now();
         let request = Request::Change {
-            id: self.id,
+            id: backend.resolve_id(&self.id)?,
             change: NoticeChange::Update(update),
         };
         let prepared = backend.prepare(request, now)?;
+        prompt::confirm_cautions(&prepared.response.cautions, self.yes, "publish the update")?;
         let committed = backend.commit(prepared, now)?;
         let written = &committed.response;
         let summary = format!(

@@ -3,7 +3,6 @@
 
 use clap::Args;
 use notice_publish::NoticeChange;
-use notice_types::NoticeId;
 
 use super::Ctx;
 use crate::backend::{Backend, Request};
@@ -26,8 +25,9 @@ Examples:
 #[derive(Debug, Args)]
 #[command(after_help = EXAMPLES)]
 pub struct WithdrawArgs {
-    /// The notice's id (see `notice list`)
-    id: NoticeId,
+    /// The notice's id, or the start of it when only one id starts so (see `notice list`)
+    #[arg(value_name = "ID")]
+    id: String,
     /// Withdraw without asking
     #[arg(short, long)]
     yes: bool,
@@ -44,9 +44,10 @@ impl WithdrawArgs {
         prompt::require_way_to_confirm(self.yes, "withdraw", "")?;
         let backend = Backend::open(ctx, &self.offline)?;
         let now = ctx.now();
-        let current = backend.current(&self.id)?;
+        let id = backend.resolve_id(&self.id)?;
+        let current = backend.current(&id)?;
         let request = Request::Change {
-            id: self.id,
+            id,
             change: NoticeChange::Withdraw,
         };
         let prepared = backend.prepare(request, now)?;

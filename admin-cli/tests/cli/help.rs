@@ -14,6 +14,8 @@ fn subcommands() -> Vec<String> {
         .expect("a Commands: section");
     section
         .lines()
+        // A long description wraps onto an indented line of its own; names start at column 2.
+        .filter(|line| !line.starts_with("   "))
         .filter_map(|line| line.split_whitespace().next())
         .filter(|name| *name != "help")
         .map(str::to_owned)

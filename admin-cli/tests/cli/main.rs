@@ -4,7 +4,10 @@
 //! Most tests share one server ([`TestServer::shared`]) and only look at notices with their own ids; tests
 //! that need an exact view of the feed or special server settings start their own.
 
+mod audit;
+mod cautions;
 mod clock;
+mod completions;
 mod config;
 mod edit;
 mod errors;

@@ -20,10 +20,13 @@
  * Exit status: 0 when the notices could be read, 1 on a usage error, 2 when the library refused.
  */
 
+/* timegm(3): UTC timestamps to time_t (glibc and the BSDs have it; C99 alone does not). */
+#define _DEFAULT_SOURCE
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "notice_client.h"
 
@@ -97,6 +100,38 @@ static char *read_file(const char *path, size_t *len_out) {
 }
 
 /* Prints the calling thread's last error from the library. */
+/* Copies the JSON string value that starts at `p` (just after its opening quote) into `out`. Ids and
+ * timestamps have no escapes, which is all this example reads this way. */
+static void copy_value(const char *p, char *out, size_t size) {
+    size_t n = 0;
+    while (*p && *p != '"' && n + 1 < size) out[n++] = *p++;
+    out[n] = '\0';
+}
+
+/* "since": when each notice was posted (`created_at`, UTC) and how long ago, as an app shows "since 14:14
+ * (2 h 10 min)". A real app parses the JSON; this scans for the two fields to stay dependency-free. */
+static void print_since(const char *json) {
+    const char *p = strstr(json, "\"notices\":[");
+    while (p && (p = strstr(p, "\"id\":\"")) != NULL) {
+        char id[80], created[40];
+        copy_value(p + 6, id, sizeof id);
+        const char *c = strstr(p, "\"created_at\":\"");
+        if (!c) break;
+        copy_value(c + 14, created, sizeof created);
+        struct tm tm;
+        memset(&tm, 0, sizeof tm);
+        if (sscanf(created, "%d-%d-%dT%d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+                   &tm.tm_min, &tm.tm_sec) == 6) {
+            tm.tm_year -= 1900;
+            tm.tm_mon -= 1;
+            long minutes = (long)difftime(time(NULL), timegm(&tm)) / 60;
+            if (minutes < 0) minutes = 0;
+            printf("since: %s %s (%ld h %ld min)\n", id, created, minutes / 60, minutes % 60);
+        }
+        p = c;
+    }
+}
+
 static void print_last_error(const char *what, NoticeResult result) {
     char *error = notice_last_error();
     fprintf(stderr, "%s failed (result %d): %s\n", what, (int)result, error ? error : "(no details)");
@@ -241,6 +276,7 @@ int main(int argc, char **argv) {
     result = notice_client_notices(client, 0, &json);
     if (result == NOTICE_RESULT_OK) {
         printf("notices: %s\n", json);
+        print_since(json);
         notice_string_free(json);
     } else {
         print_last_error("notices", result);

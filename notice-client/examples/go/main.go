@@ -17,6 +17,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/privacybydesign/notice/notice-client/examples/go/notice"
 )
@@ -110,10 +111,36 @@ func run() error {
 		return err
 	}
 	fmt.Println("notices:", notices)
+	printSince(notices)
 	status, err := client.StatusJSON()
 	if err != nil {
 		return err
 	}
 	fmt.Println("status:", status)
 	return nil
+}
+
+// printSince prints when each notice was posted and how long ago, as an app shows "since 14:14 (2 h 10 min)".
+func printSince(notices string) {
+	var shown struct {
+		Notices []struct {
+			ID        string `json:"id"`
+			CreatedAt string `json:"created_at"`
+		} `json:"notices"`
+	}
+	if err := json.Unmarshal([]byte(notices), &shown); err != nil {
+		fmt.Fprintln(os.Stderr, "notices are not JSON:", err)
+		return
+	}
+	for _, n := range shown.Notices {
+		created, err := time.Parse(time.RFC3339, n.CreatedAt)
+		if err != nil {
+			continue
+		}
+		minutes := int(time.Since(created).Minutes())
+		if minutes < 0 {
+			minutes = 0
+		}
+		fmt.Printf("since: %s %s (%d h %d min)\n", n.ID, n.CreatedAt, minutes/60, minutes%60)
+	}
 }

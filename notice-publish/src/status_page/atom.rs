@@ -16,7 +16,7 @@ use atom_syndication::{
 };
 use notice_types::{FeedPayload, Timestamp};
 
-use super::view::{self, NoticeView};
+use super::view::{self, Ctx, NoticeView};
 use super::{ATOM_FILE, Lang, Site, Strings};
 
 fn time(at: Timestamp) -> FixedDateTime {
@@ -35,14 +35,20 @@ fn link(href: String, rel: &str, mime: Option<&str>) -> Link {
 /// The Atom feed for `feed` in `lang` as of `now`. See [`super::render_atom`].
 pub fn render(feed: &FeedPayload, lang: Lang, now: Timestamp, site: &Site) -> String {
     let s = Strings::of(lang);
+    let ctx = Ctx::new(lang, now, site);
     let feed_urn = format!("urn:notice:{}", feed.feed_id);
-    let page_url = site.page_url(lang);
+    // Without a configured URL, links are relative: a reader resolves them against the feed's own address,
+    // which is right on the origin, a mirror and any static copy alike.
+    let page_url = Some(
+        site.page_url(lang)
+            .unwrap_or_else(|| lang.page_file().to_owned()),
+    );
     let mut entries = Vec::new();
     let mut latest = None::<Timestamp>;
     for (_, notices) in view::sort(feed, now).sections {
         for notice in notices {
             latest = Some(latest.map_or(notice.updated_at, |l| l.max(notice.updated_at)));
-            let view = view::resolve(notice, lang, now);
+            let view = view::resolve(notice, &ctx);
             let notice_urn = format!("{feed_urn}:notice:{}", view.id);
             let alternate = page_url.as_ref().map(|url| {
                 link(
@@ -51,8 +57,8 @@ pub fn render(feed: &FeedPayload, lang: Lang, now: Timestamp, site: &Site) -> St
                     Some("text/html"),
                 )
             });
-            entries.push(notice_entry(&view, &notice_urn, alternate.clone(), site));
-            for update in &view.updates {
+            entries.push(notice_entry(&view, s, &notice_urn, alternate.clone(), site));
+            for update in view.updates.iter().filter(|u| u.index.is_some()) {
                 entries.push(update_entry(
                     &view,
                     update,
@@ -67,13 +73,15 @@ pub fn render(feed: &FeedPayload, lang: Lang, now: Timestamp, site: &Site) -> St
     if let Some(url) = &page_url {
         links.push(link(url.clone(), "alternate", Some("text/html")));
     }
-    if let Some(base) = &site.base_url {
-        links.push(link(
-            format!("{base}{ATOM_FILE}"),
-            "self",
-            Some("application/atom+xml"),
-        ));
-    }
+    let base = site
+        .base_url
+        .as_ref()
+        .map_or(String::new(), ToString::to_string);
+    links.push(link(
+        format!("{base}{ATOM_FILE}"),
+        "self",
+        Some("application/atom+xml"),
+    ));
     let atom = Feed {
         title: Text::plain(s.page_title(&site.name)),
         subtitle: Some(Text::plain(s.atom_subtitle)),
@@ -120,11 +128,26 @@ fn text_in(value: String, lang: &Option<String>) -> Text {
     }
 }
 
-fn notice_entry(view: &NoticeView, urn: &str, alternate: Option<Link>, site: &Site) -> Entry {
+fn notice_entry(
+    view: &NoticeView,
+    s: &Strings,
+    urn: &str,
+    alternate: Option<Link>,
+    site: &Site,
+) -> Entry {
+    // The status, when (a maintenance window, or since when / how long), then the text.
+    let mut content = vec![view.status_label.to_owned()];
+    if let Some(window) = &view.window {
+        content.push(format!("{}: {window}", s.window));
+    }
+    content.extend(view.since.clone());
+    content.extend(view.lasted.clone());
+    content.push(String::new());
+    content.push(view.body.clone());
     Entry {
         id: urn.to_owned(),
         title: text_in(
-            format!("[{}] {}", view.severity_label, view.title),
+            format!("[{}] {}", view.badge_label, view.title),
             &view.lang_attr,
         ),
         updated: time(view.updated.at),
@@ -136,7 +159,7 @@ fn notice_entry(view: &NoticeView, urn: &str, alternate: Option<Link>, site: &Si
             label: Some(view.severity_label.to_owned()),
         }],
         content: Some(Content {
-            value: Some(format!("{}\n\n{}", view.status_label, view.body)),
+            value: Some(content.join("\n")),
             content_type: Some("text".to_owned()),
             lang: view.lang_attr.clone(),
             ..Content::default()
@@ -155,7 +178,7 @@ fn update_entry(
 ) -> Entry {
     let at = time(update.at.at);
     Entry {
-        id: format!("{notice_urn}:update:{}", update.index),
+        id: format!("{notice_urn}:update:{}", update.index.unwrap_or_default()),
         title: text_in(
             format!("{}: {}", update.status_label, view.title),
             &view.lang_attr,

@@ -26,13 +26,23 @@
 //! `<script>` is shown as those characters. Links are only ever the notice's validated `https://` link.
 
 pub mod atom;
+pub mod history;
 pub mod html;
 pub mod lang;
+pub mod local_time;
+pub mod script;
 pub mod strings;
 pub mod view;
 
-use notice_types::{FeedId, FeedPayload, InvalidField, Timestamp, check_plain_text};
+use jiff::tz::TimeZone;
+use notice_types::{
+    ComponentInfo, FeedId, FeedPayload, InvalidField, LanguageTag, ServiceInfo, Timestamp,
+    check_plain_text,
+};
 use url::Url;
+
+pub use history::{HISTORY_DAYS, render_history};
+pub use script::{meta_csp, page_csp};
 
 pub use lang::Lang;
 pub use strings::Strings;
@@ -58,8 +68,14 @@ pub struct Site {
     /// The language of `index.html` and `feed.atom`, and of `GET /` when nothing else decides.
     pub default_lang: Lang,
     /// Where the page is published (`https://status.example.org/`), for absolute links in the Atom feed.
-    /// Without it the feed has no links (still valid Atom: every entry has content).
+    /// Without it the feed's links are relative to the feed's own address (which works on any host).
     pub base_url: Option<Url>,
+    /// The IANA name of the zone times are shown in (`Europe/Amsterdam`); `UTC` unless configured.
+    pub time_zone_name: String,
+    /// That zone, from the bundled tz database.
+    pub time_zone: TimeZone,
+    /// The component registry, in display order.
+    pub components: Vec<ComponentInfo>,
 }
 
 impl Site {
@@ -92,7 +108,91 @@ impl Site {
             name: name.to_owned(),
             default_lang,
             base_url,
+            time_zone_name: "UTC".to_owned(),
+            time_zone: TimeZone::UTC,
+            components: Vec::new(),
         })
+    }
+
+    /// The same site showing times in `name`, an IANA time zone of the bundled database.
+    pub fn with_time_zone(mut self, name: &str) -> Result<Self, InvalidField> {
+        let zone = local_time::zone(name).ok_or_else(|| {
+            InvalidField::new(
+                "time_zone",
+                format!(
+                    "`{}` is not a time zone of the IANA database (e.g. Europe/Amsterdam, UTC)",
+                    name.escape_debug()
+                ),
+            )
+        })?;
+        // Checked by the protocol's rules too, since the name is signed into every feed.
+        self.time_zone_name = name.to_owned();
+        self.time_zone = zone;
+        self.service()
+            .validate()
+            .map_err(|e| InvalidField::new("time_zone", e.reason))?;
+        Ok(self)
+    }
+
+    /// The same site with the component registry `components` (display order; ids unique, names with
+    /// `en`, one line each).
+    pub fn with_components(mut self, components: Vec<ComponentInfo>) -> Result<Self, InvalidField> {
+        self.components = components;
+        self.service().validate()?;
+        Ok(self)
+    }
+
+    /// What the origin signs into every feed (the payload's `service`), so mirrors, exports and apps show
+    /// the same names, links, times and components.
+    pub fn service(&self) -> ServiceInfo {
+        ServiceInfo {
+            name: self.name.clone(),
+            url: self.base_url.as_ref().map(ToString::to_string),
+            time_zone: (self.time_zone_name != "UTC").then(|| self.time_zone_name.clone()),
+            lang: Some(self.default_lang.tag()),
+            components: self.components.clone(),
+        }
+    }
+
+    /// The site a feed describes (its signed `service`), or this one for a feed without. Everything that
+    /// renders a feed it did not sign (a mirror, an export) shows the origin's site this way.
+    pub fn for_feed_payload(&self, feed: &FeedPayload) -> Site {
+        match &feed.service {
+            Some(service) => Site::from_service(service, self),
+            None => self.clone(),
+        }
+    }
+
+    /// `service` as a site; what it leaves out (or what this build cannot use: an unknown zone, a
+    /// language the page is not written in) comes from `fallback`.
+    pub fn from_service(service: &ServiceInfo, fallback: &Site) -> Site {
+        let default_lang = service
+            .lang
+            .as_ref()
+            .map(LanguageTag::as_str)
+            .and_then(Lang::from_tag)
+            .unwrap_or(fallback.default_lang);
+        let base_url = service
+            .url
+            .as_deref()
+            .and_then(|url| Url::parse(url).ok())
+            .or_else(|| fallback.base_url.clone());
+        let (time_zone_name, time_zone) = match service
+            .time_zone
+            .as_deref()
+            .and_then(|name| local_time::zone(name).map(|zone| (name.to_owned(), zone)))
+        {
+            Some(found) => found,
+            None => (fallback.time_zone_name.clone(), fallback.time_zone.clone()),
+        };
+        Site {
+            name: service.name.clone(),
+            default_lang,
+            base_url,
+            time_zone_name,
+            time_zone,
+            components: service.components.clone(),
+        }
     }
 
     /// The site when none is configured: named after the feed id's first part (`yivi-app` for
@@ -107,6 +207,9 @@ impl Site {
             name: "Service".to_owned(),
             default_lang: Lang::En,
             base_url: None,
+            time_zone_name: "UTC".to_owned(),
+            time_zone: TimeZone::UTC,
+            components: Vec::new(),
         })
     }
 
@@ -118,16 +221,17 @@ impl Site {
     }
 }
 
-/// The status page for `feed` in `lang` as of `now`: a complete HTML document with inline CSS and no
-/// scripts.
+/// The status page for `feed` in `lang` as of `now`: a complete HTML document with inline CSS and one small
+/// inline script (the stale banner, allowed by its hash: [`page_csp`]). The feed's own `service` decides
+/// name, links, time zone and components when it has one ([`Site::for_feed_payload`]).
 pub fn render_html(feed: &FeedPayload, lang: Lang, now: Timestamp, site: &Site) -> String {
-    html::render(feed, lang, now, site)
+    html::render(feed, lang, now, &site.for_feed_payload(feed))
 }
 
 /// The Atom feed for `feed` in `lang` as of `now`: one entry per notice the page shows and per update of
 /// each (see [`atom`] for the ids).
 pub fn render_atom(feed: &FeedPayload, lang: Lang, now: Timestamp, site: &Site) -> String {
-    atom::render(feed, lang, now, site)
+    atom::render(feed, lang, now, &site.for_feed_payload(feed))
 }
 
 /// One file of a static status page.
@@ -143,6 +247,7 @@ pub struct StaticFile {
 
 /// Every file of the status page (see the module documentation), ready for a static host.
 pub fn render_all(feed: &FeedPayload, now: Timestamp, site: &Site) -> Vec<StaticFile> {
+    let site = &site.for_feed_payload(feed);
     let mut files = vec![StaticFile {
         name: INDEX_FILE,
         content_type: HTML_CONTENT_TYPE,
@@ -167,7 +272,10 @@ pub fn render_all(feed: &FeedPayload, now: Timestamp, site: &Site) -> Vec<Static
 mod tests {
     use super::*;
     use notice_tests::NoticeBuilder;
-    use notice_types::{FeedId, Notice, Severity, Status};
+    use notice_types::{
+        ComponentInfo, FeedId, LanguageTag, LocalizedText, Notice, NoticeId, Severity, Status,
+        Update,
+    };
 
     const NOW: i64 = 1_790_000_000;
 
@@ -199,6 +307,7 @@ mod tests {
             issued_at: at(-10),
             expires_at: at(3600),
             notices,
+            service: None,
         }
     }
 
@@ -239,7 +348,12 @@ mod tests {
             at(0),
             &site(),
         );
-        assert!(!html.contains("<script>"), "{html}");
+        assert!(!html.contains("<script>alert"), "{html}");
+        assert_eq!(
+            html.matches("<script>").count(),
+            1,
+            "only the page's own script"
+        );
         assert!(
             html.contains("&#60;script&#62;alert(1)&#60;/script&#62;"),
             "{html}"
@@ -261,32 +375,286 @@ mod tests {
             "href=\"index.de.html\" hreflang=\"de\" lang=\"de\" aria-current=\"page\">Deutsch</a>",
             "<h1>Yivi Status</h1>",
             "<h2 id=\"incidents\">Aktuelle Störungen</h2>",
-            "<time datetime=\"2026-09-21T14:12:30Z\">2026-09-21 14:12 UTC</time>",
+            "<time datetime=\"2026-09-21T14:12:30Z\">21. September 2026, 14:12 UTC</time>",
             "Schwere Störung",
             "<h3 id=\"notice-2026-09-21-keyshare-3f9a-title\" lang=\"en\">Down</h3>",
             "href=\"https://yivi.app/status\"",
             "Feed-Version 7",
+            "href=\"history.de.html\"",
         ] {
             assert!(html.contains(needle), "missing {needle:?} in\n{html}");
         }
-        assert!(!html.to_ascii_lowercase().contains("<script"));
+        let csp = format!(
+            "<meta http-equiv=\"Content-Security-Policy\" content=\"{}\">",
+            meta_csp().replace('\'', "&#39;")
+        );
+        assert!(html.contains(&csp), "{html}");
+        assert!(html.contains(&format!("<script>{}</script>", script::SCRIPT)));
     }
 
     #[test]
     fn an_empty_feed_says_all_systems_operational() {
         let html = render_html(&feed(vec![]), Lang::Nl, at(0), &site());
         assert!(html.contains("Alle systemen werken normaal"), "{html}");
-        assert!(!html.contains("<h2"), "no empty sections");
+        assert!(!html.contains("<h2 id=\"incidents\""), "no empty sections");
+        assert!(
+            !html.contains("<h2 id=\"components\""),
+            "no registry, no list"
+        );
     }
 
     #[test]
-    fn an_expired_feed_gets_the_stale_banner() {
+    fn the_stale_banner_is_shown_when_expired_and_otherwise_waits_for_the_script() {
         let f = feed(vec![]);
         let fresh = render_html(&f, Lang::En, at(0), &site());
-        assert!(!fresh.contains("may be stale"));
+        assert!(
+            fresh.contains("<section id=\"stale\" class=\"stale\" aria-labelledby=\"stale-heading\" data-expires=\"2026-09-21T15:13:20Z\" hidden>"),
+            "{fresh}"
+        );
         let stale = render_html(&f, Lang::En, at(3600), &site());
+        assert!(
+            stale.contains("data-expires=\"2026-09-21T15:13:20Z\">"),
+            "{stale}"
+        );
         assert!(stale.contains("This information may be stale"), "{stale}");
-        assert!(stale.contains("expired at 2026-09-21 15:13 UTC"), "{stale}");
+        assert!(
+            stale.contains("expired on 21 September 2026, 15:13 UTC"),
+            "{stale}"
+        );
+        // Without JavaScript, "last confirmed … valid until …" is at the top, not only in the footer.
+        let top = &fresh[..fresh.find("<footer>").unwrap()];
+        assert!(
+            top.contains("<p class=\"confirmed\" id=\"confirmed\"><strong>Last confirmed</strong>")
+        );
+        assert!(top.contains("Valid until <time datetime=\"2026-09-21T15:13:20Z\">"));
+    }
+
+    /// The Yivi site of the examples: Dutch by default, Amsterdam time, two components.
+    fn yivi() -> Site {
+        let component = |id: &str, en: &str, nl: &str, de: &str| ComponentInfo {
+            id: notice_types::Component::parse(id).unwrap(),
+            name: LocalizedText::from_pairs([
+                (LanguageTag::en(), en),
+                (LanguageTag::parse("nl").unwrap(), nl),
+                (LanguageTag::parse("de").unwrap(), de),
+            ])
+            .unwrap(),
+        };
+        Site::new("Yivi", Lang::Nl, Some("https://status.yivi.app/"))
+            .unwrap()
+            .with_time_zone("Europe/Amsterdam")
+            .unwrap()
+            .with_components(vec![
+                component(
+                    "keyshare",
+                    "PIN validation",
+                    "Pincode controleren",
+                    "PIN-Prüfung",
+                ),
+                component(
+                    "issuance",
+                    "Issuing cards",
+                    "Kaarten uitgeven",
+                    "Karten ausstellen",
+                ),
+            ])
+            .unwrap()
+    }
+
+    fn t(text: &str) -> Timestamp {
+        Timestamp::parse(text).unwrap()
+    }
+
+    fn nl_en(en: &str, nl: &str) -> LocalizedText {
+        LocalizedText::from_pairs([
+            (LanguageTag::en(), en),
+            (LanguageTag::parse("nl").unwrap(), nl),
+        ])
+        .unwrap()
+    }
+
+    /// 1 July 2026, 16:24 in Amsterdam: an outage open since 14:14, one resolved this morning, and
+    /// maintenance in December.
+    fn summer_day() -> (FeedPayload, Timestamp) {
+        let mut open = outage("PIN validation is down");
+        open.id = NoticeId::parse("open-outage").unwrap();
+        open.title = nl_en("PIN validation is down", "Pincode controleren werkt niet");
+        open.body = nl_en("You cannot log in.", "Inloggen lukt nu niet.");
+        open.components = vec![notice_types::Component::parse("keyshare").unwrap()];
+        open.created_at = t("2026-07-01T12:14:00Z");
+        open.updated_at = t("2026-07-01T13:00:00Z");
+        open.updates = vec![Update {
+            at: t("2026-07-01T13:00:00Z"),
+            status: Status::Identified,
+            message: nl_en("Cause found.", "Oorzaak gevonden."),
+        }];
+        let mut resolved = outage("Issuing was slow");
+        resolved.id = NoticeId::parse("resolved-one").unwrap();
+        resolved.severity = Severity::Outage;
+        resolved.status = Status::Resolved;
+        resolved.components = vec![notice_types::Component::parse("issuance").unwrap()];
+        resolved.created_at = t("2026-07-01T06:00:00Z");
+        resolved.updated_at = t("2026-07-01T07:30:00Z");
+        resolved.updates = vec![Update {
+            at: t("2026-07-01T07:30:00Z"),
+            status: Status::Resolved,
+            message: LocalizedText::english("Fixed."),
+        }];
+        let mut maintenance = outage("Database upgrade");
+        maintenance.id = NoticeId::parse("maintenance").unwrap();
+        maintenance.severity = Severity::Maintenance;
+        maintenance.status = Status::Scheduled;
+        maintenance.created_at = t("2026-06-30T10:00:00Z");
+        maintenance.updated_at = t("2026-06-30T10:00:00Z");
+        maintenance.starts_at = Some(t("2026-12-03T01:00:00Z"));
+        maintenance.ends_at = Some(t("2026-12-03T03:00:00Z"));
+        maintenance.updates = vec![];
+        let now = t("2026-07-01T14:24:00Z");
+        let feed = FeedPayload {
+            feed_id: FeedId::parse("yivi-app/test").unwrap(),
+            version: 9,
+            issued_at: t("2026-07-01T14:00:00Z"),
+            expires_at: t("2026-07-04T14:00:00Z"),
+            notices: vec![open, resolved, maintenance],
+            service: Some(yivi().service()),
+        };
+        (feed, now)
+    }
+
+    #[test]
+    fn each_language_shows_local_times_durations_components_resolved_styling_and_the_first_post() {
+        let (feed, now) = summer_day();
+        // A site that knows nothing: the feed's own service decides (as on a mirror or in an export).
+        let bare = Site::for_feed(&feed.feed_id);
+        let cases = [
+            (
+                Lang::Nl,
+                [
+                    "<h1>Status van Yivi</h1>",
+                    "Sinds 14:14 CEST (2 u 10 min)",
+                    "<span>Pincode controleren</span> <span class=\"badge outage\">",
+                    "Storing</span></li>",
+                    "<span>Kaarten uitgeven</span> <span class=\"badge operational\"><span aria-hidden=\"true\">✔ </span>Werkt normaal</span>",
+                    "<span class=\"badge resolved\"><span aria-hidden=\"true\">✔ </span>Opgelost</span>",
+                    "Duurde 1 u 30 min (1 juli 2026 08:00 – 09:30 CEST)",
+                    "<strong>Gemeld · Wordt onderzocht</strong>",
+                    "<p>Oorzaak gevonden.</p>",
+                    "3 december 2026 02:00 – 04:00 CET",
+                    "Alle tijden in Europe/Amsterdam (CEST).",
+                    "<time datetime=\"2026-07-01T14:00:00Z\">1 juli 2026 16:00 CEST</time>",
+                ],
+            ),
+            (
+                Lang::En,
+                [
+                    "<h1>Yivi status</h1>",
+                    "Since 14:14 CEST (2 h 10 min)",
+                    "<span>PIN validation</span> <span class=\"badge outage\">",
+                    "Outage</span></li>",
+                    "<span>Issuing cards</span> <span class=\"badge operational\"><span aria-hidden=\"true\">✔ </span>Operational</span>",
+                    "<span class=\"badge resolved\"><span aria-hidden=\"true\">✔ </span>Resolved</span>",
+                    "Lasted 1 h 30 min (1 July 2026, 08:00 – 09:30 CEST)",
+                    "<strong>Posted · Investigating</strong>",
+                    "<p>Cause found.</p>",
+                    "3 December 2026, 02:00 – 04:00 CET",
+                    "All times in Europe/Amsterdam (CEST).",
+                    "<time datetime=\"2026-07-01T14:00:00Z\">1 July 2026, 16:00 CEST</time>",
+                ],
+            ),
+            (
+                Lang::De,
+                [
+                    "<h1>Yivi Status</h1>",
+                    "Seit 14:14 CEST (2 Std. 10 Min.)",
+                    "<span>PIN-Prüfung</span> <span class=\"badge outage\">",
+                    "Störung</span></li>",
+                    "<span>Karten ausstellen</span> <span class=\"badge operational\"><span aria-hidden=\"true\">✔ </span>Funktioniert</span>",
+                    "<span class=\"badge resolved\"><span aria-hidden=\"true\">✔ </span>Behoben</span>",
+                    "Dauerte 1 Std. 30 Min. (1. Juli 2026, 08:00 – 09:30 CEST)",
+                    "<strong>Gemeldet · Wird untersucht</strong>",
+                    // No German text: the Dutch page's fallback is English, marked as such.
+                    "<p lang=\"en\">Cause found.</p>",
+                    "3. Dezember 2026, 02:00 – 04:00 CET",
+                    "Alle Zeiten in Europe/Amsterdam (CEST).",
+                    "<time datetime=\"2026-07-01T14:00:00Z\">1. Juli 2026, 16:00 CEST</time>",
+                ],
+            ),
+        ];
+        for (lang, needles) in cases {
+            let html = render_html(&feed, lang, now, &bare);
+            for needle in needles {
+                assert!(
+                    html.contains(needle),
+                    "{lang}: missing {needle:?} in\n{html}"
+                );
+            }
+            assert!(html.contains("<article id=\"notice-resolved-one\" aria-labelledby=\"notice-resolved-one-title\" class=\"closed\">"));
+            assert!(!html.contains("UTC"), "{lang}: a UTC time left:\n{html}");
+        }
+        // index.html is in the feed's default language, Dutch.
+        let files = render_all(&feed, now, &bare);
+        assert!(
+            files[0]
+                .body
+                .starts_with("<!DOCTYPE html>\n<html lang=\"nl\">")
+        );
+    }
+
+    #[test]
+    fn an_update_is_in_the_pages_language_when_it_has_that_text() {
+        let (mut feed, now) = summer_day();
+        // Title and body in English only; the update has Dutch.
+        feed.notices[0].title = LocalizedText::english("Down");
+        feed.notices[0].body = LocalizedText::english("Cannot log in.");
+        let html = render_html(&feed, Lang::Nl, now, &yivi());
+        assert!(html.contains("<p>Oorzaak gevonden.</p>"), "{html}");
+    }
+
+    #[test]
+    fn the_site_travels_in_the_feed_and_survives_an_unknown_zone() {
+        let site = yivi();
+        let service = site.service();
+        assert_eq!(service.time_zone.as_deref(), Some("Europe/Amsterdam"));
+        assert_eq!(
+            Site::from_service(&service, &Site::for_feed(&FeedId::parse("a/b").unwrap())),
+            site
+        );
+        let mut odd = service.clone();
+        odd.time_zone = Some("Mars/Base".to_owned());
+        let fallback = Site::for_feed(&FeedId::parse("a/b").unwrap());
+        assert_eq!(Site::from_service(&odd, &fallback).time_zone_name, "UTC");
+        assert_eq!(
+            Site::new("x", Lang::En, None)
+                .unwrap()
+                .with_time_zone("Mars/Base")
+                .unwrap_err()
+                .field,
+            "time_zone"
+        );
+    }
+
+    #[test]
+    fn the_history_page_lists_what_is_over_with_its_timeline() {
+        let (feed, now) = summer_day();
+        let records = history::from_feed(&feed);
+        let html = render_history(&records, Lang::En, now, &yivi());
+        assert!(html.contains("<h1>Yivi history</h1>"), "{html}");
+        assert!(html.contains("Issuing was slow"));
+        assert!(
+            !html.contains("PIN validation is down"),
+            "open ones are not history"
+        );
+        assert!(html.contains("Lasted 1 h 30 min"));
+        assert!(html.contains("href=\"index.en.html\""));
+        let mut withdrawn = records[1].clone();
+        withdrawn.state = crate::NoticeState::Withdrawn;
+        let html = render_history(&[withdrawn], Lang::Nl, now, &yivi());
+        assert!(
+            html.contains("Geen storingen of onderhoud in de afgelopen 90 dagen."),
+            "{html}"
+        );
+        let long_ago = render_history(&records, Lang::En, now.plus_seconds(91 * 86_400), &yivi());
+        assert!(!long_ago.contains("Issuing was slow"));
     }
 
     #[test]
@@ -313,6 +681,51 @@ mod tests {
                 .any(|l| l.rel == "self" && l.href == "https://status.example.org/feed.atom")
         );
         assert_eq!(atom.updated, at(-50).as_datetime().fixed_offset());
+    }
+
+    #[test]
+    fn atom_carries_maintenance_windows_and_relative_links_without_a_site_url() {
+        let (feed, now) = summer_day();
+        let bare = Site::for_feed(&feed.feed_id);
+        let mut unsigned = feed.clone();
+        unsigned.service = None;
+        let text = render_atom(&unsigned, Lang::En, now, &bare);
+        let atom: atom_syndication::Feed = text.parse().unwrap();
+        let maintenance = atom
+            .entries
+            .iter()
+            .find(|e| e.id.ends_with(":notice:maintenance"))
+            .unwrap();
+        let content = maintenance
+            .content
+            .as_ref()
+            .unwrap()
+            .value
+            .as_deref()
+            .unwrap();
+        assert!(
+            content.contains("When: 3 December 2026, 01:00 – 03:00 UTC"),
+            "{content}"
+        );
+        assert_eq!(
+            maintenance.links[0].href,
+            "index.en.html#notice-maintenance"
+        );
+        assert!(
+            atom.links
+                .iter()
+                .any(|l| l.rel == "self" && l.href == "feed.atom")
+        );
+        // With the site in the feed: its name, zone and absolute links.
+        let text = render_atom(&feed, Lang::En, now, &bare);
+        let atom: atom_syndication::Feed = text.parse().unwrap();
+        assert_eq!(atom.title.value, "Yivi status");
+        assert!(
+            atom.links
+                .iter()
+                .any(|l| l.href == "https://status.yivi.app/feed.atom")
+        );
+        assert!(text.contains("3 December 2026, 02:00 – 04:00 CET"));
     }
 
     #[test]

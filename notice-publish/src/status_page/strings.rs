@@ -59,8 +59,30 @@ pub struct Strings {
     pub confirmed_at: &'static str,
     /// Footer: before the expiry.
     pub valid_until: &'static str,
-    /// Footer: the time zone note.
-    pub times_in_utc: &'static str,
+    /// Heading of the component list.
+    pub components: &'static str,
+    /// A component with nothing open.
+    pub operational: &'static str,
+    /// An open incident: `{time}` (when it started) and `{duration}` (how long so far).
+    pub since: &'static str,
+    /// A closed one: `{duration}` and `{window}` (start – end).
+    pub lasted: &'static str,
+    /// The first entry of a timeline: the notice was posted.
+    pub posted: &'static str,
+    /// Summary of a resolved notice's original text (folded away).
+    pub original_notice: &'static str,
+    /// Link to, and heading of, the history page.
+    pub history: &'static str,
+    /// Intro of the history page; `{days}` is replaced.
+    pub history_intro: &'static str,
+    /// The history page without entries; `{days}` is replaced.
+    pub history_empty: &'static str,
+    /// Link from the history page back to the status page.
+    pub back_to_status: &'static str,
+    /// Footer: the time zone note; `{zone}` is replaced by the zone's name and abbreviation.
+    pub times_in: &'static str,
+    /// Title of the history page; `{name}` is replaced by the site name.
+    pub history_title: &'static str,
     /// Link text of the Atom feed.
     pub subscribe: &'static str,
     /// Atom: subtitle of the feed.
@@ -94,7 +116,18 @@ static NL: Strings = Strings {
     feed_version: "Feedversie",
     confirmed_at: "Laatst bevestigd",
     valid_until: "Geldig tot",
-    times_in_utc: "Alle tijden in UTC.",
+    components: "Onderdelen",
+    operational: "Werkt normaal",
+    since: "Sinds {time} ({duration})",
+    lasted: "Duurde {duration} ({window})",
+    posted: "Gemeld",
+    original_notice: "Oorspronkelijke melding",
+    history: "Eerdere storingen en onderhoud",
+    history_intro: "Opgeloste storingen en afgerond onderhoud van de afgelopen {days} dagen, nieuwste eerst.",
+    history_empty: "Geen storingen of onderhoud in de afgelopen {days} dagen.",
+    back_to_status: "Terug naar de actuele status",
+    times_in: "Alle tijden in {zone}.",
+    history_title: "Geschiedenis van {name}",
     subscribe: "Abonneren (Atom-feed)",
     atom_subtitle: "Storingen en onderhoud",
 };
@@ -108,7 +141,7 @@ static EN: Strings = Strings {
     degraded: "Some services are degraded",
     maintenance_now: "Maintenance in progress",
     stale_heading: "This information may be stale",
-    stale_body: "This page was last confirmed at {confirmed} and expired at {expired}. We may be unable to update it right now; check again later.",
+    stale_body: "This page was last confirmed on {confirmed} and expired on {expired}. We may be unable to update it right now; check again later.",
     current_incidents: "Current incidents",
     announcements: "Announcements",
     maintenance_in_progress: "Maintenance in progress",
@@ -126,7 +159,18 @@ static EN: Strings = Strings {
     feed_version: "Feed version",
     confirmed_at: "Last confirmed",
     valid_until: "Valid until",
-    times_in_utc: "All times in UTC.",
+    components: "Components",
+    operational: "Operational",
+    since: "Since {time} ({duration})",
+    lasted: "Lasted {duration} ({window})",
+    posted: "Posted",
+    original_notice: "Original notice",
+    history: "Past incidents and maintenance",
+    history_intro: "Resolved incidents and completed maintenance of the last {days} days, newest first.",
+    history_empty: "No incidents or maintenance in the last {days} days.",
+    back_to_status: "Back to the current status",
+    times_in: "All times in {zone}.",
+    history_title: "{name} history",
     subscribe: "Subscribe (Atom feed)",
     atom_subtitle: "Incidents and maintenance",
 };
@@ -158,7 +202,18 @@ static DE: Strings = Strings {
     feed_version: "Feed-Version",
     confirmed_at: "Zuletzt bestätigt",
     valid_until: "Gültig bis",
-    times_in_utc: "Alle Zeiten in UTC.",
+    components: "Komponenten",
+    operational: "Funktioniert",
+    since: "Seit {time} ({duration})",
+    lasted: "Dauerte {duration} ({window})",
+    posted: "Gemeldet",
+    original_notice: "Ursprüngliche Meldung",
+    history: "Frühere Störungen und Wartungen",
+    history_intro: "Behobene Störungen und abgeschlossene Wartungen der letzten {days} Tage, neueste zuerst.",
+    history_empty: "Keine Störungen oder Wartungen in den letzten {days} Tagen.",
+    back_to_status: "Zurück zum aktuellen Status",
+    times_in: "Alle Zeiten in {zone}.",
+    history_title: "{name} Verlauf",
     subscribe: "Abonnieren (Atom-Feed)",
     atom_subtitle: "Störungen und Wartung",
 };

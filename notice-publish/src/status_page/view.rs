@@ -2,11 +2,12 @@
 //! notice resolved to one language. Shared by the HTML page and the Atom feed, so they never disagree.
 
 use notice_types::{
-    FeedPayload, LanguageTag, LocalizedText, Notice, Severity, Status, Timestamp, effective_status,
-    fallback_chain, pick,
+    Component, FeedPayload, LanguageTag, LocalizedText, Notice, Severity, Status, Timestamp,
+    effective_status, fallback_chain, pick,
 };
 
-use super::{Lang, Strings};
+use super::local_time::{self, LocalTime};
+use super::{Lang, Site, Strings};
 
 /// Where a notice goes on the page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -195,13 +196,65 @@ fn ended_at(notice: &Notice) -> Timestamp {
 /// The earliest time after `now` at which the page would look different without a new feed: a window opens
 /// or closes, maintenance starts, or the feed expires. `None` if nothing is ahead.
 pub fn next_change(feed: &FeedPayload, now: Timestamp) -> Option<Timestamp> {
+    // An open incident shows how long it has lasted, in minutes: the page changes at the next minute.
+    let ticking = feed.notices.iter().any(|n| {
+        matches!(
+            section(n, now),
+            Some(Section::Incidents | Section::Announcements)
+        )
+    });
+    let next_minute = ticking.then(|| now.plus_seconds(60 - now.unix().rem_euclid(60)));
     feed.notices
         .iter()
         .flat_map(|n| [n.show_from, n.starts_at, n.ends_at])
         .flatten()
         .chain([feed.expires_at])
+        .chain(next_minute)
         .filter(|at| *at > now)
         .min()
+}
+
+/// Everything a rendering needs besides the feed: the page's language and words, the time, the site (its
+/// time zone and component registry).
+#[derive(Debug, Clone, Copy)]
+pub struct Ctx<'a> {
+    /// The page's language.
+    pub lang: Lang,
+    /// Its words.
+    pub s: &'static Strings,
+    /// The time the page is rendered for.
+    pub now: Timestamp,
+    /// Who the page is for.
+    pub site: &'a Site,
+}
+
+impl<'a> Ctx<'a> {
+    /// A context for `lang` at `now`.
+    pub fn new(lang: Lang, now: Timestamp, site: &'a Site) -> Self {
+        Self {
+            lang,
+            s: Strings::of(lang),
+            now,
+            site,
+        }
+    }
+
+    /// `at` in the site's zone.
+    pub fn local(&self, at: Timestamp) -> LocalTime {
+        LocalTime::new(at, &self.site.time_zone, self.lang)
+    }
+
+    /// The display name of component `id` in the page's language: the registry's name (with the app's
+    /// fallback), or the id itself when it is not declared.
+    pub fn component_name(&self, id: &Component) -> String {
+        match self.site.components.iter().find(|c| &c.id == id) {
+            Some(component) => {
+                let chain = fallback_chain(std::slice::from_ref(&self.lang.tag()));
+                pick(&component.name, &chain).1.to_owned()
+            }
+            None => id.to_string(),
+        }
+    }
 }
 
 /// A time for people and for machines.
@@ -211,17 +264,21 @@ pub struct TimeView {
     pub at: Timestamp,
     /// RFC 3339, for `<time datetime>`.
     pub datetime: String,
-    /// `2026-11-23 14:05 UTC`.
+    /// In the site's zone and the page's language: `3 december 2026 02:00 CET`.
     pub text: String,
+    /// Time of day and zone: `02:00 CET`.
+    pub short: String,
 }
 
 impl TimeView {
-    /// Formats `at`.
-    pub fn new(at: Timestamp) -> Self {
+    /// Formats `at` for `ctx`.
+    pub fn new(at: Timestamp, ctx: &Ctx<'_>) -> Self {
+        let local = ctx.local(at);
         Self {
             at,
             datetime: at.to_string(),
-            text: at.as_datetime().format("%Y-%m-%d %H:%M UTC").to_string(),
+            text: local.full(ctx.lang),
+            short: local.short(),
         }
     }
 }
@@ -246,15 +303,25 @@ pub struct NoticeView {
     pub severity: Severity,
     /// The severity in words.
     pub severity_label: &'static str,
-    /// CSS class of the severity.
-    pub severity_class: &'static str,
-    /// A symbol for the severity, besides its words.
-    pub severity_symbol: &'static str,
+    /// Whether it is over (resolved, completed, or its window ended): it then looks resolved.
+    pub closed: bool,
+    /// The badge: the severity while open, "resolved"/"completed" once over.
+    pub badge_label: &'static str,
+    /// CSS class of the badge.
+    pub badge_class: &'static str,
+    /// A symbol for the badge, besides its words.
+    pub badge_symbol: &'static str,
     /// Status as of `now` (maintenance becomes in progress by its start time), in words.
     pub status_label: &'static str,
-    /// Event window, if it has one.
-    pub window: Option<WindowView>,
-    /// Components, comma-separated; empty if none.
+    /// When it started: the window's start if it has one, else when it was posted.
+    pub started: TimeView,
+    /// Open incidents and announcements: "Since 14:14 CET (2 h 10 min)".
+    pub since: Option<String>,
+    /// Closed ones: "Lasted 2 h 6 min (…)".
+    pub lasted: Option<String>,
+    /// Event window in words, if it has one: `3 december 2026 02:00 – 04:00 CET`.
+    pub window: Option<String>,
+    /// Components by their display names, comma-separated; empty if none.
     pub components: String,
     /// Platforms, comma-separated; empty means all.
     pub platforms: String,
@@ -268,40 +335,34 @@ pub struct NoticeView {
     pub created: TimeView,
     /// When this revision was made.
     pub updated: TimeView,
-    /// Timeline, newest first.
+    /// Timeline, newest first, ending with the first post.
     pub updates: Vec<UpdateView>,
-}
-
-/// A notice's event window.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WindowView {
-    /// Start.
-    pub start: Option<TimeView>,
-    /// End.
-    pub end: Option<TimeView>,
 }
 
 /// One timeline entry in one language.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UpdateView {
-    /// Position in the notice's timeline, oldest = 0 (stable: timelines are append-only).
-    pub index: usize,
+    /// Position in the notice's timeline, oldest = 0 (stable: timelines are append-only). The first post
+    /// (the notice itself) has none.
+    pub index: Option<usize>,
     /// When.
     pub at: TimeView,
-    /// The status from then on, in words.
-    pub status_label: &'static str,
-    /// The message.
+    /// The status from then on, in words ("Posted · Investigating" for the first post).
+    pub status_label: String,
+    /// The message (empty for the first post: the notice's text is above the timeline).
     pub message: String,
     /// Language of the message when it is not the page's.
     pub lang_attr: Option<String>,
 }
 
-/// Resolves `notice` for a page in `lang` at `now`, choosing texts exactly as the app does: the first
-/// language of the fallback chain that has both title and body, then each update message in that language
-/// or the next best ([`notice_types::fallback_chain`], [`notice_types::pick`]).
-pub fn resolve(notice: &Notice, lang: Lang, now: Timestamp) -> NoticeView {
-    let s = Strings::of(lang);
-    let page_tag = lang.tag();
+/// Resolves `notice` for a page in `ctx.lang` at `ctx.now`. Title and body come in one language, chosen as
+/// the app does (the first language of the fallback chain that has both); each update message is in the
+/// page's language when it has that text, else the next best ([`notice_types::fallback_chain`],
+/// [`notice_types::pick`]).
+pub fn resolve(notice: &Notice, ctx: &Ctx<'_>) -> NoticeView {
+    let s = ctx.s;
+    let now = ctx.now;
+    let page_tag = ctx.lang.tag();
     let chain = fallback_chain(std::slice::from_ref(&page_tag));
     let language = chain
         .iter()
@@ -309,30 +370,92 @@ pub fn resolve(notice: &Notice, lang: Lang, now: Timestamp) -> NoticeView {
         .cloned()
         .unwrap_or_else(LanguageTag::en);
     let text = |t: &LocalizedText| t.get(&language).unwrap_or(t.en()).to_owned();
-    let mut update_chain = vec![language.clone()];
-    update_chain.extend(chain.iter().filter(|l| **l != language).cloned());
     let lang_attr = |tag: &LanguageTag| (*tag != page_tag).then(|| tag.to_string());
-    let updates = notice
+    let mut updates: Vec<UpdateView> = notice
         .updates
         .iter()
         .enumerate()
         .rev()
         .map(|(index, update)| {
-            let (message_lang, message) = pick(&update.message, &update_chain);
+            let (message_lang, message) = pick(&update.message, &chain);
             UpdateView {
-                index,
-                at: TimeView::new(update.at),
-                status_label: s.status(update.status),
+                index: Some(index),
+                at: TimeView::new(update.at, ctx),
+                status_label: s.status(update.status).to_owned(),
                 message: message.to_owned(),
                 lang_attr: lang_attr(&message_lang),
             }
         })
         .collect();
-    let ended = !notice.status.is_closed() && notice.ends_at.is_some_and(|end| end <= now);
-    let window = (notice.starts_at.is_some() || notice.ends_at.is_some()).then(|| WindowView {
-        start: notice.starts_at.map(TimeView::new),
-        end: notice.ends_at.map(TimeView::new),
+    // The first post is the notice itself; its status then is not recorded, but without later updates it
+    // is the status now, and with them it was the severity's first one (what `post` sets by default).
+    let first_status = if notice.updates.is_empty() {
+        notice.status
+    } else {
+        notice.severity.initial_status()
+    };
+    updates.push(UpdateView {
+        index: None,
+        at: TimeView::new(notice.created_at, ctx),
+        status_label: format!("{} · {}", s.posted, s.status(first_status)),
+        message: String::new(),
+        lang_attr: None,
     });
+    let window_ended = !notice.status.is_closed() && notice.ends_at.is_some_and(|end| end <= now);
+    let closed = notice.status.is_closed() || window_ended;
+    let started_at = match notice.starts_at {
+        Some(start) if !notice.severity.is_maintenance() => start.min(notice.created_at),
+        Some(start) => start,
+        None => notice.created_at,
+    };
+    let started = TimeView::new(started_at, ctx);
+    let window = notice
+        .starts_at
+        .zip(notice.ends_at)
+        .map(|(start, end)| local_time::window(&ctx.local(start), &ctx.local(end), ctx.lang));
+    let is_open_event = !closed && !notice.severity.is_maintenance() && started_at <= now;
+    let since = is_open_event.then(|| {
+        let local = ctx.local(started_at);
+        let when = if local.day == ctx.local(now).day {
+            local.short()
+        } else {
+            local.full(ctx.lang)
+        };
+        s.since.replace("{time}", &when).replace(
+            "{duration}",
+            &local_time::duration(now.unix() - started_at.unix(), ctx.lang),
+        )
+    });
+    let lasted = closed.then(|| {
+        let end = if window_ended {
+            notice.ends_at.unwrap_or(notice.updated_at)
+        } else {
+            crate::record::closed_at(notice)
+        };
+        s.lasted
+            .replace(
+                "{duration}",
+                &local_time::duration(end.unix() - started_at.unix(), ctx.lang),
+            )
+            .replace(
+                "{window}",
+                &local_time::window(&ctx.local(started_at), &ctx.local(end), ctx.lang),
+            )
+    });
+    let (badge_label, badge_class, badge_symbol) = if closed {
+        let status = if notice.status.is_closed() {
+            notice.status
+        } else {
+            notice.severity.closing_status()
+        };
+        (s.status(status), "resolved", "✔")
+    } else {
+        (
+            s.severity(notice.severity),
+            notice.severity.as_str(),
+            severity_symbol(notice.severity),
+        )
+    };
     NoticeView {
         id: notice.id.to_string(),
         anchor: format!("notice-{}", notice.id),
@@ -342,20 +465,25 @@ pub fn resolve(notice: &Notice, lang: Lang, now: Timestamp) -> NoticeView {
         language,
         severity: notice.severity,
         severity_label: s.severity(notice.severity),
-        severity_class: notice.severity.as_str(),
-        severity_symbol: match notice.severity {
-            Severity::Outage => "✖",
-            Severity::Degraded => "⚠",
-            Severity::Maintenance => "⚙",
-            Severity::Info => "ℹ",
-        },
-        status_label: if ended {
+        closed,
+        badge_label,
+        badge_class,
+        badge_symbol,
+        status_label: if window_ended {
             s.ended
         } else {
             s.status(effective_status(notice, now))
         },
+        started,
+        since,
+        lasted,
         window,
-        components: join(notice.components.iter().map(|c| c.as_str())),
+        components: notice
+            .components
+            .iter()
+            .map(|c| ctx.component_name(c))
+            .collect::<Vec<_>>()
+            .join(", "),
         platforms: join(notice.platforms.iter().map(|p| p.as_str())),
         app_versions: notice.app_versions.as_ref().map(ToString::to_string),
         // Signing already refused anything but https to an allowed host; a page never links elsewhere.
@@ -364,10 +492,83 @@ pub fn resolve(notice: &Notice, lang: Lang, now: Timestamp) -> NoticeView {
             .clone()
             .filter(|link| link.starts_with("https://")),
         revision: notice.revision,
-        created: TimeView::new(notice.created_at),
-        updated: TimeView::new(notice.updated_at),
+        created: TimeView::new(notice.created_at, ctx),
+        updated: TimeView::new(notice.updated_at, ctx),
         updates,
     }
+}
+
+/// The symbol shown beside a severity's words.
+pub fn severity_symbol(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Outage => "✖",
+        Severity::Degraded => "⚠",
+        Severity::Maintenance => "⚙",
+        Severity::Info => "ℹ",
+    }
+}
+
+/// One row of the component list: a component and its state now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ComponentView {
+    /// The id (`keyshare`).
+    pub id: String,
+    /// Its name in the page's language.
+    pub name: String,
+    /// Its state in words.
+    pub state_label: &'static str,
+    /// CSS class of the state.
+    pub state_class: &'static str,
+    /// A symbol for the state.
+    pub state_symbol: &'static str,
+}
+
+/// Every declared component in registry order, then any other component an open notice names, each with
+/// the worst state of the open notices shown now that name it (an outage, a degradation, maintenance under
+/// way), or operational.
+pub fn components(feed: &FeedPayload, ctx: &Ctx<'_>) -> Vec<ComponentView> {
+    let mut ids: Vec<Component> = ctx.site.components.iter().map(|c| c.id.clone()).collect();
+    let live: Vec<&Notice> = feed
+        .notices
+        .iter()
+        .filter(|n| {
+            matches!(
+                section(n, ctx.now),
+                Some(Section::Incidents | Section::MaintenanceNow)
+            )
+        })
+        .collect();
+    for notice in &live {
+        for component in &notice.components {
+            if !ids.contains(component) {
+                ids.push(component.clone());
+            }
+        }
+    }
+    ids.into_iter()
+        .map(|id| {
+            let worst = live
+                .iter()
+                .filter(|n| n.components.contains(&id))
+                .map(|n| n.severity)
+                .min();
+            let (state_label, state_class, state_symbol) = match worst {
+                Some(severity) => (
+                    ctx.s.severity(severity),
+                    severity.as_str(),
+                    severity_symbol(severity),
+                ),
+                None => (ctx.s.operational, "operational", "✔"),
+            };
+            ComponentView {
+                name: ctx.component_name(&id),
+                id: id.to_string(),
+                state_label,
+                state_class,
+                state_symbol,
+            }
+        })
+        .collect()
 }
 
 fn join<'a>(items: impl Iterator<Item = &'a str>) -> String {
@@ -398,6 +599,10 @@ mod tests {
             .build()
     }
 
+    fn site() -> Site {
+        Site::new("T", Lang::En, None).unwrap()
+    }
+
     fn feed(notices: Vec<Notice>) -> FeedPayload {
         FeedPayload {
             feed_id: FeedId::parse("t/view").unwrap(),
@@ -405,6 +610,7 @@ mod tests {
             issued_at: at(-10),
             expires_at: at(1000),
             notices,
+            service: None,
         }
     }
 
@@ -486,7 +692,7 @@ mod tests {
             message: LocalizedText::english("Found it"),
         });
         // Dutch title but English body: title and body stay in one language, English.
-        let view = resolve(&n, Lang::Nl, at(0));
+        let view = resolve(&n, &Ctx::new(Lang::Nl, at(0), &site()));
         assert_eq!(view.title, "Down");
         assert_eq!(view.lang_attr.as_deref(), Some("en"));
         assert_eq!(view.updates[0].lang_attr.as_deref(), Some("en"));
@@ -496,10 +702,13 @@ mod tests {
             (LanguageTag::parse("nl").unwrap(), "Tekst"),
         ])
         .unwrap();
-        let view = resolve(&n, Lang::Nl, at(0));
+        let view = resolve(&n, &Ctx::new(Lang::Nl, at(0), &site()));
         assert_eq!(view.title, "Storing");
         assert_eq!(view.lang_attr, None);
         assert_eq!(view.status_label, "Wordt onderzocht");
-        assert_eq!(resolve(&n, Lang::De, at(0)).title, "Down");
+        assert_eq!(
+            resolve(&n, &Ctx::new(Lang::De, at(0), &site())).title,
+            "Down"
+        );
     }
 }

@@ -15,6 +15,9 @@
 //! checked exactly as the same flag would be, and a mistake is reported naming the file. A key that is not a
 //! setting of the command is an error, not silently ignored: a typo in a config file must not go unnoticed
 //! at 3 a.m.
+//!
+//! One setting is structured: the component registry, `[[components]]` tables, which
+//! [`super::components::from_file`] turns into `--component` flags the same way.
 
 use std::ffi::OsString;
 use std::path::Path;
@@ -98,7 +101,16 @@ pub fn with_file_settings(
         };
         let flag = format!("--{long}");
         let takes_value = arg.get_action().takes_values();
-        for item in values(file, key, value)? {
+        // The component registry is a list of tables; its own reader turns it into `--component` values.
+        let items = if key == "components" {
+            super::components::from_file(file, value)?
+                .into_iter()
+                .map(Item::Text)
+                .collect()
+        } else {
+            values(file, key, value)?
+        };
+        for item in items {
             match (takes_value, item) {
                 (true, Item::Text(text)) => {
                     out.push(OsString::from(&flag));

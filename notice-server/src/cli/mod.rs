@@ -1,5 +1,6 @@
 //! Command-line interface: one module per subcommand, each with `run`.
 
+mod components;
 mod config_file;
 mod ingest;
 mod init;
@@ -286,6 +287,18 @@ struct SiteArgs {
     /// Public URL of the status page (https://status.example.org/), for absolute links in the Atom feed.
     #[arg(long, env = "NOTICE_SITE_URL")]
     site_url: Option<String>,
+
+    /// The time zone the status page shows times in: an IANA name such as Europe/Amsterdam (the tz data is
+    /// built in, so pages render alike everywhere). Default: UTC.
+    #[arg(long, env = "NOTICE_TIME_ZONE", value_name = "ZONE")]
+    time_zone: Option<String>,
+
+    /// A component of the service, declared once for the status page, the apps and the CLI:
+    /// ID=NAME (English), then ID:LANG=NAME for each other language (repeatable; the order of first
+    /// mention is the display order). Notices may then only name declared components. In the config file:
+    /// [[components]] tables with `id` and a `name` table per language.
+    #[arg(long = "component", value_name = "ID[:LANG]=NAME")]
+    components: Vec<String>,
 }
 
 impl SiteArgs {
@@ -293,15 +306,29 @@ impl SiteArgs {
     /// named after the feed id, English, no URL).
     fn site(&self, feed_id: &FeedId) -> anyhow::Result<Option<Site>> {
         let lang: Lang = self.site_lang.parse().map_err(anyhow::Error::msg)?;
-        if self.site_name.is_none() && self.site_url.is_none() && lang == Lang::En {
+        if self.site_name.is_none()
+            && self.site_url.is_none()
+            && lang == Lang::En
+            && self.time_zone.is_none()
+            && self.components.is_empty()
+        {
             return Ok(None);
         }
         let name = match &self.site_name {
             Some(name) => name.clone(),
             None => Site::for_feed(feed_id).name,
         };
-        let site = Site::new(&name, lang, self.site_url.as_deref())
-            .map_err(|e| anyhow::anyhow!("--{}: {}", e.field.replace('_', "-"), e.reason))?;
+        let flag = |e: notice_types::InvalidField| {
+            anyhow::anyhow!("--{}: {}", e.field.replace('_', "-"), e.reason)
+        };
+        let mut site = Site::new(&name, lang, self.site_url.as_deref()).map_err(flag)?;
+        if let Some(zone) = &self.time_zone {
+            site = site.with_time_zone(zone).map_err(flag)?;
+        }
+        let components = components::parse(&self.components)?;
+        site = site
+            .with_components(components)
+            .map_err(|e| anyhow::anyhow!("--component: {e}"))?;
         Ok(Some(site))
     }
 }

@@ -9,6 +9,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::{Extension, response::IntoResponse, response::Response};
 use notice_publish::change::{self, NoticeChange};
+use notice_publish::checks;
 use notice_publish::{
     AuditList, ChangeError, CopyList, CreateNotice, EditNotice, IngestReport, NoticeList,
     NoticeRecord, PostUpdate, Resolve, WhoAmI, Withdraw, WriteResponse,
@@ -54,33 +55,51 @@ fn action_of(change: &NoticeChange) -> Action {
     }
 }
 
-/// Runs a change to one notice as a write and answers with the record. `change` gets the transaction, the
-/// time and the root the feed is signed under (its link hosts apply).
+/// Runs a change to one notice (`existing`, or a new one) as a write and answers with the record. `change`
+/// gets the transaction, the time and the root the feed is signed under (its link hosts apply). The
+/// component registry and the cautions ([`checks`]) are judged on the result, in the same transaction.
 async fn write_notice(
     state: &AppState,
     operator: Operator,
     action: Action,
     mode: Mode,
+    existing: Option<NoticeId>,
     change: impl FnOnce(&Transaction<'_>, Timestamp, &RootPayload) -> Result<NoticeRecord, AppError>
     + Send
     + 'static,
 ) -> Result<WriteResponse, AppError> {
+    // The registry the server signs into its feeds; a change that adds another component is refused.
+    let registry = state
+        .settings()
+        .site
+        .as_ref()
+        .map(|site| site.components.clone())
+        .unwrap_or_default();
     // A copy may be ahead (a break-glass document): take it in first, so this change goes on top of it and
     // its version is above what phones hold.
     let warnings = state.reconcile().await?;
     let (record, feed_version) = state
         .blocking(move |state, conn| {
             state.write(conn, mode, |tx, now, root| {
+                let before = match &existing {
+                    Some(id) => notices::get(tx, id)?,
+                    None => None,
+                };
+                let others = notices::list(tx, false)?;
                 let record = change(tx, now, root)?;
+                let before = before.map(|r| r.notice);
+                checks::known_components(before.as_ref(), &record.notice, &registry)?;
+                let cautions = checks::cautions(before.as_ref(), &record, &others, now);
                 let note = AuditNote {
                     actor: operator.actor(),
                     action,
                     notice_id: Some(record.notice.id.clone()),
                 };
-                Ok::<_, AppError>((record, note))
+                Ok::<_, AppError>(((record, cautions), note))
             })
         })
         .await??;
+    let (record, cautions) = record;
     tracing::info!(
         notice = %record.notice.id,
         revision = record.notice.revision,
@@ -91,6 +110,7 @@ async fn write_notice(
     );
     let mut response = WriteResponse::new(record, feed_version);
     response.warnings = warnings;
+    response.cautions = cautions;
     Ok(response)
 }
 
@@ -109,6 +129,7 @@ pub(crate) async fn create(
         operator,
         Action::Create,
         mode,
+        None,
         move |tx, now, root| {
             let record = change::create(
                 draft,
@@ -171,15 +192,24 @@ async fn change_notice(
     let id = notice_id(id)?;
     let action = action_of(&change);
     let checker = operator.clone();
-    let response = write_notice(state, operator, action, mode, move |tx, now, root| {
-        let creator =
-            notices::creator(tx, &id)?.ok_or_else(|| ChangeError::not_found(id.as_str()))?;
-        checker.may_change(&id, &creator)?;
-        let record = notices::get(tx, &id)?.ok_or_else(|| ChangeError::not_found(id.as_str()))?;
-        let record = change::apply(record, change, now, &root.link_hosts)?;
-        notices::save(tx, &record, now)?;
-        Ok(record)
-    })
+    let existing = Some(id.clone());
+    let response = write_notice(
+        state,
+        operator,
+        action,
+        mode,
+        existing,
+        move |tx, now, root| {
+            let creator =
+                notices::creator(tx, &id)?.ok_or_else(|| ChangeError::not_found(id.as_str()))?;
+            checker.may_change(&id, &creator)?;
+            let record =
+                notices::get(tx, &id)?.ok_or_else(|| ChangeError::not_found(id.as_str()))?;
+            let record = change::apply(record, change, now, &root.link_hosts)?;
+            notices::save(tx, &record, now)?;
+            Ok(record)
+        },
+    )
     .await?;
     Ok(Json(response))
 }
@@ -259,6 +289,7 @@ pub(crate) async fn ingest(
                 state.clock().now(),
                 &reopen,
             )
+            .inspect(|_| state.refresh_history(conn))
         })
         .await??;
     state.install(&ingested.feed);

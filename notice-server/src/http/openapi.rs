@@ -98,7 +98,7 @@ fn write_errors() -> Value {
         "404": error_response("No such notice (`not_found`)."),
         "409": error_response("Conflicts with the notice's state, e.g. it was withdrawn (`conflict`)."),
         "413": error_response("Body over 64 KiB (`payload_too_large`)."),
-        "422": error_response("A field is invalid or unknown (`invalid_field`, naming it)."),
+        "422": error_response("A field is invalid or unknown (`invalid_field`, naming it), including a component the server's registry does not declare (with the nearest declared id)."),
     })
 }
 
@@ -169,7 +169,16 @@ fn html_page(summary: &str) -> Value {
     page_get(
         summary,
         "text/html",
-        "The status page: current incidents, maintenance, recently resolved; no scripts.",
+        "The status page: components, current incidents, maintenance, recently resolved; one inline script (the stale banner), allowed by its hash in the Content-Security-Policy.",
+        conditional_headers(),
+    )
+}
+
+fn history_page(summary: &str) -> Value {
+    page_get(
+        summary,
+        "text/html",
+        "Resolved incidents and completed maintenance of the last 90 days (from the database; on a mirror, what the feed carries).",
         conditional_headers(),
     )
 }
@@ -233,6 +242,10 @@ pub fn document() -> Value {
             "/index.nl.html": {"get": html_page("The status page in Dutch.")},
             "/index.en.html": {"get": html_page("The status page in English.")},
             "/index.de.html": {"get": html_page("The status page in German.")},
+            "/history.html": {"get": history_page("The history page in the site's default language.")},
+            "/history.nl.html": {"get": history_page("The history page in Dutch.")},
+            "/history.en.html": {"get": history_page("The history page in English.")},
+            "/history.de.html": {"get": history_page("The history page in German.")},
             "/feed.atom": {
                 "get": page_get(
                     "Atom 1.0: one entry per notice and per update.",
@@ -413,7 +426,8 @@ fn schemas() -> Value {
                 "notice": {"$ref": "#/components/schemas/Notice"},
                 "state": {"enum": ["active", "resolved", "withdrawn"]},
                 "feed_version": {"type": "integer", "minimum": 1},
-                "warnings": {"type": "array", "items": {"type": "string"}, "description": "A document taken in from a copy before this change (a break-glass document ahead of the server), copies that could not be read."}
+                "warnings": {"type": "array", "items": {"type": "string"}, "description": "A document taken in from a copy before this change (a break-glass document ahead of the server), copies that could not be read."},
+                "cautions": {"type": "array", "items": {"type": "string"}, "description": "Allowed but probably a mistake (maintenance set in progress well before its start, a second open outage on one component): the CLI publishes it only with an explicit yes. Dry runs answer them too."}
             }
         },
         "CopyList": {"type": "object", "required": ["copies"], "properties": {"copies": {"type": "array", "items": {"$ref": "#/components/schemas/CopyState"}}}},

@@ -10,8 +10,9 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use notice_publish::export::CachePolicy;
 use notice_publish::record::secs;
-use notice_publish::status_page::{ATOM_CONTENT_TYPE, HTML_CONTENT_TYPE, Lang};
+use notice_publish::status_page::{self, ATOM_CONTENT_TYPE, HTML_CONTENT_TYPE, Lang};
 
 use super::AppError;
 use super::cache;
@@ -21,9 +22,12 @@ use super::negotiate::page_lang;
 use super::pages::Page;
 use super::served::{PublicState, Staleness};
 
-/// What the pages may do in a browser: show themselves with their inline style, nothing else (no scripts,
-/// no frames, no forms), so even a bug in escaping could not run code.
-const PAGE_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+/// What the pages may do in a browser: show themselves with their inline style and their one script (the
+/// stale banner, allowed by its hash), nothing else (no other scripts, frames or forms), so even a bug in
+/// escaping could not run code. The hash is computed from the script by notice-publish, which also writes
+/// the same policy into each page for static hosts that send no headers.
+static PAGE_CSP: std::sync::LazyLock<Option<HeaderValue>> =
+    std::sync::LazyLock::new(|| HeaderValue::from_str(&status_page::page_csp()).ok());
 
 /// The served document, or 503 when there is none yet (a mirror that has not reached its upstream).
 fn served(state: &PublicState) -> Result<std::sync::Arc<HotDocument>, AppError> {
@@ -95,17 +99,21 @@ fn page(
             AppError::Internal
         })?;
     let (content_type, lang) = match page {
-        Page::Html(lang) => (HTML_CONTENT_TYPE, lang),
+        Page::Html(lang) | Page::History(lang) => (HTML_CONTENT_TYPE, lang),
         Page::Atom(lang) => (ATOM_CONTENT_TYPE, lang),
     };
-    let mut response = represent(state, &rendered, headers, content_type, vary);
+    // Pages keep a day of stale-if-error, not the feed's week (see `CachePolicy::pages`).
+    let policy = CachePolicy {
+        max_age_secs: state.cache_max_age_secs,
+    };
+    let cache_control = HeaderValue::from_str(&policy.pages()).ok();
+    let mut response = cache::represent(&rendered, headers, cache_control, content_type, vary);
     let out = response.headers_mut();
     out.insert(CONTENT_LANGUAGE, HeaderValue::from_static(lang.code()));
-    if matches!(page, Page::Html(_)) {
-        out.insert(
-            HeaderName::from_static("content-security-policy"),
-            HeaderValue::from_static(PAGE_CSP),
-        );
+    if !matches!(page, Page::Atom(_)) {
+        if let Some(csp) = PAGE_CSP.clone() {
+            out.insert(HeaderName::from_static("content-security-policy"), csp);
+        }
         out.insert(
             HeaderName::from_static("referrer-policy"),
             HeaderValue::from_static("no-referrer"),
@@ -130,7 +138,7 @@ pub(crate) async fn index(
     let lang = page_lang(
         query_lang(&query).as_deref(),
         accept,
-        state.pages.site().default_lang,
+        state.pages.default_lang(),
     );
     page(
         &state,
@@ -145,7 +153,7 @@ pub(crate) async fn index_default(
     State(state): State<PublicState>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let lang = state.pages.site().default_lang;
+    let lang = state.pages.default_lang();
     page(&state, &headers, Page::Html(lang), "Accept-Encoding")
 }
 
@@ -173,6 +181,39 @@ pub(crate) async fn index_de(
     page(&state, &headers, Page::Html(Lang::De), "Accept-Encoding")
 }
 
+/// `GET /history.html`: the history page in the site's default language.
+pub(crate) async fn history_default(
+    State(state): State<PublicState>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let lang = state.pages.default_lang();
+    page(&state, &headers, Page::History(lang), "Accept-Encoding")
+}
+
+/// `GET /history.nl.html`.
+pub(crate) async fn history_nl(
+    State(state): State<PublicState>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    page(&state, &headers, Page::History(Lang::Nl), "Accept-Encoding")
+}
+
+/// `GET /history.en.html`.
+pub(crate) async fn history_en(
+    State(state): State<PublicState>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    page(&state, &headers, Page::History(Lang::En), "Accept-Encoding")
+}
+
+/// `GET /history.de.html`.
+pub(crate) async fn history_de(
+    State(state): State<PublicState>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    page(&state, &headers, Page::History(Lang::De), "Accept-Encoding")
+}
+
 /// `GET /feed.atom[?lang=nl|en|de]`: the Atom feed, in the site's default language unless `?lang=` names
 /// another (no `Accept-Language` negotiation: feed readers send whatever, and a static host has one file).
 pub(crate) async fn atom(
@@ -183,7 +224,7 @@ pub(crate) async fn atom(
     let lang = query_lang(&query)
         .as_deref()
         .and_then(Lang::from_tag)
-        .unwrap_or(state.pages.site().default_lang);
+        .unwrap_or(state.pages.default_lang());
     page(&state, &headers, Page::Atom(lang), "Accept-Encoding")
 }
 

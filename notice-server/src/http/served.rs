@@ -176,9 +176,9 @@ impl PublicState {
         }
     }
 
-    /// `Cache-Control` of the feed and the pages: short `max-age` so caches pick up news within a minute,
+    /// `Cache-Control` of the feed: short `max-age` so caches pick up news within a minute,
     /// `stale-while-revalidate`, and a week of `stale-if-error` so a CDN keeps serving when every origin is
-    /// down.
+    /// down. (Pages get a day: `notice_publish::export::CachePolicy::pages`.)
     pub(crate) fn cache_control(&self) -> String {
         format!(
             "public, max-age={}, stale-while-revalidate=60, stale-if-error=604800",

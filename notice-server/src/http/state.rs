@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::body::Bytes;
-use notice_publish::status_page::Site;
-use notice_types::{RootPayload, Timestamp, TrustedRoot};
+use notice_publish::status_page::{Site, history};
+use notice_types::{RootPayload, Timestamp, TrustedRoot, dangerous_verify_ignoring_freshness};
 use rusqlite::{Connection, Transaction};
 
 use tokio::sync::watch;
@@ -14,7 +14,7 @@ use tokio::sync::watch;
 use super::AppError;
 use super::auth::AuthLimiter;
 use super::hot::{HotDocument, HotFeed};
-use super::pages::Pages;
+use super::pages::{History, Pages};
 use super::served::{OriginChecks, PublicParts, PublicState, Staleness};
 use crate::clock::Clock;
 use crate::config::Settings;
@@ -22,7 +22,20 @@ use crate::metrics::Metrics;
 use crate::publishing::copies::{self, Copies};
 use crate::publishing::{self, AuditNote, Error, Mode, Publisher, Signer, Written};
 use crate::storage::feeds::{self, StoredFeed};
-use crate::storage::{DataDir, Db, StoreError, check, write_tx};
+use crate::storage::{DataDir, Db, StoreError, check, notices, write_tx};
+
+/// Whether the configured site (what `settings` would sign) differs from what `feed` carries.
+fn site_changed(feed: &StoredFeed, root_v1: &[u8], settings: &Settings) -> bool {
+    let wanted = settings.site.as_ref().map(Site::service);
+    // The stored document was signed by this server: opening it cannot fail unless the store is damaged,
+    // and then the ordinary start-up path reports that.
+    let opened = TrustedRoot::from_envelope_bytes(root_v1)
+        .and_then(|trusted| dangerous_verify_ignoring_freshness(&feed.bytes, &trusted));
+    match opened {
+        Ok((_, payload)) => payload.service != wanted,
+        Err(_) => false,
+    }
+}
 
 /// The origin's shared state. Cheap to clone; everything lives behind one `Arc`.
 #[derive(Clone)]
@@ -76,7 +89,7 @@ impl AppState {
         crate::publishing::require_initialized(dir)?;
         let db = Arc::new(Db::open(&dir.db())?);
         let metrics = Arc::new(Metrics::default());
-        let (signer, latest, root_v1) = db.with(|conn| -> Result<_, Error> {
+        let (signer, latest, root_v1, history_records) = db.with(|conn| -> Result<_, Error> {
             // A damaged or read-only database refuses to start, rather than serve while every write fails.
             check::check(conn, &dir.db())?;
             let signer = Signer::load(conn, dir)?;
@@ -85,6 +98,15 @@ impl AppState {
                 .next()
                 .ok_or_else(|| Error::NoRoot(dir.path().to_owned()))?;
             let latest = match feeds::latest_published(conn)? {
+                // The site settings changed since the last signature (a new time zone, a component
+                // declared): sign now, so copies and apps need not wait for the next heartbeat.
+                Some(feed) if site_changed(&feed, &root_v1, &settings) => {
+                    let tx = write_tx(conn)?;
+                    metrics.record_signing();
+                    let feed = publishing::publish(&tx, &signer, &settings, clock.now())?;
+                    tx.commit().map_err(|e| Error::Store(e.into()))?;
+                    feed
+                }
                 Some(feed) => feed,
                 None => {
                     // Only an interrupted init gets here; publish the first version now.
@@ -95,7 +117,9 @@ impl AppState {
                     feed
                 }
             };
-            Ok((signer, latest, root_v1))
+            let since = clock.now().plus_seconds(-history::HISTORY_DAYS * 86_400);
+            let history_records = notices::history(conn, since)?;
+            Ok((signer, latest, root_v1, history_records))
         })?;
         metrics.record_build();
         let trusted = TrustedRoot::from_envelope_bytes(&root_v1)
@@ -110,7 +134,7 @@ impl AppState {
         let public = PublicState::new(
             PublicParts {
                 root_v1: Some(Bytes::from(root_v1)),
-                pages: Pages::new(site, trusted.clone()),
+                pages: Pages::new(site, trusted.clone(), Some(History::default())),
                 clock: clock.clone(),
                 metrics: metrics.clone(),
                 cache_max_age_secs: settings.cache_max_age_secs,
@@ -121,6 +145,7 @@ impl AppState {
             },
             Some(hot.clone()),
         );
+        public.pages.set_history(history_records);
         let limiter = AuthLimiter::new(settings.auth_failures_per_minute);
         let (served, _) = watch::channel(latest.version);
         let publisher = Publisher::new(signer, dir.clone(), settings, clock, metrics.clone());
@@ -183,10 +208,24 @@ impl AppState {
         let started = Instant::now();
         let Written { output, feed } = self.publisher.write(conn, mode, change)?;
         if mode == Mode::Commit {
+            self.refresh_history(conn);
             self.install(&feed);
             self.metrics.record_publish(started.elapsed());
         }
         Ok((output, feed.version))
+    }
+
+    /// Reloads the history page's records from the database (after a change to notices). A failure keeps
+    /// the previous records: the history page is not worth failing a committed write for.
+    pub(crate) fn refresh_history(&self, conn: &Connection) {
+        let since = self
+            .clock()
+            .now()
+            .plus_seconds(-history::HISTORY_DAYS * 86_400);
+        match notices::history(conn, since) {
+            Ok(records) => self.public.pages.set_history(records),
+            Err(e) => tracing::warn!(error = %e, "cannot read the history page's notices"),
+        }
     }
 
     /// Serves a committed document from now on (if it is newer than the one served), and tells the tasks
@@ -239,6 +278,9 @@ impl AppState {
             .await??;
         let mut notes = reconciled.warnings;
         if let (Some(ingested), Some(source)) = (reconciled.ingested, reconciled.source) {
+            let _ = self
+                .blocking(|state, conn| state.refresh_history(conn))
+                .await;
             self.install(&ingested.feed);
             notes.insert(0, copies::describe(&ingested.report, &source));
         }

@@ -111,6 +111,9 @@ fn publish_version(
         issued_at: now,
         expires_at: now.plus_seconds(secs(settings.feed_validity)),
         notices: records.into_iter().map(|r| r.notice).collect(),
+        // The configured site (name, status page, time zone, components) rides signed in every feed, so
+        // mirrors, copies and apps show what the origin shows. Unconfigured: nothing to say.
+        service: settings.site.as_ref().map(|site| site.service()),
     };
     let envelope = sign_feed(&payload, &signer.root, &[&signer.key])?;
     let bytes = PublishedDocument::assemble(signer.roots.clone(), envelope)?;

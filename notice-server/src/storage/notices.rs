@@ -92,6 +92,21 @@ pub(crate) fn in_feed(
     )
 }
 
+/// The notices the history page may show: resolved ones closed after `since`, and active ones (whose
+/// window may have ended: the page decides). Withdrawn notices never.
+pub(crate) fn history(
+    conn: &Connection,
+    since: Timestamp,
+) -> Result<Vec<NoticeRecord>, StoreError> {
+    query(
+        conn,
+        "SELECT notice_json, state, closed_at FROM notices
+         WHERE state = 'active' OR (state = 'resolved' AND closed_at > ?1)
+         ORDER BY closed_at DESC, id",
+        params![since.unix()],
+    )
+}
+
 /// Stores a new notice and its timeline. `created_by` is the token that created it through the admin API;
 /// `None` for a notice that came in with a published document.
 pub(crate) fn insert(

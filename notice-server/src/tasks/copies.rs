@@ -1,6 +1,7 @@
 //! Keeping the copies on other providers current, beside the HTTP server:
 //! - one upload task per publish target: after every new version served, the target gets it (the document
-//!   at both paths, root v1, the status pages and the Atom feed), off the request path, retried with
+//!   at both paths, root v1, the status pages, the history pages from the database and the Atom feed), off
+//!   the request path, retried with
 //!   backoff from one second to five minutes while it fails. One failing target never holds up the origin
 //!   or the other targets.
 //! - one watch task: every `--copy-check-interval` the copies are read, and one that is ahead of the server
@@ -100,6 +101,7 @@ async fn upload(state: &AppState, index: usize, doc: Arc<HotDocument>) -> Result
         let policy = CachePolicy {
             max_age_secs: state.settings().cache_max_age_secs,
         };
+        let history = state.public.pages.history_records(&feed);
         let files = files(
             bytes,
             &feed,
@@ -107,6 +109,7 @@ async fn upload(state: &AppState, index: usize, doc: Arc<HotDocument>) -> Result
             now,
             state.public.pages.site(),
             policy,
+            &history,
         );
         state
             .copies

@@ -183,7 +183,7 @@ impl Mirror {
             PublicParts {
                 // `/v1/root.json` is root v1, what apps ship; a later root is not that file.
                 root_v1: (root.version == 1).then(|| Bytes::from(config.trusted_root.clone())),
-                pages: Pages::new(site, trusted),
+                pages: Pages::new(site, trusted, None),
                 clock,
                 metrics: Arc::new(Metrics::default()),
                 cache_max_age_secs: config.cache_max_age_secs,

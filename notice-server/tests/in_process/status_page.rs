@@ -157,7 +157,7 @@ async fn hostile_notice_text_is_shown_as_text_not_markup() {
     .await;
     for path in ["/", "/index.nl.html", "/feed.atom"] {
         let body = text(&h.get(path).await);
-        assert!(!body.contains("<script>"), "{path}: {body}");
+        assert!(!body.contains("<script>alert"), "{path}: {body}");
         assert!(!body.contains("<img"), "{path}: {body}");
     }
     let html = text(&h.get("/").await);
@@ -166,12 +166,12 @@ async fn hostile_notice_text_is_shown_as_text_not_markup() {
         "{html}"
     );
     let reply = h.get("/").await;
+    let csp = reply.header("content-security-policy").to_owned();
     assert!(
-        reply
-            .header("content-security-policy")
-            .starts_with("default-src 'none'"),
-        "no script may run even if escaping failed"
+        csp.starts_with("default-src 'none'; script-src 'sha256-"),
+        "no script but the page's own may run even if escaping failed: {csp}"
     );
+    assert_eq!(csp, notice_publish::status_page::page_csp());
     // The Atom parser gets the text back exactly.
     let atom: atom_syndication::Feed = text(&h.get("/feed.atom").await).parse().unwrap();
     assert_eq!(
@@ -184,7 +184,12 @@ async fn hostile_notice_text_is_shown_as_text_not_markup() {
 async fn an_expired_feed_shows_the_stale_banner() {
     let h = Harness::new();
     h.create(trilingual_outage()).await;
-    assert!(!text(&h.get("/").await).contains("may be stale"));
+    // While fresh the banner waits, hidden, for the page's script to judge by the reader's clock.
+    let fresh = text(&h.get("/").await);
+    assert!(
+        fresh.contains("data-expires=\"") && fresh.contains("\" hidden>"),
+        "{fresh}"
+    );
     // No heartbeat runs in these tests: the feed expires after 72 h.
     h.clock.advance(Duration::from_secs(73 * 3600));
     for (path, words) in [
@@ -197,6 +202,10 @@ async fn an_expired_feed_shows_the_stale_banner() {
     ] {
         let html = text(&h.get(path).await);
         assert!(html.contains(words), "{path}: {html}");
+        assert!(
+            !html.contains("\" hidden>"),
+            "{path}: rendered after expiry, shown without script"
+        );
         assert!(
             html.contains("PIN check is down") || html.contains("PIN-"),
             "still shows the notices"
@@ -259,12 +268,20 @@ async fn the_atom_feed_parses_with_one_entry_per_notice_and_update() {
 async fn pages_have_etags_caching_headers_cors_head_and_304() {
     let h = Harness::new();
     h.create(trilingual_outage()).await;
-    for path in ["/", "/index.html", "/index.de.html", "/feed.atom"] {
+    for path in [
+        "/",
+        "/index.html",
+        "/index.de.html",
+        "/feed.atom",
+        "/history.html",
+        "/history.nl.html",
+    ] {
         let reply = h.get(path).await;
         assert_eq!(reply.status, StatusCode::OK, "{path}");
+        // A day of stale-if-error for pages (the feed keeps its week): see `CachePolicy::pages`.
         assert_eq!(
             reply.header("cache-control"),
-            "public, max-age=30, stale-while-revalidate=60, stale-if-error=604800"
+            "public, max-age=30, stale-while-revalidate=60, stale-if-error=86400"
         );
         assert_eq!(reply.header("access-control-allow-origin"), "*");
         assert_eq!(reply.header("x-notice-feed-version"), "2");
@@ -291,4 +308,36 @@ async fn pages_have_etags_caching_headers_cors_head_and_304() {
     let after = h.get("/index.en.html").await;
     assert_ne!(after.header("etag"), before);
     assert!(text(&after).contains("Announcements"));
+}
+
+#[tokio::test]
+async fn the_history_page_keeps_what_the_feed_has_dropped() {
+    let h = Harness::new();
+    let outage = h.create(trilingual_outage()).await;
+    let reply = h
+        .admin(
+            Method::POST,
+            &format!("/v1/admin/notices/{outage}/resolve"),
+            None,
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let html = text(&h.get("/history.en.html").await);
+    assert!(html.contains("PIN check is down"), "{html}");
+    assert!(html.contains("<span class=\"badge resolved\">"), "{html}");
+    let nl = h.get("/history.nl.html").await;
+    assert_eq!(nl.header("content-language"), "nl");
+    assert!(nl.header("content-security-policy").contains("script-src"));
+    // A week later the feed no longer carries it (retention: 72 h), the history still does.
+    h.clock.advance(Duration::from_secs(7 * 86_400));
+    h.create(json!({"severity": "info", "title": {"en": "Later"}, "body": {"en": "Later."}}))
+        .await;
+    assert!(!text(&h.get("/index.en.html").await).contains("PIN check is down"));
+    assert!(text(&h.get("/history.en.html").await).contains("PIN check is down"));
+    assert!(text(&h.get("/index.en.html").await).contains("href=\"history.en.html\""));
+    // After 90 days it is gone from the page too.
+    h.clock.advance(Duration::from_secs(90 * 86_400));
+    h.create(json!({"severity": "info", "title": {"en": "Much later"}, "body": {"en": "Later."}}))
+        .await;
+    assert!(!text(&h.get("/history.en.html").await).contains("PIN check is down"));
 }
