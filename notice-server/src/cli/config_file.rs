@@ -86,7 +86,7 @@ pub fn with_file_settings(
                 file.display()
             );
         }
-        let source = given.value_source(key);
+        let source = given.value_source(arg.get_id().as_str());
         if matches!(
             source,
             Some(ValueSource::CommandLine | ValueSource::EnvVariable)
