@@ -106,6 +106,7 @@ impl MirrorUrl {
     }
 
     /// `scheme://host[:port]`, without the path.
+    #[cfg(feature = "https")]
     fn origin(&self) -> &str {
         let after_scheme = self.text.find("://").map_or(0, |i| i + 3);
         let end = self.text[after_scheme..]
@@ -115,6 +116,7 @@ impl MirrorUrl {
     }
 
     /// The host, in lower case (IPv6 in brackets).
+    #[cfg(feature = "https")]
     fn host(&self) -> &str {
         let origin = self.origin();
         let authority = origin.split_once("://").map_or(origin, |(_, a)| a);
@@ -125,6 +127,7 @@ impl MirrorUrl {
     /// absolute-path or relative) leads, if it may be followed: never from https to http, and from plain
     /// http only to the same host and port, or to https on the same host. A plain-http mirror (loopback, for
     /// development and tests) is not trusted to send the client anywhere else.
+    #[cfg(feature = "https")]
     pub(crate) fn redirect(&self, location: &str) -> Result<MirrorUrl, String> {
         let location = location.trim_matches(|c: char| c.is_ascii_whitespace());
         let scheme = if self.https { "https:" } else { "http:" };
@@ -330,6 +333,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "https")]
     fn redirects_never_go_from_https_to_http_and_from_http_only_to_the_same_host() {
         let from = |text: &str| MirrorUrl::parse(text).unwrap();
         let https = from("https://cdn.example.org/yivi/v1/feed.json?x=1");
