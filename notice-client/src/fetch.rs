@@ -16,8 +16,10 @@
 //! A plain `GET` with `If-None-Match` (the ETag this mirror gave for the last document of its that verified),
 //! `Accept: application/json` and the fixed `User-Agent: notice-client/<version>`. No cookies (the ureq
 //! `cookies` feature is off), no identifiers, no query string of ours: every phone sends the same request and
-//! gets the same bytes. Environment proxy settings are ignored. Redirects are followed (at most 3) but never
-//! from https to http.
+//! gets the same bytes. Environment proxy settings are ignored. Redirects (301, 302, 303, 307, 308) are followed
+//! by this module, at most 3, and only where [`MirrorUrl::redirect`] allows: never from https to http, and
+//! from a plain-http mirror only to the same host and port (or https on the same host). A refused redirect is
+//! this mirror's failure ([`FetchError::Redirect`]); the other mirrors are still asked.
 //!
 //! The body is read through `take(cap + 1)` so an endless or oversized body stops at the cap
 //! ([`notice_types::limits::MAX_DOCUMENT_BYTES`]) without being buffered.
@@ -89,6 +91,10 @@ pub(crate) enum FetchError {
     /// The transfer broke off or the response was not valid HTTP.
     #[error("transfer failed: {0}")]
     Transfer(String),
+    /// A redirect that is not followed: to plain http from https, off the host of a plain-http mirror, to
+    /// something that is not a mirror URL, or one too many.
+    #[error("redirect not followed: {0}")]
+    Redirect(String),
 }
 
 impl FetchError {
@@ -101,6 +107,7 @@ impl FetchError {
             FetchError::Status { .. } => "http_status",
             FetchError::Tls(_) => "tls_failed",
             FetchError::Transfer(_) => "transfer_failed",
+            FetchError::Redirect(_) => "redirect_refused",
         }
     }
 }
@@ -146,25 +153,49 @@ pub(crate) fn spawn_all(
     rx
 }
 
+/// Most redirects followed for one mirror.
+const MAX_REDIRECTS: usize = 3;
+
 fn fetch_one(request: &Request, limits: Limits, now: Timestamp) -> Result<Response, FetchError> {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_connect(Some(limits.connect))
         .timeout_global(Some(limits.total))
         .http_status_as_error(false)
         .https_only(request.url.is_https())
-        .max_redirects(3)
+        // Followed below, by the rule of `MirrorUrl::redirect`, which ureq's own following does not know.
+        .max_redirects(0)
+        .max_redirects_will_error(false)
         .save_redirect_history(false)
         .proxy(None)
         .user_agent(USER_AGENT)
         .build()
         .into();
-    let mut call = agent
-        .get(request.url.as_str())
-        .header("Accept", "application/json");
-    if let Some(etag) = &request.etag {
-        call = call.header("If-None-Match", etag);
-    }
-    let response = call.call().map_err(classify)?;
+    let mut url = request.url.clone();
+    let mut redirects = 0;
+    let response = loop {
+        let mut call = agent.get(url.as_str()).header("Accept", "application/json");
+        if let Some(etag) = &request.etag {
+            call = call.header("If-None-Match", etag);
+        }
+        let response = call.call().map_err(classify)?;
+        if !matches!(response.status().as_u16(), 301 | 302 | 303 | 307 | 308) {
+            break response;
+        }
+        let location = response
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(|| {
+                FetchError::Redirect(format!("HTTP {} without a Location", response.status()))
+            })?;
+        if redirects == MAX_REDIRECTS {
+            return Err(FetchError::Redirect(format!(
+                "more than {MAX_REDIRECTS} redirects"
+            )));
+        }
+        url = url.redirect(location).map_err(FetchError::Redirect)?;
+        redirects += 1;
+    };
     let status = response.status().as_u16();
     match status {
         200 => {

@@ -104,6 +104,69 @@ impl MirrorUrl {
     pub(crate) fn is_loopback(&self) -> bool {
         self.loopback
     }
+
+    /// `scheme://host[:port]`, without the path.
+    #[cfg(feature = "https")]
+    fn origin(&self) -> &str {
+        let after_scheme = self.text.find("://").map_or(0, |i| i + 3);
+        let end = self.text[after_scheme..]
+            .find(['/', '?'])
+            .map_or(self.text.len(), |i| after_scheme + i);
+        &self.text[..end]
+    }
+
+    /// The host, in lower case (IPv6 in brackets).
+    #[cfg(feature = "https")]
+    fn host(&self) -> &str {
+        let origin = self.origin();
+        let authority = origin.split_once("://").map_or(origin, |(_, a)| a);
+        split_port(authority).map_or(authority, |(host, _)| host)
+    }
+
+    /// Where a redirect from this URL to `location` (a `Location` header: absolute, scheme-relative,
+    /// absolute-path or relative) leads, if it may be followed: never from https to http, and from plain
+    /// http only to the same host and port, or to https on the same host. A plain-http mirror (loopback, for
+    /// development and tests) is not trusted to send the client anywhere else.
+    #[cfg(feature = "https")]
+    pub(crate) fn redirect(&self, location: &str) -> Result<MirrorUrl, String> {
+        let location = location.trim_matches(|c: char| c.is_ascii_whitespace());
+        let scheme = if self.https { "https:" } else { "http:" };
+        let absolute = if location.contains("://")
+            && location
+                .split("://")
+                .next()
+                .is_some_and(|s| s.bytes().all(|b| b.is_ascii_alphabetic()))
+        {
+            location.to_owned()
+        } else if location.starts_with("//") {
+            format!("{scheme}{location}")
+        } else if location.starts_with('/') {
+            format!("{}{location}", self.origin())
+        } else {
+            // Relative to the directory of the current path (without its query).
+            let path = &self.text[self.origin().len()..];
+            let path = path.split('?').next().unwrap_or_default();
+            let dir = path.rfind('/').map_or("/", |i| &path[..=i]);
+            format!("{}{dir}{location}", self.origin())
+        };
+        let next =
+            MirrorUrl::parse(&absolute).map_err(|e| format!("redirect to {absolute}: {e}"))?;
+        if self.https && !next.https {
+            return Err(format!(
+                "refused a redirect from https to plain http ({next})"
+            ));
+        }
+        if !self.https {
+            let same_origin = !next.https && next.origin() == self.origin();
+            let upgrade = next.https && next.host() == self.host();
+            if !(same_origin || upgrade) {
+                return Err(format!(
+                    "refused a redirect from a plain-http mirror to another host or port ({next})"
+                ));
+            }
+        }
+        Ok(next)
+    }
 }
 
 impl fmt::Display for MirrorUrl {
@@ -267,6 +330,60 @@ mod tests {
             let err = MirrorUrl::parse(bad).unwrap_err();
             assert!(err.contains(why), "{bad:?}: {err}");
         }
+    }
+
+    #[test]
+    #[cfg(feature = "https")]
+    fn redirects_never_go_from_https_to_http_and_from_http_only_to_the_same_host() {
+        let from = |text: &str| MirrorUrl::parse(text).unwrap();
+        let https = from("https://cdn.example.org/yivi/v1/feed.json?x=1");
+        for (location, to) in [
+            (
+                "https://other.example.net/feed.json",
+                "https://other.example.net/feed.json",
+            ),
+            ("//other.example.net/f", "https://other.example.net/f"),
+            (
+                "/elsewhere/feed.json",
+                "https://cdn.example.org/elsewhere/feed.json",
+            ),
+            ("feed2.json", "https://cdn.example.org/yivi/v1/feed2.json"),
+            (
+                " HTTPS://CDN.example.org:8443/a ",
+                "https://cdn.example.org:8443/a",
+            ),
+        ] {
+            assert_eq!(https.redirect(location).unwrap().as_str(), to, "{location}");
+        }
+        for location in [
+            "http://cdn.example.org/feed.json",
+            "http://127.0.0.1/feed.json",
+        ] {
+            let err = https.redirect(location).unwrap_err();
+            assert!(err.contains("https to plain http"), "{location}: {err}");
+        }
+        let http = from("http://127.0.0.1:8080/v1/feed.json");
+        for (location, to) in [
+            ("/v2/feed.json", "http://127.0.0.1:8080/v2/feed.json"),
+            ("http://127.0.0.1:8080/x", "http://127.0.0.1:8080/x"),
+            ("https://127.0.0.1:8443/x", "https://127.0.0.1:8443/x"),
+            ("other.json", "http://127.0.0.1:8080/v1/other.json"),
+        ] {
+            assert_eq!(http.redirect(location).unwrap().as_str(), to, "{location}");
+        }
+        for location in [
+            "http://127.0.0.2:8080/x",
+            "http://localhost:8080/x",
+            "http://127.0.0.1:9090/x",
+            "https://cdn.example.org/x",
+            "//127.0.0.2:8080/x",
+        ] {
+            let err = http.redirect(location).unwrap_err();
+            assert!(err.contains("another host or port"), "{location}: {err}");
+        }
+        // What is not a mirror URL is not followed either.
+        assert!(https.redirect("https://example.org/a/../b").is_err());
+        assert!(https.redirect("ftp://example.org/").is_err());
     }
 
     #[test]

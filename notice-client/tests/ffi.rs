@@ -12,7 +12,7 @@ use notice_client::ffi::{
     notice_client_new, notice_client_notices, notice_client_refresh, notice_client_set_context,
     notice_client_status, notice_last_error, notice_string_free,
 };
-use notice_tests::{DAY, FakeMirror, FeedOwner, MINUTE, NoticeBuilder, at};
+use notice_tests::{DAY, FeedOwner, MINUTE, NoticeBuilder, at};
 use serde_json::{Value, json};
 
 fn config_json(owner: &FeedOwner, state_dir: &std::path::Path, mirrors: &[String]) -> CString {
@@ -405,7 +405,7 @@ fn one_handle_serves_several_threads_at_once() {
 #[test]
 fn refresh_through_the_c_abi_fetches_from_a_mirror() {
     let owner = FeedOwner::new();
-    let mirror = FakeMirror::serving(
+    let mirror = notice_tests::FakeMirror::serving(
         owner.document(3, vec![NoticeBuilder::outage("keyshare-down").build()]),
     );
     let dir = tempfile::tempdir().unwrap();

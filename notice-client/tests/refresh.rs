@@ -413,3 +413,81 @@ fn refresh_without_mirrors_says_so() {
     let client = Client::new(config(&owner, dir.path(), &[])).unwrap();
     assert_eq!(client.refresh(at(0)).unwrap_err(), ClientError::NoMirrors);
 }
+
+#[test]
+fn a_plain_http_mirror_is_followed_on_its_own_host_and_port_only() {
+    let owner = FeedOwner::new();
+    let document = owner.document(1, vec![NoticeBuilder::outage("keyshare-down").build()]);
+    // Elsewhere on loopback: another address, and another port of the same address.
+    let other_host = FakeMirror::bind("127.0.0.2:0", Answer::Bytes(document.clone()));
+    let other_port = FakeMirror::serving(document.clone());
+    let moved = |location: String| Answer::Moved {
+        path: "/v1/feed.json".to_owned(),
+        code: 302,
+        location,
+        body: document.clone(),
+    };
+    let to_other_host = FakeMirror::answering(moved(other_host.url()));
+    let to_other_port = FakeMirror::answering(moved(other_port.url()));
+    let via_localhost = FakeMirror::answering(Answer::Bytes(Vec::new()));
+    via_localhost.set_answer(moved(format!(
+        "http://localhost:{}/v1/feed.json",
+        via_localhost.addr().port()
+    )));
+    let dir = tempfile::tempdir().unwrap();
+    let client = Client::new(config(
+        &owner,
+        dir.path(),
+        &[
+            to_other_host.url(),
+            to_other_port.url(),
+            via_localhost.url(),
+        ],
+    ))
+    .unwrap();
+    let outcome = client.refresh(at(0));
+    assert!(outcome.is_err(), "{outcome:?}");
+    assert_eq!(codes(&client), vec![Some("redirect_refused".to_owned()); 3]);
+    assert!(other_host.requests().is_empty(), "never asked");
+    assert!(other_port.requests().is_empty(), "never asked");
+    assert_eq!(via_localhost.requests().len(), 1);
+
+    // On its own host and port, relative or absolute, it is followed.
+    let same = FakeMirror::answering(moved("/elsewhere/feed.json".to_owned()));
+    let absolute = FakeMirror::answering(Answer::Bytes(Vec::new()));
+    absolute.set_answer(moved(format!("http://{}/moved/feed.json", absolute.addr())));
+    for mirror in [&same, &absolute] {
+        let dir = tempfile::tempdir().unwrap();
+        let client = Client::new(config(&owner, dir.path(), &[mirror.url()])).unwrap();
+        assert_eq!(
+            client.refresh(at(0)).unwrap(),
+            RefreshOutcome::Updated { version: 1 }
+        );
+        let requests = mirror.requests();
+        assert_eq!(requests.len(), 2, "{requests:?}");
+        assert!(
+            requests[1].starts_with("GET /elsewhere/feed.json ")
+                || requests[1].starts_with("GET /moved/feed.json ")
+        );
+    }
+}
+
+#[test]
+fn a_mirror_that_redirects_forever_fails_after_three() {
+    let owner = FeedOwner::new();
+    let looping = FakeMirror::answering(Answer::Moved {
+        path: "/v1/feed.json".to_owned(),
+        code: 301,
+        location: "/v1/feed.json".to_owned(),
+        body: Vec::new(),
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let client = Client::new(config(&owner, dir.path(), &[looping.url()])).unwrap();
+    assert!(client.refresh(at(0)).is_err());
+    assert_eq!(codes(&client), vec![Some("redirect_refused".to_owned())]);
+    assert_eq!(
+        looping.requests().len(),
+        4,
+        "the first request and three redirects"
+    );
+}

@@ -25,7 +25,8 @@ pub struct Settings {
     pub retention: Duration,
     /// `Cache-Control: max-age` of the feed, in seconds.
     pub cache_max_age_secs: u32,
-    /// Failed admin authentications allowed per peer address per minute before answering 429.
+    /// Failed admin authentications allowed per peer address per minute; past that, wrong tokens get 429
+    /// (a valid token never does).
     pub auth_failures_per_minute: u32,
     /// How long one request may take, body included, before the answer is 408.
     pub request_timeout: Duration,

@@ -27,6 +27,18 @@ pub enum Answer {
         /// The `Retry-After` value.
         retry_after: Option<String>,
     },
+    /// A request for `path` gets a redirect (301, 302, 303, 307 or 308) to `location`, sent as it is; any
+    /// other path gets 200 with `body`.
+    Moved {
+        /// The path that is redirected (e.g. `/v1/feed.json`).
+        path: String,
+        /// The HTTP status.
+        code: u16,
+        /// The `Location` header.
+        location: String,
+        /// What other paths serve.
+        body: Vec<u8>,
+    },
 }
 
 /// A mirror on 127.0.0.1 that answers every request with its current [`Answer`] and records the request
@@ -85,6 +97,11 @@ impl FakeMirror {
     /// `http://127.0.0.1:PORT/v1/feed.json`, the URL a client is configured with.
     pub fn url(&self) -> String {
         format!("http://{}/v1/feed.json", self.addr)
+    }
+
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
     }
 
     /// Serves a new body under a new ETag.
@@ -178,6 +195,22 @@ fn serve_one(mut stream: TcpStream, answer: &Mutex<Answer>, requests: &Mutex<Vec
                 "HTTP/1.1 {code} Unavailable\r\n{retry}Content-Length: 0\r\nConnection: close\r\n\r\n"
             )
             .into_bytes()
+        }
+        Answer::Moved {
+            path,
+            code,
+            location,
+            body,
+        } => {
+            let requested = head.split(' ').nth(1).unwrap_or_default();
+            if requested == path {
+                format!(
+                    "HTTP/1.1 {code} Moved\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                )
+                .into_bytes()
+            } else {
+                ok("", &body)
+            }
         }
     };
     let _ = stream.write_all(&response);

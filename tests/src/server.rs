@@ -192,7 +192,7 @@ impl TestServer {
     /// The server lives while any test holds the returned `Arc`; when the last one drops it, the process is
     /// killed (nothing outlives the test run), and a later call starts a fresh one. Tests sharing it must not
     /// depend on what others post: use unique ids and look for your own notices. Keep deliberately failed
-    /// authentications few (the server answers 429 to everyone on 127.0.0.1 after 10 a minute), and the
+    /// authentications few (the server answers 429 to every wrong token from 127.0.0.1 after 10 a minute), and the
     /// notices posted well under the feed's 50; tests that need more get their own [`TestServer::start`].
     pub fn shared() -> Arc<TestServer> {
         static SHARED: Mutex<Weak<TestServer>> = Mutex::new(Weak::new());

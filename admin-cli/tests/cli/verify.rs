@@ -212,3 +212,44 @@ fn verify_of_an_unreachable_url_exits_3_naming_it() {
     );
     assert!(stderr.contains("check the URL"), "{stderr}");
 }
+
+#[test]
+fn verify_by_url_follows_a_plain_http_redirect_on_the_same_host_and_port_only() {
+    use notice_tests::{Answer, FakeMirror};
+    let server = TestServer::shared();
+    post_outage(&server, "verify-redirect");
+    let document = served_document(&server);
+    let moved = |location: String| Answer::Moved {
+        path: "/v1/feed.json".to_owned(),
+        code: 302,
+        location,
+        body: document.clone(),
+    };
+    // On its own host and port: followed.
+    let same = FakeMirror::answering(moved("/moved/feed.json".to_owned()));
+    let out = verify(&server).arg(same.url()).output();
+    out.assert_code(0);
+    let requests = same.requests();
+    assert_eq!(requests.len(), 2, "{requests:?}");
+    assert!(
+        requests[1].starts_with("GET /moved/feed.json "),
+        "{}",
+        requests[1]
+    );
+
+    // Another host, or another port: refused before anything is asked there.
+    let elsewhere = FakeMirror::bind("127.0.0.2:0", Answer::Bytes(document.clone()));
+    let other_port = FakeMirror::answering(Answer::Bytes(document.clone()));
+    for target in [elsewhere.url(), other_port.url()] {
+        let redirecting = FakeMirror::answering(moved(target.clone()));
+        let out = verify(&server).arg(redirecting.url()).output();
+        assert_ne!(out.status.code(), Some(0), "{target}");
+        let stderr = out.stderr_text();
+        assert!(
+            stderr.contains("refused a redirect from plain http"),
+            "{target}: {stderr}"
+        );
+    }
+    assert!(elsewhere.requests().is_empty());
+    assert!(other_port.requests().is_empty());
+}

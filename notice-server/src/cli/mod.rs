@@ -211,7 +211,8 @@ struct SettingsArgs {
     #[arg(long, env = "NOTICE_CACHE_MAX_AGE", default_value_t = 30)]
     cache_max_age: u32,
 
-    /// Failed admin authentications allowed per client address per minute before answering 429.
+    /// Failed admin authentications allowed per client address per minute; past that, wrong tokens from the
+    /// address get 429. A valid token is always accepted, whatever its address did before.
     #[arg(long, env = "NOTICE_AUTH_FAILURES_PER_MINUTE", default_value_t = 10)]
     auth_failures_per_minute: u32,
 
@@ -221,7 +222,7 @@ struct SettingsArgs {
 
     /// A reverse proxy in front of the server, as an address or range (10.0.0.0/8; repeatable; env:
     /// comma-separated). Requests from it are rate limited by the client address in its X-Forwarded-For,
-    /// so one client's failed logins do not lock out everyone behind the proxy. Never list an address
+    /// so one client's failed logins do not slow everyone behind the proxy. Never list an address
     /// clients can reach directly: they could then name any address.
     #[arg(long = "trusted-proxy", env = "NOTICE_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_net)]
     trusted_proxies: Vec<ipnet::IpNet>,

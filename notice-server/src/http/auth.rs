@@ -2,7 +2,9 @@
 //!
 //! Tokens are 256 random bits from the OS, shown once, stored as SHA-256 only ([`crate::storage::tokens`]).
 //! A request's token is hashed and looked up by hash, so nothing is compared byte by byte against a secret.
-//! Peers that keep failing get 429 with `Retry-After` before their token is even looked at.
+//! Peers that keep failing get 429 with `Retry-After` for their failures; a valid token is looked up and
+//! accepted whatever its address did before (failures from behind the same NAT must not lock out the
+//! operator).
 //!
 //! What a token may do is decided in two places, both here: per route ([`require_admin_scope`], layered on
 //! every route the route table marks [`crate::http::Access::Admin`]), and per notice ([`Operator::may_change`],
@@ -148,18 +150,19 @@ fn client_ip(request: &Request, trusted_proxies: &[IpNet]) -> IpAddr {
     client
 }
 
-/// Middleware of the admin routes: 429 for peers over their failure budget, 401 without a valid token,
-/// otherwise the request continues with an [`Operator`] extension.
+/// Middleware of the admin routes: a valid token continues with an [`Operator`] extension, always; a missing,
+/// wrong or revoked one gets 401, or 429 with `Retry-After` once its peer is over the failure budget.
+///
+/// The token is looked up before the budget is consulted, so failures from an address (a guesser behind the
+/// same NAT or proxy as the on-call operator) never lock out the valid token from that address. Guessing
+/// still runs into the budget: past it, every wrong guess is a 429 that tells the client to wait, and each
+/// one keeps the budget empty.
 pub(crate) async fn require_token(
     State(state): State<AppState>,
     mut request: Request,
     next: Next,
 ) -> Result<Response, AppError> {
-    let peer = client_ip(&request, &state.settings().trusted_proxies);
     let now = state.clock().now();
-    if let Err(retry_after_secs) = state.limiter.check(peer, now) {
-        return Err(AppError::RateLimited { retry_after_secs });
-    }
     let authenticated = match bearer(request.headers()) {
         Some(token) => {
             let hash = hash_token(token);
@@ -169,14 +172,24 @@ pub(crate) async fn require_token(
         }
         None => None,
     };
-    let Some(tokens::Authenticated { name, scope }) = authenticated else {
-        state.limiter.record_failure(peer, now);
-        state.metrics.record_auth_failure();
-        tracing::warn!(%peer, "admin request with a missing, wrong or revoked token");
-        return Err(AppError::Unauthorized);
-    };
-    request.extensions_mut().insert(Operator { name, scope });
-    Ok(next.run(request).await)
+    if let Some(tokens::Authenticated { name, scope }) = authenticated {
+        request.extensions_mut().insert(Operator { name, scope });
+        return Ok(next.run(request).await);
+    }
+    let peer = client_ip(&request, &state.settings().trusted_proxies);
+    state.metrics.record_auth_failure();
+    let verdict = state.limiter.check(peer, now);
+    state.limiter.record_failure(peer, now);
+    match verdict {
+        Ok(()) => {
+            tracing::warn!(%peer, "admin request with a missing, wrong or revoked token");
+            Err(AppError::Unauthorized)
+        }
+        Err(retry_after_secs) => {
+            tracing::debug!(%peer, retry_after_secs, "failed authentication over the budget");
+            Err(AppError::RateLimited { retry_after_secs })
+        }
+    }
 }
 
 /// Most peers remembered at once; beyond this, peers with a full budget are forgotten first.

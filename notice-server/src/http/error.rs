@@ -44,6 +44,8 @@ pub(crate) enum AppError {
     },
     /// 413: body over the limit of the route, in bytes.
     PayloadTooLarge(usize),
+    /// 415: a request body that is not declared `application/json`.
+    UnsupportedMediaType,
     /// 404.
     NotFound(String),
     /// 405: the path exists, the method does not.
@@ -97,6 +99,7 @@ impl AppError {
             AppError::InvalidField { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::InvalidJson { status, .. } => *status,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Conflict(_) => StatusCode::CONFLICT,
@@ -116,6 +119,7 @@ impl AppError {
             AppError::InvalidField { .. } => "invalid_field",
             AppError::InvalidJson { .. } => "invalid_json",
             AppError::PayloadTooLarge(_) => "payload_too_large",
+            AppError::UnsupportedMediaType => "unsupported_media_type",
             AppError::NotFound(_) => "not_found",
             AppError::MethodNotAllowed => "method_not_allowed",
             AppError::Conflict(_) => "conflict",
@@ -145,6 +149,9 @@ impl AppError {
             | AppError::InvalidDocument(message)
             | AppError::Unavailable { message, .. } => message.clone(),
             AppError::MethodNotAllowed => "method not allowed on this path".to_owned(),
+            AppError::UnsupportedMediaType => {
+                "the request body must be JSON: send `Content-Type: application/json`".to_owned()
+            }
             AppError::Timeout => {
                 "the request took too long; if it was a write, check GET /v1/admin/audit before retrying"
                     .to_owned()
@@ -284,6 +291,7 @@ mod tests {
                 message: "x".into(),
             },
             AppError::PayloadTooLarge(1),
+            AppError::UnsupportedMediaType,
             AppError::NotFound("x".into()),
             AppError::MethodNotAllowed,
             AppError::Timeout,
@@ -303,6 +311,7 @@ mod tests {
                 | AppError::InvalidField { .. }
                 | AppError::InvalidJson { .. }
                 | AppError::PayloadTooLarge(_)
+                | AppError::UnsupportedMediaType
                 | AppError::NotFound(_)
                 | AppError::MethodNotAllowed
                 | AppError::Timeout

@@ -3,10 +3,10 @@
 
 use std::collections::HashMap;
 
-use axum::body::Bytes;
+use axum::body::{Bytes, HttpBody as _};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
-use axum::http::header::CONTENT_LENGTH;
+use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use axum::http::request::Parts;
 use notice_publish::parse_request;
 use serde::de::DeserializeOwned;
@@ -25,6 +25,7 @@ pub(crate) struct OptionalJsonBody<T>(pub T);
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     type Rejection = AppError;
     async fn from_request(request: Request, _: &S) -> Result<Self, AppError> {
+        require_json(&request)?;
         let bytes = read_body(request).await?;
         Ok(JsonBody(parse_request(&bytes)?))
     }
@@ -33,12 +34,44 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
 impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for OptionalJsonBody<T> {
     type Rejection = AppError;
     async fn from_request(request: Request, _: &S) -> Result<Self, AppError> {
+        require_json(&request)?;
         let bytes = read_body(request).await?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(OptionalJsonBody(T::default()));
         }
         Ok(OptionalJsonBody(parse_request(&bytes)?))
     }
+}
+
+/// 415 unless the body is declared `application/json` (parameters such as `; charset=utf-8` allowed). A
+/// request without `Content-Type` passes only when it has no body at all (the optional bodies of resolve and
+/// withdraw): a body of another type is never read as JSON, so what a form or a `text/plain` request from a
+/// browser page sends can change nothing.
+fn require_json(request: &Request) -> Result<(), AppError> {
+    let headers = request.headers();
+    match headers.get(CONTENT_TYPE) {
+        Some(value) if is_json(value.as_bytes()) => Ok(()),
+        Some(_) => Err(AppError::UnsupportedMediaType),
+        None => {
+            let empty = request.body().size_hint().exact() == Some(0)
+                || headers
+                    .get(CONTENT_LENGTH)
+                    .is_some_and(|len| len.as_bytes() == b"0");
+            if empty {
+                Ok(())
+            } else {
+                Err(AppError::UnsupportedMediaType)
+            }
+        }
+    }
+}
+
+/// `application/json`, case-insensitively, alone or with parameters.
+fn is_json(value: &[u8]) -> bool {
+    let essence = value.split(|b| *b == b';').next().unwrap_or_default();
+    essence
+        .trim_ascii()
+        .eq_ignore_ascii_case(b"application/json")
 }
 
 /// Reads the body, refusing more than [`BODY_LIMIT_BYTES`] without reading it all.
@@ -79,6 +112,7 @@ pub(crate) struct DocumentBody(pub Bytes);
 impl<S: Send + Sync> FromRequest<S> for DocumentBody {
     type Rejection = AppError;
     async fn from_request(request: Request, _: &S) -> Result<Self, AppError> {
+        require_json(&request)?;
         read_limited(request, notice_types::limits::MAX_DOCUMENT_BYTES)
             .await
             .map(DocumentBody)
@@ -181,12 +215,13 @@ impl QueryParams {
         self.0.get(name).map(String::as_str)
     }
 
-    /// A boolean parameter (`true`/`false`, `1`/`0`; bare `?all` means true), default false.
+    /// A boolean parameter, `true` or `false` as the OpenAPI document says (nothing else: `?all=` or
+    /// `?all=1` is refused rather than guessed), default false.
     pub(crate) fn flag(&self, name: &str) -> Result<bool, AppError> {
         match self.0.get(name).map(String::as_str) {
             None => Ok(false),
-            Some("" | "true" | "1") => Ok(true),
-            Some("false" | "0") => Ok(false),
+            Some("true") => Ok(true),
+            Some("false") => Ok(false),
             Some(_) => Err(AppError::field(name, "must be true or false")),
         }
     }
@@ -218,10 +253,14 @@ mod tests {
 
     #[test]
     fn query_parameters_are_checked_by_name() {
+        for value in ["yes", "", "1", "0", "TRUE"] {
+            let q = QueryParams(HashMap::from([("all".to_owned(), value.to_owned())]));
+            assert!(
+                matches!(q.flag("all"), Err(AppError::InvalidField { field, .. }) if field == "all"),
+                "{value:?}"
+            );
+        }
         let q = QueryParams(HashMap::from([("all".to_owned(), "yes".to_owned())]));
-        assert!(
-            matches!(q.flag("all"), Err(AppError::InvalidField { field, .. }) if field == "all")
-        );
         assert!(
             matches!(q.only(&["limit"]), Err(AppError::InvalidField { field, .. }) if field == "all")
         );
@@ -232,6 +271,22 @@ mod tests {
             50
         );
         assert_eq!(decode("a%20b+c").unwrap(), "a b c");
+        for json in [
+            &b"application/json"[..],
+            b"Application/JSON; charset=utf-8",
+            b" application/json ;charset=UTF-8",
+        ] {
+            assert!(is_json(json), "{}", String::from_utf8_lossy(json));
+        }
+        for other in [
+            &b"text/plain"[..],
+            b"application/jsonx",
+            b"application/json-seq",
+            b"application/x-www-form-urlencoded",
+            b"",
+        ] {
+            assert!(!is_json(other), "{}", String::from_utf8_lossy(other));
+        }
         assert!(decode("%zz").is_err());
     }
 }

@@ -2,6 +2,11 @@
 //! methods with [`crate::http::routes`] in both directions and checks every error response uses the one
 //! error schema.
 
+use notice_types::LanguageTag;
+use notice_types::limits::{
+    MAX_BODY_CHARS, MAX_COMPONENTS, MAX_LANGUAGES, MAX_LINK_BYTES, MAX_MESSAGE_CHARS,
+    MAX_TITLE_CHARS,
+};
 use serde_json::{Value, json};
 
 fn error_response(description: &str) -> Value {
@@ -92,47 +97,154 @@ fn body(schema: &str, required: bool) -> Value {
     })
 }
 
+/// Every route with a request body.
+fn unsupported_media_type() -> Value {
+    error_response(
+        "A body not declared `Content-Type: application/json` (`unsupported_media_type`); parameters such as `; charset=utf-8` are fine.",
+    )
+}
+
 fn write_errors() -> Value {
     json!({
         "400": error_response("Malformed JSON (`invalid_json`)."),
         "404": error_response("No such notice (`not_found`)."),
         "409": error_response("Conflicts with the notice's state, e.g. it was withdrawn (`conflict`)."),
         "413": error_response("Body over 64 KiB (`payload_too_large`)."),
+        "415": unsupported_media_type(),
         "422": error_response("A field is invalid or unknown (`invalid_field`, naming it), including a component the server's registry does not declare (with the nearest declared id)."),
     })
 }
 
-fn localized() -> Value {
+/// The characters no text may hold: control characters (line breaks only where `multiline`), and the
+/// bidirectional and zero-width formatting characters that could disguise a link (notice-types' plain-text
+/// rule, `check_plain_text`).
+fn forbidden_chars(multiline: bool) -> String {
+    let controls = if multiline {
+        r"\u0000-\u0009\u000b-\u001f"
+    } else {
+        r"\u0000-\u001f"
+    };
+    format!(r"{controls}\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff")
+}
+
+/// Plain text as the server takes it: not blank, at most `max_chars` characters, none of
+/// [`forbidden_chars`].
+fn plain_text(max_chars: usize, multiline: bool) -> Value {
+    let forbidden = forbidden_chars(multiline);
     json!({
-        "type": "object",
-        "description": "Language tag (lowercase BCP 47: en, nl, de, de-de) → plain text. `en` is required.",
-        "required": ["en"],
-        "additionalProperties": {"type": "string"}
+        "type": "string",
+        "minLength": 1,
+        "maxLength": max_chars,
+        "pattern": format!(r"^[^{forbidden}]*[^{forbidden}\s][^{forbidden}]*$")
     })
 }
 
+/// Language tag → plain text, `en` required.
+fn localized(max_chars: usize, multiline: bool) -> Value {
+    json!({
+        "type": "object",
+        "description": format!(
+            "Language tag (lowercase BCP 47: en, nl, de, de-de) → plain text of at most {max_chars} characters{}, no control or invisible formatting characters. `en` is required.",
+            if multiline { "" } else { " on one line" }
+        ),
+        "required": ["en"],
+        "maxProperties": MAX_LANGUAGES,
+        "propertyNames": {"maxLength": LanguageTag::MAX_LEN, "pattern": LANGUAGE_TAG},
+        "additionalProperties": plain_text(max_chars, multiline)
+    })
+}
+
+/// A lowercase BCP 47 tag as notice-types' `LanguageTag` takes it.
+const LANGUAGE_TAG: &str = "^[a-z]{2,3}(-[a-z0-9]{1,8})*$";
+
+/// A notice id (`NoticeId`).
+const NOTICE_ID: &str = "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$";
+
+/// RFC 3339 as `Timestamp` takes it: upper-case `T` and `Z`, seconds below 60.
+fn time(nullable: bool) -> Value {
+    json!({
+        "type": if nullable { json!(["string", "null"]) } else { json!("string") },
+        "format": "date-time",
+        "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-5][0-9](\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$"
+    })
+}
+
+/// A semver requirement as the `semver` crate reads it, in the forms operators write (`<25.4.0`,
+/// `>=1.2, <2`, `^3`, or `*` alone).
+const APP_VERSIONS: &str = r"^(\*|(=|>|>=|<|<=|~|\^)?(0|[1-9][0-9]{0,8})(\.(0|[1-9][0-9]{0,8})(\.(0|[1-9][0-9]{0,8}))?)?(, ?(=|>|>=|<|<=|~|\^)?(0|[1-9][0-9]{0,8})(\.(0|[1-9][0-9]{0,8})(\.(0|[1-9][0-9]{0,8}))?)?)*)$";
+
+/// A notice link: the strict https grammar of notice-types (PROTOCOL.md §6), here without dots in the path,
+/// a query or a fragment, which the server also takes.
+const LINK: &str = r"^https://([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?(/([A-Za-z0-9_~!$&()*+,;=:@-]|%[0-9A-Fa-f]{2})*)+$";
+
+const INCIDENT_STATUSES: [&str; 4] = ["investigating", "identified", "monitoring", "resolved"];
+const MAINTENANCE_STATUSES: [&str; 3] = ["scheduled", "in_progress", "completed"];
+
+/// The fields of a notice in a create (`create`) or an edit request.
 fn notice_fields(create: bool) -> Value {
+    let nullable = |schema: Value| -> Value {
+        // An edit clears an optional field with null; a create takes null as "not given".
+        json!({"anyOf": [schema, {"type": "null"}]})
+    };
     let mut properties = json!({
         "severity": {"$ref": "#/components/schemas/Severity"},
-        "status": {"$ref": "#/components/schemas/Status", "description": "Default: investigating (incidents) or scheduled (maintenance)."},
-        "title": localized(),
-        "body": localized(),
-        "components": {"type": ["array", "null"], "items": {"type": "string"}},
-        "platforms": {"type": ["array", "null"], "items": {"enum": ["android", "ios"]}},
-        "app_versions": {"type": ["string", "null"], "description": "Semver requirement, e.g. `<25.4.0`."},
-        "show_from": {"type": ["string", "null"], "format": "date-time"},
-        "starts_at": {"type": ["string", "null"], "format": "date-time"},
-        "ends_at": {"type": ["string", "null"], "format": "date-time"},
+        "status": {"$ref": "#/components/schemas/Status", "description": "Default: investigating (incidents) or scheduled (maintenance). Must belong to the lifecycle of the severity."},
+        "title": localized(MAX_TITLE_CHARS, false),
+        "body": localized(MAX_BODY_CHARS, true),
+        "components": nullable(json!({"type": "array", "maxItems": MAX_COMPONENTS, "uniqueItems": true, "items": {"type": "string", "pattern": "^[a-z0-9][a-z0-9._-]{0,31}$"}})),
+        "platforms": nullable(json!({"type": "array", "maxItems": 2, "uniqueItems": true, "items": {"enum": ["android", "ios"]}})),
+        "app_versions": nullable(json!({"type": "string", "pattern": APP_VERSIONS, "description": "Semver requirement, e.g. `<25.4.0`."})),
+        "show_from": time(true),
+        "starts_at": time(true),
+        "ends_at": time(true),
         "dismissible": {"type": ["boolean", "null"], "description": "Default: false for outages, true otherwise."},
-        "link": {"type": ["string", "null"], "description": "https URL to a host the root allows."}
+        "link": nullable(json!({"type": "string", "maxLength": MAX_LINK_BYTES, "pattern": LINK, "description": "https URL to a host the root allows (422 `invalid_field` for another host)."}))
     });
     if create && let Some(map) = properties.as_object_mut() {
         map.insert(
-                "id".into(),
-                json!({"type": "string", "description": "Default: generated, e.g. 2026-11-23-keyshare-3f9a."}),
-            );
+            "id".into(),
+            json!({"type": ["string", "null"], "pattern": NOTICE_ID, "description": "Default (absent or null): generated, e.g. 2026-11-23-keyshare-3f9a."}),
+        );
     }
     properties
+}
+
+/// A create request: an incident (outage, degraded, info) with a status of the incident lifecycle, or
+/// maintenance with one of the maintenance lifecycle and both its times.
+fn create_notice() -> Value {
+    let variant = |severities: &[&str], statuses: &[&str], maintenance: bool| {
+        let mut properties = notice_fields(true);
+        let mut status: Vec<Value> = statuses.iter().map(|s| json!(s)).collect();
+        status.push(Value::Null);
+        properties["severity"] = json!({"enum": severities});
+        properties["status"] = json!({"enum": status, "description": "Default (absent or null): the first status of the lifecycle."});
+        let mut required = vec!["severity", "title", "body"];
+        if maintenance {
+            properties["starts_at"] = time(false);
+            properties["ends_at"] = time(false);
+            required.extend(["starts_at", "ends_at"]);
+        }
+        json!({"type": "object", "required": required, "additionalProperties": false, "properties": properties})
+    };
+    json!({
+        "description": "ends_at must be in the future and after starts_at and show_from (422 `invalid_field` naming ends_at).",
+        "oneOf": [
+            variant(&["outage", "degraded", "info"], &INCIDENT_STATUSES, false),
+            variant(&["maintenance"], &MAINTENANCE_STATUSES, true)
+        ]
+    })
+}
+
+/// From a created notice to what can be done with it (OpenAPI links, which API fuzzers follow).
+fn notice_links() -> Value {
+    let link = |operation: &str| json!({"operationId": operation, "parameters": {"id": "$response.body#/notice/id"}});
+    json!({
+        "GetNotice": link("getNotice"),
+        "EditNotice": link("editNotice"),
+        "PostUpdate": link("postUpdate"),
+        "ResolveNotice": link("resolveNotice"),
+        "WithdrawNotice": link("withdrawNotice")
+    })
 }
 
 /// A status page or Atom representation: same caching and conditional requests as the feed.
@@ -156,6 +268,13 @@ fn page_get(summary: &str, content_type: &str, description: &str, parameters: Va
             "503": error_response("A mirror that has no verified feed yet (`unavailable`, with Retry-After).")
         }
     })
+}
+
+/// A page that reads its query: a parameter given twice is refused.
+fn with_query_errors(mut operation: Value) -> Value {
+    operation["responses"]["422"] =
+        error_response("A query parameter given twice (`invalid_field`, naming it).");
+    operation
 }
 
 fn conditional_headers() -> Value {
@@ -226,17 +345,17 @@ pub fn document() -> Value {
                 }
             },
             "/": {
-                "get": page_get(
+                "get": with_query_errors(page_get(
                     "The status page in the language of ?lang= or Accept-Language (nl, en, de), else the site's default.",
                     "text/html",
                     "The status page. Vary: Accept-Encoding, Accept-Language.",
                     json!([
-                        {"name": "lang", "in": "query", "schema": {"enum": ["nl", "en", "de"]}, "description": "Wins over Accept-Language; another value falls back to negotiation."},
+                        {"name": "lang", "in": "query", "schema": {"type": "string"}, "description": "nl, en or de; wins over Accept-Language. Any other value falls back to negotiation (a shared link with another tag still shows the page)."},
                         {"name": "Accept-Language", "in": "header", "schema": {"type": "string"}},
                         {"name": "If-None-Match", "in": "header", "schema": {"type": "string"}},
                         {"name": "Accept-Encoding", "in": "header", "schema": {"type": "string"}}
                     ])
-                )
+                ))
             },
             "/index.html": {"get": html_page("The status page in the site's default language (as on a static host).")},
             "/index.nl.html": {"get": html_page("The status page in Dutch.")},
@@ -247,16 +366,16 @@ pub fn document() -> Value {
             "/history.en.html": {"get": history_page("The history page in English.")},
             "/history.de.html": {"get": history_page("The history page in German.")},
             "/feed.atom": {
-                "get": page_get(
+                "get": with_query_errors(page_get(
                     "Atom 1.0: one entry per notice and per update.",
                     "application/atom+xml",
                     "The Atom feed.",
                     json!([
-                        {"name": "lang", "in": "query", "schema": {"enum": ["nl", "en", "de"]}, "description": "Default: the site's default language."},
+                        {"name": "lang", "in": "query", "schema": {"type": "string"}, "description": "nl, en or de; any other value, or none, is the site's default language."},
                         {"name": "If-None-Match", "in": "header", "schema": {"type": "string"}},
                         {"name": "Accept-Encoding", "in": "header", "schema": {"type": "string"}}
                     ])
-                )
+                ))
             },
             "/v1/root.json": {
                 "get": {
@@ -308,7 +427,7 @@ pub fn document() -> Value {
                     "422": error_response("Unknown or invalid query parameter (`invalid_field`).")
                 })), json!({"parameters": [{"name": "all", "in": "query", "schema": {"type": "boolean"}}]})),
                 "post": with(watch_op("Create a notice (recorded with the token that created it).", with(write_errors(), json!({
-                    "201": write_ok.clone(),
+                    "201": with(write_ok.clone(), json!({"links": notice_links()})),
                     "200": json_response("Dry run: the notice as it would be published; nothing stored.", "WriteResponse")
                 }))), json!({
                     "parameters": [dry_run_param()],
@@ -319,21 +438,21 @@ pub fn document() -> Value {
                 "get": with(watch_op("One notice with its timeline.", json!({
                     "200": json_response("The record.", "NoticeRecord"),
                     "404": error_response("No such notice (`not_found`).")
-                })), json!({"parameters": id_param()})),
+                })), json!({"operationId": "getNotice", "parameters": id_param()})),
                 "patch": with(admin_op("Edit fields (new revision); null clears an optional field.", with(write_errors(), json!({"200": write_ok.clone(), "422": error_response("A field at fault (`invalid_field`), an unknown query parameter, or an edit that changes nothing (`invalid_json`).")}))),
-                    json!({"parameters": change_params(), "requestBody": body("EditNotice", true)}))
+                    json!({"operationId": "editNotice", "parameters": change_params(), "requestBody": body("EditNotice", true)}))
             },
             "/v1/admin/notices/{id}/updates": {
                 "post": with(watch_op("Append a timeline entry and set the status.", with(write_errors(), with(not_its_own(), json!({"200": write_ok.clone()})))),
-                    json!({"parameters": change_params(), "requestBody": body("PostUpdate", true)}))
+                    json!({"operationId": "postUpdate", "parameters": change_params(), "requestBody": body("PostUpdate", true)}))
             },
             "/v1/admin/notices/{id}/resolve": {
                 "post": with(watch_op("Resolve (incidents) or complete (maintenance); stays in the feed for the retention period.", with(write_errors(), with(not_its_own(), json!({"200": write_ok.clone()})))),
-                    json!({"parameters": change_params(), "requestBody": body("Resolve", false)}))
+                    json!({"operationId": "resolveNotice", "parameters": change_params(), "requestBody": body("Resolve", false)}))
             },
             "/v1/admin/notices/{id}/withdraw": {
                 "post": with(admin_op("Remove from the feed at once (a mistake, not an event).", with(write_errors(), json!({"200": write_ok}))),
-                    json!({"parameters": change_params(), "requestBody": body("Withdraw", false)}))
+                    json!({"operationId": "withdrawNotice", "parameters": change_params(), "requestBody": body("Withdraw", false)}))
             },
             "/v1/admin/ingest": {
                 "post": with(admin_op(
@@ -342,9 +461,10 @@ pub fn document() -> Value {
                         "200": json_response("Ingested: the document is served byte for byte until the next write, which publishes its version + 1.", "IngestReport"),
                         "409": error_response("Its version is not above the server's latest, or it was signed under another root version (`conflict`, naming both)."),
                         "413": error_response("Body over 512 KiB, the largest document any reader accepts (`payload_too_large`)."),
+                        "415": unsupported_media_type(),
                         "422": error_response("It does not verify under the server's root chain (`invalid_document`), or `reopen` names no notice id (`invalid_field`).")
                     })
-                ), json!({"parameters": [{"name": "reopen", "in": "query", "schema": {"type": "string"}, "description": "Comma-separated notice ids whose document state is taken even where the server resolved or withdrew them without the document knowing."}],
+                ), json!({"parameters": [{"name": "reopen", "in": "query", "schema": {"type": "string", "pattern": "^\\s*([A-Za-z0-9][A-Za-z0-9._-]{0,63})?\\s*(,\\s*([A-Za-z0-9][A-Za-z0-9._-]{0,63})?\\s*)*$"}, "description": "Comma-separated notice ids whose document state is taken even where the server resolved or withdrew them without the document knowing."}],
                     "requestBody": {
                     "required": true,
                     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PublishedDocument"}}}
@@ -383,7 +503,7 @@ fn schemas() -> Value {
                     "required": ["code", "message"],
                     "additionalProperties": false,
                     "properties": {
-                        "code": {"enum": ["unauthorized", "forbidden", "rate_limited", "invalid_field", "invalid_json", "payload_too_large", "not_found", "method_not_allowed", "timeout", "conflict", "invalid_document", "unavailable", "internal"]},
+                        "code": {"enum": ["unauthorized", "forbidden", "rate_limited", "invalid_field", "invalid_json", "payload_too_large", "unsupported_media_type", "not_found", "method_not_allowed", "timeout", "conflict", "invalid_document", "unavailable", "internal"]},
                         "message": {"type": "string"},
                         "field": {"type": "string", "description": "Path of the one field at fault, e.g. title.en."}
                     }
@@ -445,20 +565,22 @@ fn schemas() -> Value {
             }
         },
         "NoticeList": {"type": "object", "required": ["notices"], "properties": {"notices": {"type": "array", "items": {"$ref": "#/components/schemas/NoticeRecord"}}}},
-        "CreateNotice": {
+        "CreateNotice": create_notice(),
+        "EditNotice": {
             "type": "object",
-            "required": ["severity", "title", "body"],
+            "description": "The result must be a valid notice: the status in the lifecycle of the severity, maintenance with both times, ends_at in the future and after starts_at and show_from, something changed (422 otherwise).",
             "additionalProperties": false,
-            "properties": notice_fields(true)
+            "minProperties": 1,
+            "properties": notice_fields(false)
         },
-        "EditNotice": {"type": "object", "additionalProperties": false, "minProperties": 1, "properties": notice_fields(false)},
         "PostUpdate": {
             "type": "object",
             "required": ["status", "message"],
             "additionalProperties": false,
-            "properties": {"status": {"$ref": "#/components/schemas/Status"}, "message": localized()}
+            "description": "The status must belong to the lifecycle of the notice's severity (422 otherwise).",
+            "properties": {"status": {"$ref": "#/components/schemas/Status"}, "message": localized(MAX_MESSAGE_CHARS, true)}
         },
-        "Resolve": {"type": "object", "additionalProperties": false, "properties": {"message": localized()}},
+        "Resolve": {"type": "object", "additionalProperties": false, "properties": {"message": {"anyOf": [localized(MAX_MESSAGE_CHARS, true), {"type": "null", "description": "As if absent: the default message."}]}}},
         "Withdraw": {"type": "object", "additionalProperties": false, "properties": {}},
         "AuditList": {
             "type": "object",

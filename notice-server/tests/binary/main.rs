@@ -478,3 +478,42 @@ fn a_client_that_never_finishes_its_request_head_is_disconnected() {
     // Meanwhile everyone else is served.
     assert_eq!(server.get("/v1/feed.json").status, 200);
 }
+
+/// Issue 16: someone behind the operator's NAT (here: the same 127.0.0.1) guesses tokens; the guesses get 401,
+/// then 429 with Retry-After, and the valid token keeps working throughout, on a real server over TCP.
+#[test]
+fn a_burst_of_failed_attempts_from_one_address_does_not_stop_the_valid_token_from_there() {
+    let server = TestServer::start();
+    let token = server.token().to_owned();
+    let mut limited = 0;
+    for round in 0..40 {
+        let guess = server.get_auth("/v1/admin/whoami", "ntk_guess");
+        match guess.status {
+            401 => {}
+            429 => {
+                limited += 1;
+                let retry: u64 = guess.expect_header("retry-after").parse().unwrap();
+                assert!((1..=60).contains(&retry), "{retry}");
+                assert_eq!(guess.json()["error"]["code"], "rate_limited");
+            }
+            other => panic!("a wrong token got {other}: {}", guess.text()),
+        }
+        if round % 5 == 4 {
+            let valid = server.get_auth("/v1/admin/whoami", &token);
+            assert_eq!(
+                valid.status,
+                200,
+                "after {} guesses: {}",
+                round + 1,
+                valid.text()
+            );
+            assert_eq!(valid.json()["name"], "admin");
+        }
+    }
+    assert!(
+        limited >= 20,
+        "guessing is still limited: {limited} of 40 got 429"
+    );
+    let posted = server.post("/v1/admin/notices", &token, outage("Still works"));
+    assert_eq!(posted.status, 201, "{}", posted.text());
+}

@@ -249,3 +249,47 @@ fn notice_server_ingest_takes_a_break_glass_document_before_serve_starts() {
     assert_eq!(again.status, 409);
     assert_eq!(again.json()["error"]["code"], "conflict");
 }
+
+#[test]
+fn the_mirror_follows_a_plain_http_upstreams_redirect_on_its_own_host_and_port_only() {
+    let primary = e2e().start();
+    let document = primary.get("/v1/feed.json").body;
+    let moved = |location: String| Answer::Moved {
+        path: "/v1/feed.json".to_owned(),
+        code: 307,
+        location,
+        body: document.clone(),
+    };
+    // To another loopback address: never asked; the mirror has nothing to serve.
+    let elsewhere = FakeMirror::bind("127.0.0.2:0", Answer::Bytes(document.clone()));
+    let redirecting = FakeMirror::answering(moved(elsewhere.url()));
+    let mirror = TestMirror::start(
+        &format!("http://{}", redirecting.addr()),
+        &primary.root_path(),
+    );
+    poll_until("two refused polls", FOLLOW, || {
+        (failed_polls(&mirror) >= 2).then_some(())
+    });
+    assert!(
+        elsewhere.requests().is_empty(),
+        "{:?}",
+        elsewhere.requests()
+    );
+    assert_eq!(mirror.get("/v1/feed.json").status, 503);
+
+    // On the upstream's own host and port: followed, and served.
+    let same = FakeMirror::answering(moved("/moved/feed.json".to_owned()));
+    let mirror = TestMirror::start(&format!("http://{}", same.addr()), &primary.root_path());
+    poll_until(
+        "the mirror to serve the redirected document",
+        FOLLOW,
+        || (mirror.get("/v1/feed.json").body == document).then_some(()),
+    );
+    assert!(
+        same.requests()
+            .iter()
+            .any(|r| r.starts_with("GET /moved/feed.json ")),
+        "{:?}",
+        same.requests()
+    );
+}

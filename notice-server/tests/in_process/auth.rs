@@ -97,20 +97,53 @@ async fn repeated_failures_from_one_peer_get_429_with_retry_after() {
     let retry: u64 = reply.header("retry-after").parse().unwrap();
     assert!((1..=60).contains(&retry), "{retry}");
 
-    // Limited before the token is even looked at: a valid token from that peer waits too.
+    // Failures are limited, never the valid token: the operator behind the same address gets in.
     let valid = format!("Bearer {}", h.token);
     let reply = h.send_from(whoami(Some(&valid)), Some(attacker)).await;
-    assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(reply.status, StatusCode::OK);
+    // ... while the guesses from there still get 429, the budget kept empty by each of them.
+    let reply = h
+        .send_from(whoami(Some("Bearer guess")), Some(attacker))
+        .await;
+    assert_eq!(reply.error(StatusCode::TOO_MANY_REQUESTS).0, "rate_limited");
 
     // Other peers are unaffected.
-    let reply = h.send_from(whoami(Some(&valid)), Some(operator)).await;
-    assert_eq!(reply.status, StatusCode::OK);
+    let reply = h
+        .send_from(whoami(Some("Bearer guess")), Some(operator))
+        .await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
 
-    // After waiting as told, the peer may try again.
-    h.clock.advance(Duration::from_secs(retry));
-    let reply = h.send_from(whoami(Some(&valid)), Some(attacker)).await;
-    assert_eq!(reply.status, StatusCode::OK);
-    assert_eq!(h.metric("notice_auth_failures_total").await, 10.0);
+    // After waiting as told, the peer may fail again.
+    h.clock.advance(Duration::from_secs(60));
+    let reply = h
+        .send_from(whoami(Some("Bearer guess")), Some(attacker))
+        .await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(h.metric("notice_auth_failures_total").await, 14.0);
+}
+
+#[tokio::test]
+async fn a_burst_of_failures_from_one_address_never_stops_the_valid_token_from_there() {
+    let h = Harness::new(); // default: 10 failures per minute
+    let office = SocketAddr::from(([198, 51, 100, 7], 40000));
+    let valid = format!("Bearer {}", h.token);
+    for round in 0..100 {
+        let guess = h
+            .send_from(whoami(Some("Bearer ntk_guess")), Some(office))
+            .await;
+        assert!(
+            matches!(
+                guess.status,
+                StatusCode::UNAUTHORIZED | StatusCode::TOO_MANY_REQUESTS
+            ),
+            "{}",
+            guess.status
+        );
+        if round % 10 == 9 {
+            let reply = h.send_from(whoami(Some(&valid)), Some(office)).await;
+            assert_eq!(reply.status, StatusCode::OK, "after {} failures", round + 1);
+        }
+    }
 }
 
 #[tokio::test]
@@ -131,16 +164,15 @@ async fn behind_a_trusted_proxy_the_limit_applies_per_forwarded_client() {
         h.send_from(via_proxy("198.51.100.7", "Bearer guess"), Some(proxy))
             .await;
     }
-    let valid = format!("Bearer {}", h.token);
     let reply = h
-        .send_from(via_proxy("198.51.100.7", &valid), Some(proxy))
+        .send_from(via_proxy("198.51.100.7", "Bearer guess"), Some(proxy))
         .await;
     assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS);
-    // The operator behind the same proxy is not locked out by someone else's guesses.
+    // Someone else behind the same proxy has a budget of their own.
     let reply = h
-        .send_from(via_proxy("203.0.113.5", &valid), Some(proxy))
+        .send_from(via_proxy("203.0.113.5", "Bearer guess"), Some(proxy))
         .await;
-    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
     // A client that is not a trusted proxy cannot pick its bucket with the header.
     let direct = SocketAddr::from(([192, 0, 2, 50], 40000));
     for _ in 0..11 {
@@ -148,7 +180,13 @@ async fn behind_a_trusted_proxy_the_limit_applies_per_forwarded_client() {
             .await;
     }
     let reply = h
-        .send_from(via_proxy("192.0.2.2", &valid), Some(direct))
+        .send_from(via_proxy("192.0.2.2", "Bearer guess"), Some(direct))
         .await;
     assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS);
+    // And the valid token works from all of them.
+    let valid = format!("Bearer {}", h.token);
+    for (client, peer) in [("198.51.100.7", proxy), ("192.0.2.2", direct)] {
+        let reply = h.send_from(via_proxy(client, &valid), Some(peer)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{client}");
+    }
 }

@@ -281,6 +281,7 @@ async fn malformed_json_is_400_and_an_oversized_body_is_413() {
         .send(
             Harness::request(Method::POST, "/v1/admin/notices")
                 .header("authorization", format!("Bearer {}", h.token))
+                .header("content-type", "application/json")
                 .body(stream)
                 .unwrap(),
         )
@@ -484,4 +485,92 @@ proptest! {
 fn harness() -> &'static Harness {
     static HARNESS: std::sync::OnceLock<Harness> = std::sync::OnceLock::new();
     HARNESS.get_or_init(Harness::new)
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_declared_json_is_refused_with_415() {
+    let h = Harness::new();
+    let id = h.create(outage()).await;
+    let body = outage().to_string();
+    let send = |method: Method, path: String, content_type: Option<&'static str>, body: String| {
+        let mut builder =
+            Harness::request(method, &path).header("authorization", format!("Bearer {}", h.token));
+        if let Some(content_type) = content_type {
+            builder = builder.header("content-type", content_type);
+        }
+        builder.body(Body::from(body)).unwrap()
+    };
+    let writes = [
+        (Method::POST, "/v1/admin/notices".to_owned(), body.clone()),
+        (
+            Method::PATCH,
+            format!("/v1/admin/notices/{id}"),
+            r#"{"title": {"en": "Edited"}}"#.to_owned(),
+        ),
+        (
+            Method::POST,
+            format!("/v1/admin/notices/{id}/updates"),
+            r#"{"status": "identified", "message": {"en": "Found it."}}"#.to_owned(),
+        ),
+        (
+            Method::POST,
+            format!("/v1/admin/notices/{id}/resolve"),
+            "{}".to_owned(),
+        ),
+        (
+            Method::POST,
+            format!("/v1/admin/notices/{id}/withdraw"),
+            "{}".to_owned(),
+        ),
+        (Method::POST, "/v1/admin/ingest".to_owned(), "{}".to_owned()),
+    ];
+    for (method, path, body) in &writes {
+        for content_type in [
+            Some("text/plain"),
+            Some("text/plain; charset=utf-8"),
+            Some("application/x-www-form-urlencoded"),
+            Some("application/jsonp"),
+            None,
+        ] {
+            let reply = h
+                .send(send(
+                    method.clone(),
+                    path.clone(),
+                    content_type,
+                    body.clone(),
+                ))
+                .await;
+            let (code, _) = reply.error(StatusCode::UNSUPPORTED_MEDIA_TYPE);
+            assert_eq!(
+                code, "unsupported_media_type",
+                "{method} {path} {content_type:?}"
+            );
+            let message = reply.json()["error"]["message"].to_string();
+            assert!(message.contains("application/json"), "{message}");
+        }
+    }
+    // Nothing was changed by any of them.
+    let record = h
+        .admin(Method::GET, &format!("/v1/admin/notices/{id}"), None)
+        .await;
+    assert_eq!(record.json()["notice"]["revision"], 1);
+    // JSON with parameters is JSON; an action without a body needs no type.
+    let reply = h
+        .send(send(
+            Method::PATCH,
+            format!("/v1/admin/notices/{id}"),
+            Some("Application/JSON; charset=utf-8"),
+            r#"{"title": {"en": "Edited"}}"#.to_owned(),
+        ))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let reply = h
+        .send(send(
+            Method::POST,
+            format!("/v1/admin/notices/{id}/resolve"),
+            None,
+            String::new(),
+        ))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
 }

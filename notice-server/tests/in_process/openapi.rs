@@ -359,3 +359,120 @@ fn the_schema_check_itself_catches_what_it_is_for() {
         "expires_in_seconds": 9, "uptime": 3});
     assert!(conforms(&undocumented, &health, &doc, "$").is_err());
 }
+
+/// The places where an OpenAPI fuzzer found the server and the document disagreeing (issue 16), each with the
+/// answer the server gives now; the document lists that status for the operation.
+#[tokio::test]
+async fn what_the_fuzzer_found_is_answered_as_the_document_says() {
+    let h = Harness::new();
+    let doc = notice_server::openapi_document();
+    let id = h.create(crate::harness::outage()).await;
+    let info =
+        r#"{"severity": "info", "status": "completed", "title": {"en": "x"}, "body": {"en": "y"}}"#;
+    let cases: Vec<(Method, String, &str, Option<String>, StatusCode)> = vec![
+        (
+            Method::GET,
+            "/?lang=en&lang=nl".into(),
+            "/",
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            Method::GET,
+            "/feed.atom?lang=en&lang=nl".into(),
+            "/feed.atom",
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        // Any other language falls back, as the document says (a shared link still shows the page).
+        (
+            Method::GET,
+            "/?lang=false".into(),
+            "/",
+            None,
+            StatusCode::OK,
+        ),
+        (
+            Method::GET,
+            "/v1/admin/notices?all=".into(),
+            "/v1/admin/notices",
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            Method::GET,
+            "/v1/admin/notices?all=1".into(),
+            "/v1/admin/notices",
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            Method::POST,
+            "/v1/admin/notices?dry_run=".into(),
+            "/v1/admin/notices",
+            Some(crate::harness::outage().to_string()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            Method::POST,
+            "/v1/admin/notices".into(),
+            "/v1/admin/notices",
+            Some(info.to_owned()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            Method::POST,
+            "/v1/admin/ingest".into(),
+            "/v1/admin/ingest",
+            Some(
+                r#"{"roots": [], "feed": {"payloadType": "", "payload": "", "signatures": []}}"#
+                    .to_owned(),
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        // `"message": null` is documented as "as if absent".
+        (
+            Method::POST,
+            format!("/v1/admin/notices/{id}/resolve?dry_run=true"),
+            "/v1/admin/notices/{id}/resolve",
+            Some(r#"{"message": null}"#.to_owned()),
+            StatusCode::OK,
+        ),
+    ];
+    for (method, path, documented, body, expected) in cases {
+        let reply = if path.starts_with("/v1/admin/") {
+            h.admin(method.clone(), &path, body.as_deref()).await
+        } else {
+            h.get(&path).await
+        };
+        assert_eq!(
+            reply.status,
+            expected,
+            "{method} {path}: {}",
+            String::from_utf8_lossy(&reply.body)
+        );
+        let operation = &doc["paths"][documented][method.as_str().to_ascii_lowercase()];
+        assert!(
+            operation["responses"].get(expected.as_str()).is_some(),
+            "{method} {documented} does not document {expected}"
+        );
+    }
+    // And the document refuses what the server refuses: no empty, non-language or control-character texts, no
+    // `completed` on an info notice.
+    let create = &doc["components"]["schemas"]["CreateNotice"];
+    let incident = &create["oneOf"][0]["properties"];
+    assert_eq!(incident["title"]["additionalProperties"]["minLength"], 1);
+    assert!(incident["title"]["propertyNames"]["pattern"].is_string());
+    assert!(
+        incident["title"]["additionalProperties"]["pattern"]
+            .as_str()
+            .unwrap()
+            .contains(r"\u0000-\u001f")
+    );
+    assert!(
+        !incident["status"]["enum"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from("completed"))
+    );
+}
