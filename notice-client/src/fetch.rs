@@ -19,6 +19,11 @@
 //! gets the same bytes. Environment proxy settings are ignored. Redirects are followed (at most 3) but never
 //! from https to http.
 //!
+//! # Whom TLS trusts
+//! The public roots (Mozilla's, built in: the same on every phone). With `ca_certs_pem` configured (an
+//! operator with their own PKI), a mirror whose certificate does not chain to a public root is asked once
+//! more, trusting only those certificates; the private CA adds trust, it never replaces the public roots.
+//!
 //! The body is read through `take(cap + 1)` so an endless or oversized body stops at the cap
 //! ([`notice_types::limits::MAX_DOCUMENT_BYTES`]) without being buffered.
 
@@ -28,6 +33,8 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use notice_types::Timestamp;
 use notice_types::limits::MAX_DOCUMENT_BYTES;
+
+use ureq::tls::{RootCerts, TlsConfig};
 
 use crate::mirror_url::MirrorUrl;
 
@@ -105,11 +112,14 @@ impl FetchError {
     }
 }
 
-/// Per-mirror limits.
-#[derive(Debug, Clone, Copy)]
+/// Per-mirror limits, and whom TLS trusts besides the public roots.
+#[derive(Debug, Clone)]
 pub(crate) struct Limits {
     pub connect: Duration,
     pub total: Duration,
+    /// The configured private CA certificates (`ca_certs_pem`): a mirror whose certificate does not chain
+    /// to a public root is asked once more, trusting these.
+    pub extra_roots: Option<RootCerts>,
 }
 
 /// Starts one thread per request and returns the channel their answers arrive on, tagged with the request's
@@ -128,8 +138,9 @@ pub(crate) fn spawn_all(
             .name("notice-fetch".into())
             .spawn({
                 let tx = tx.clone();
+                let limits = limits.clone();
                 move || {
-                    let result = fetch_one(&request, limits, now);
+                    let result = fetch_one(&request, &limits, now);
                     // The receiver is gone when the deadline passed first; nothing to do then.
                     let _ = tx.send((request.index, result));
                 }
@@ -146,25 +157,23 @@ pub(crate) fn spawn_all(
     rx
 }
 
-fn fetch_one(request: &Request, limits: Limits, now: Timestamp) -> Result<Response, FetchError> {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_connect(Some(limits.connect))
-        .timeout_global(Some(limits.total))
-        .http_status_as_error(false)
-        .https_only(request.url.is_https())
-        .max_redirects(3)
-        .save_redirect_history(false)
-        .proxy(None)
-        .user_agent(USER_AGENT)
-        .build()
-        .into();
-    let mut call = agent
-        .get(request.url.as_str())
-        .header("Accept", "application/json");
-    if let Some(etag) = &request.etag {
-        call = call.header("If-None-Match", etag);
-    }
-    let response = call.call().map_err(classify)?;
+fn fetch_one(request: &Request, limits: &Limits, now: Timestamp) -> Result<Response, FetchError> {
+    let https = request.url.is_https();
+    let answer = match (get(request, limits, RootCerts::WebPki), &limits.extra_roots) {
+        // Not signed by a public CA: perhaps by the operator's own. The public roots were tried first so
+        // that a private CA only ever adds trust, for the mirrors that need it.
+        (Err(error), Some(extra)) if https && is_tls_failure(&error) => {
+            get(request, limits, extra.clone())
+        }
+        (answer, _) => answer,
+    };
+    let response = answer.map_err(|error| {
+        if https && is_tls_failure(&error) {
+            FetchError::Tls(error.to_string())
+        } else {
+            classify(error)
+        }
+    })?;
     let status = response.status().as_u16();
     match status {
         200 => {
@@ -250,6 +259,43 @@ fn classify(error: ureq::Error) -> FetchError {
         }
         other => FetchError::Transfer(other.to_string()),
     }
+}
+
+/// Whether `error`, from an https request, came from the TLS handshake (rustls reports a certificate it does
+/// not trust through the connection's I/O, as invalid data, or directly).
+fn is_tls_failure(error: &ureq::Error) -> bool {
+    match error {
+        ureq::Error::Tls(_) | ureq::Error::Rustls(_) => true,
+        ureq::Error::Io(e) => e.kind() == std::io::ErrorKind::InvalidData,
+        _ => false,
+    }
+}
+
+/// One `GET` of the mirror, with TLS trusting `roots`.
+fn get(
+    request: &Request,
+    limits: &Limits,
+    roots: RootCerts,
+) -> Result<ureq::http::Response<ureq::Body>, ureq::Error> {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_connect(Some(limits.connect))
+        .timeout_global(Some(limits.total))
+        .http_status_as_error(false)
+        .https_only(request.url.is_https())
+        .max_redirects(3)
+        .save_redirect_history(false)
+        .proxy(None)
+        .user_agent(USER_AGENT)
+        .tls_config(TlsConfig::builder().root_certs(roots).build())
+        .build()
+        .into();
+    let mut call = agent
+        .get(request.url.as_str())
+        .header("Accept", "application/json");
+    if let Some(etag) = &request.etag {
+        call = call.header("If-None-Match", etag);
+    }
+    call.call()
 }
 
 /// `Retry-After` as delay-seconds (`120`) or an HTTP-date (`Wed, 21 Oct 2026 07:28:00 GMT`, and the two
