@@ -36,6 +36,11 @@ pub struct Config {
     pub context: AppContext,
     /// Timeouts and the minimum refresh interval.
     pub timeouts: Timeouts,
+    /// Certificates (PEM text, one or more `BEGIN CERTIFICATE` blocks) of a private CA that mirrors' TLS
+    /// certificates may chain to, for operators with their own PKI. Trusted in addition to the public roots,
+    /// never instead: a mirror the public roots do not accept is asked once more, trusting these. Needs the
+    /// `https` feature (without it, the app fetches and sets up TLS itself).
+    pub ca_certs_pem: Option<String>,
 }
 
 /// Who is looking; decides which notices apply and in which language.
@@ -183,6 +188,9 @@ pub(crate) struct Settings {
     // Only refreshing reads them; still validated without the `https` feature so a config works with both.
     #[cfg_attr(not(feature = "https"), allow(dead_code))]
     pub timeouts: Timeouts,
+    /// `ca_certs_pem`, parsed.
+    #[cfg(feature = "https")]
+    pub extra_roots: Option<ureq::tls::RootCerts>,
 }
 
 impl Config {
@@ -196,6 +204,7 @@ impl Config {
             state_dir: state_dir.into(),
             context: AppContext::default(),
             timeouts: Timeouts::default(),
+            ca_certs_pem: None,
         }
     }
 
@@ -208,12 +217,13 @@ impl Config {
     ///   "mirrors": ["https://notices.example.org/v1/feed.json", "https://mirror.example.net/v1/feed.json"],
     ///   "state_dir": "/data/user/0/org.example.app/files/notices",
     ///   "context": {"platform": "android", "app_version": "25.3.1", "locales": ["nl_NL", "en"]},
-    ///   "timeouts": {"connect_ms": 3000, "mirror_ms": 5000, "deadline_ms": 10000, "min_refresh_interval_s": 60}
+    ///   "timeouts": {"connect_ms": 3000, "mirror_ms": 5000, "deadline_ms": 10000, "min_refresh_interval_s": 60},
+    ///   "ca_certs_pem": "-----BEGIN CERTIFICATE-----\n…\n-----END CERTIFICATE-----\n"
     /// }
     /// ```
     ///
-    /// `trusted_root` is the root file's JSON object, or a string holding the file's text. `mirrors`, `context`
-    /// and `timeouts` (and each of its fields) are optional. Unknown fields are refused, so a typo is an error
+    /// `trusted_root` is the root file's JSON object, or a string holding the file's text. `mirrors`, `context`,
+    /// `timeouts` (and each of its fields) and `ca_certs_pem` ([`Config::ca_certs_pem`]) are optional. Unknown fields are refused, so a typo is an error
     /// rather than a silently ignored setting.
     pub fn from_json(text: &str) -> Result<Self, ConfigError> {
         let json: ConfigJson = serde_json::from_str(text).map_err(ConfigError::from_serde)?;
@@ -239,6 +249,7 @@ impl Config {
             mirrors: json.mirrors,
             state_dir: json.state_dir,
             context: json.context,
+            ca_certs_pem: json.ca_certs_pem,
             timeouts: Timeouts {
                 connect: ms(t.connect_ms, defaults.connect),
                 mirror: ms(t.mirror_ms, defaults.mirror),
@@ -283,14 +294,57 @@ impl Config {
             ));
         }
         self.timeouts.validate()?;
+        #[cfg(feature = "https")]
+        let extra_roots = self
+            .ca_certs_pem
+            .as_deref()
+            .map(parse_ca_certs)
+            .transpose()?;
+        #[cfg(not(feature = "https"))]
+        if self.ca_certs_pem.is_some() {
+            return Err(ConfigError::Invalid(
+                "ca_certs_pem needs the library's `https` feature; without it the app fetches the \
+                 document and sets up TLS itself"
+                    .into(),
+            ));
+        }
         Ok(Settings {
             trusted,
             mirrors,
             state_dir: self.state_dir.clone(),
             context: self.context.clone(),
             timeouts: self.timeouts,
+            #[cfg(feature = "https")]
+            extra_roots,
         })
     }
+}
+
+/// The certificates of `ca_certs_pem`; anything else in the text (a private key, say) is refused, and so is
+/// text without a certificate.
+#[cfg(feature = "https")]
+fn parse_ca_certs(pem: &str) -> Result<ureq::tls::RootCerts, ConfigError> {
+    use ureq::tls::{Certificate, PemItem, parse_pem};
+    let invalid = |detail: String| ConfigError::Invalid(format!("ca_certs_pem: {detail}"));
+    let mut certificates: Vec<Certificate<'static>> = Vec::new();
+    for item in parse_pem(pem.as_bytes()) {
+        match item.map_err(|e| invalid(format!("not PEM text ({e})")))? {
+            PemItem::Certificate(certificate) => certificates.push(certificate),
+            _ => {
+                return Err(invalid(
+                    "holds something other than certificates; give only the CA's \
+                     `BEGIN CERTIFICATE` blocks (never a private key)"
+                        .into(),
+                ));
+            }
+        }
+    }
+    if certificates.is_empty() {
+        return Err(invalid(
+            "no `-----BEGIN CERTIFICATE-----` block found".into(),
+        ));
+    }
+    Ok(ureq::tls::RootCerts::new_with_certs(&certificates))
 }
 
 /// `https://` anywhere; `http://` only to a loopback host, where there is no network to eavesdrop on.
@@ -327,6 +381,8 @@ struct ConfigJson<'a> {
     context: AppContext,
     #[serde(default)]
     timeouts: TimeoutsJson,
+    #[serde(default)]
+    ca_certs_pem: Option<String>,
 }
 
 #[derive(Default, Deserialize)]
@@ -341,6 +397,37 @@ struct TimeoutsJson {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(feature = "https")]
+    #[test]
+    fn ca_certs_pem_must_hold_certificates_and_nothing_else() {
+        // A private key where the CA belongs is refused without echoing it.
+        let key = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIJ+DYvh6SEqVTm50DFtMDoQikTmiCqirVv9mWG9qfSnF\n-----END PRIVATE KEY-----\n";
+        for (pem, why) in [
+            ("", "no `-----BEGIN CERTIFICATE-----`"),
+            ("not pem at all", "no `-----BEGIN CERTIFICATE-----`"),
+            (key, "never a private key"),
+        ] {
+            let err = parse_ca_certs(pem).unwrap_err();
+            assert_eq!(err.code(), "invalid_config");
+            assert!(err.to_string().contains(why), "{pem:?}: {err}");
+            assert!(!err.to_string().contains("MC4CAQAw"), "{err}");
+        }
+    }
+
+    #[cfg(not(feature = "https"))]
+    #[test]
+    fn ca_certs_pem_needs_the_https_feature() {
+        let root = notice_tests::FeedOwner::new();
+        let mut config = Config::new(
+            FeedId::parse(root.feed_id()).unwrap(),
+            root.root_json(),
+            "/tmp/unused",
+        );
+        config.ca_certs_pem = Some("-----BEGIN CERTIFICATE-----".into());
+        let err = config.validate().unwrap_err();
+        assert!(err.to_string().contains("`https` feature"), "{err}");
+    }
 
     #[test]
     fn mirrors_must_be_https_except_on_loopback() {

@@ -21,6 +21,11 @@
 //! from a plain-http mirror only to the same host and port (or https on the same host). A refused redirect is
 //! this mirror's failure ([`FetchError::Redirect`]); the other mirrors are still asked.
 //!
+//! # Whom TLS trusts
+//! The public roots (Mozilla's, built in: the same on every phone). With `ca_certs_pem` configured (an
+//! operator with their own PKI), a mirror whose certificate does not chain to a public root is asked once
+//! more, trusting only those certificates; the private CA adds trust, it never replaces the public roots.
+//!
 //! The body is read through `take(cap + 1)` so an endless or oversized body stops at the cap
 //! ([`notice_types::limits::MAX_DOCUMENT_BYTES`]) without being buffered.
 
@@ -30,6 +35,8 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use notice_types::Timestamp;
 use notice_types::limits::MAX_DOCUMENT_BYTES;
+
+use ureq::tls::{RootCerts, TlsConfig};
 
 use crate::mirror_url::MirrorUrl;
 
@@ -112,11 +119,14 @@ impl FetchError {
     }
 }
 
-/// Per-mirror limits.
-#[derive(Debug, Clone, Copy)]
+/// Per-mirror limits, and whom TLS trusts besides the public roots.
+#[derive(Debug, Clone)]
 pub(crate) struct Limits {
     pub connect: Duration,
     pub total: Duration,
+    /// The configured private CA certificates (`ca_certs_pem`): a mirror whose certificate does not chain
+    /// to a public root is asked once more, trusting these.
+    pub extra_roots: Option<RootCerts>,
 }
 
 /// Starts one thread per request and returns the channel their answers arrive on, tagged with the request's
@@ -135,8 +145,9 @@ pub(crate) fn spawn_all(
             .name("notice-fetch".into())
             .spawn({
                 let tx = tx.clone();
+                let limits = limits.clone();
                 move || {
-                    let result = fetch_one(&request, limits, now);
+                    let result = fetch_one(&request, &limits, now);
                     // The receiver is gone when the deadline passed first; nothing to do then.
                     let _ = tx.send((request.index, result));
                 }
@@ -156,28 +167,11 @@ pub(crate) fn spawn_all(
 /// Most redirects followed for one mirror.
 const MAX_REDIRECTS: usize = 3;
 
-fn fetch_one(request: &Request, limits: Limits, now: Timestamp) -> Result<Response, FetchError> {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_connect(Some(limits.connect))
-        .timeout_global(Some(limits.total))
-        .http_status_as_error(false)
-        .https_only(request.url.is_https())
-        // Followed below, by the rule of `MirrorUrl::redirect`, which ureq's own following does not know.
-        .max_redirects(0)
-        .max_redirects_will_error(false)
-        .save_redirect_history(false)
-        .proxy(None)
-        .user_agent(USER_AGENT)
-        .build()
-        .into();
+fn fetch_one(request: &Request, limits: &Limits, now: Timestamp) -> Result<Response, FetchError> {
     let mut url = request.url.clone();
     let mut redirects = 0;
     let response = loop {
-        let mut call = agent.get(url.as_str()).header("Accept", "application/json");
-        if let Some(etag) = &request.etag {
-            call = call.header("If-None-Match", etag);
-        }
-        let response = call.call().map_err(classify)?;
+        let response = get_trusting(&url, request.etag.as_deref(), limits)?;
         if !matches!(response.status().as_u16(), 301 | 302 | 303 | 307 | 308) {
             break response;
         }
@@ -281,6 +275,72 @@ fn classify(error: ureq::Error) -> FetchError {
         }
         other => FetchError::Transfer(other.to_string()),
     }
+}
+
+/// Whether `error`, from an https request, came from the TLS handshake (rustls reports a certificate it does
+/// not trust through the connection's I/O, as invalid data, or directly).
+fn is_tls_failure(error: &ureq::Error) -> bool {
+    match error {
+        ureq::Error::Tls(_) | ureq::Error::Rustls(_) => true,
+        ureq::Error::Io(e) => e.kind() == std::io::ErrorKind::InvalidData,
+        _ => false,
+    }
+}
+
+/// One `GET` of the mirror, with TLS trusting `roots`.
+fn get(
+    url: &MirrorUrl,
+    etag: Option<&str>,
+    limits: &Limits,
+    roots: RootCerts,
+) -> Result<ureq::http::Response<ureq::Body>, ureq::Error> {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_connect(Some(limits.connect))
+        .timeout_global(Some(limits.total))
+        .http_status_as_error(false)
+        .https_only(url.is_https())
+        // Followed by `fetch_one`, by the rule of `MirrorUrl::redirect`, which ureq's own following does not
+        // know.
+        .max_redirects(0)
+        .max_redirects_will_error(false)
+        .save_redirect_history(false)
+        .proxy(None)
+        .user_agent(USER_AGENT)
+        .tls_config(TlsConfig::builder().root_certs(roots).build())
+        .build()
+        .into();
+    let mut call = agent.get(url.as_str()).header("Accept", "application/json");
+    if let Some(etag) = etag {
+        call = call.header("If-None-Match", etag);
+    }
+    call.call()
+}
+
+/// One `GET` of `url`: trusting the public roots, and when they refuse the certificate and a private CA is
+/// configured, once more trusting that CA. The public roots are tried first so that a private CA only ever
+/// adds trust, for the mirrors that need it.
+fn get_trusting(
+    url: &MirrorUrl,
+    etag: Option<&str>,
+    limits: &Limits,
+) -> Result<ureq::http::Response<ureq::Body>, FetchError> {
+    let https = url.is_https();
+    let answer = match (
+        get(url, etag, limits, RootCerts::WebPki),
+        &limits.extra_roots,
+    ) {
+        (Err(error), Some(extra)) if https && is_tls_failure(&error) => {
+            get(url, etag, limits, extra.clone())
+        }
+        (answer, _) => answer,
+    };
+    answer.map_err(|error| {
+        if https && is_tls_failure(&error) {
+            FetchError::Tls(error.to_string())
+        } else {
+            classify(error)
+        }
+    })
 }
 
 /// `Retry-After` as delay-seconds (`120`) or an HTTP-date (`Wed, 21 Oct 2026 07:28:00 GMT`, and the two

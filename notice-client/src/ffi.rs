@@ -218,8 +218,11 @@ unsafe fn hand_out(out: *mut *mut c_char, json: CString) {
 /// `{"feed_id": "yivi-app/production", "trusted_root": <the root file's JSON object, or its text as a string>,
 ///   "mirrors": ["https://..."], "state_dir": "/path/only/this/client/uses",
 ///   "context": {"platform": "android"|"ios", "app_version": "25.3.1", "locales": ["nl_NL", "en"]},
-///   "timeouts": {"connect_ms": 3000, "mirror_ms": 5000, "deadline_ms": 10000, "min_refresh_interval_s": 60}}`
-/// `mirrors`, `context` and `timeouts` (and each of their fields) are optional; unknown fields are refused.
+///   "timeouts": {"connect_ms": 3000, "mirror_ms": 5000, "deadline_ms": 10000, "min_refresh_interval_s": 60},
+///   "ca_certs_pem": "-----BEGIN CERTIFICATE-----\n..."}`
+/// `mirrors`, `context`, `timeouts` (and each of their fields) and `ca_certs_pem` are optional; unknown fields
+/// are refused. `ca_certs_pem`: PEM certificates of a private CA that mirrors' TLS certificates may chain to,
+/// trusted in addition to the public CAs (only with the `https` feature; refused without it).
 ///
 /// Corrupt or missing state files are not an error: they are reported in the status.
 ///

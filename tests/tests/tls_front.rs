@@ -3,7 +3,11 @@
 //! `NOTICE_CA_CERT`), refuses it without; the library the app embeds fetches through it with the CA in its
 //! configuration; metrics stay internal; plain HTTP only redirects.
 
+use notice_client::RefreshOutcome;
 use notice_tests::{NoticeCommand, OutputExt as _, TestPki, TestServer, TlsFront, get_trusting};
+
+mod phone;
+use phone::Phone;
 
 #[test]
 fn the_cli_and_the_client_go_through_the_tls_front_with_a_private_ca() {
@@ -51,6 +55,26 @@ fn the_cli_and_the_client_go_through_the_tls_front_with_a_private_ca() {
         message.contains("--ca-cert") || message.contains("NOTICE_CA_CERT"),
         "{message}"
     );
+
+    // The app's library, with the operator's CA in its configuration.
+    let root = std::fs::read(server.root_path()).unwrap();
+    let feed = format!("{}/v1/feed.json", front.url());
+    let ca = std::fs::read_to_string(pki.ca_cert()).unwrap();
+    let phone = Phone::with_config(
+        server.feed_id(),
+        &root,
+        std::slice::from_ref(&feed),
+        "en",
+        |config| {
+            config.ca_certs_pem = Some(ca.clone());
+        },
+    );
+    assert_eq!(phone.refresh(), RefreshOutcome::Updated { version });
+    assert_eq!(phone.shown().0, "PIN validation is down");
+    // Without it, the fetch fails as a TLS error (the public CAs do not know this one).
+    let stranger = Phone::new(server.feed_id(), &root, std::slice::from_ref(&feed), "en");
+    assert!(stranger.try_refresh().is_err());
+    assert_eq!(stranger.error_of(&feed).as_deref(), Some("tls_failed"));
 
     // Metrics stay internal, and plain HTTP answers nothing but a redirect to HTTPS.
     let through = get_trusting(

@@ -64,6 +64,7 @@ impl Client {
         let limits = Limits {
             connect: self.settings.timeouts.connect,
             total: self.settings.timeouts.mirror,
+            extra_roots: self.settings.extra_roots.clone(),
         };
         let deadline = Instant::now() + self.settings.timeouts.deadline;
         let mut pending: BTreeSet<usize> = requests.iter().map(|r| r.index).collect();

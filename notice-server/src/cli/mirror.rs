@@ -63,6 +63,11 @@ pub struct MirrorArgs {
     #[arg(long, env = "NOTICE_METRICS_LISTEN", value_name = "ADDR")]
     metrics_listen: Option<SocketAddr>,
 
+    /// PEM file with the certificates of a private CA that upstreams' TLS certificates may chain to (an
+    /// operator with their own PKI), trusted in addition to the public CAs.
+    #[arg(long, env = "NOTICE_CA_CERT", value_name = "FILE")]
+    ca_cert: Option<PathBuf>,
+
     #[command(flatten)]
     site: SiteArgs,
 }
@@ -87,7 +92,20 @@ impl MirrorArgs {
             .payload()
             .feed_id
             .clone();
+        let ca_certs_pem = self
+            .ca_cert
+            .as_ref()
+            .map(|path| {
+                std::fs::read_to_string(path).with_context(|| {
+                    format!(
+                        "cannot read the CA certificates {}; pass --ca-cert with the CA's PEM file",
+                        path.display()
+                    )
+                })
+            })
+            .transpose()?;
         let config = MirrorConfig {
+            ca_certs_pem,
             upstreams: self.upstream,
             trusted_root,
             state_dir: self.state_dir,

@@ -64,6 +64,8 @@ pub struct MirrorConfig {
     pub metrics_listen: Option<SocketAddr>,
     /// The status page's site; `None`: named after the feed id, English.
     pub site: Option<Site>,
+    /// PEM certificates of a private CA the upstreams' TLS may chain to, besides the public CAs.
+    pub ca_certs_pem: Option<String>,
 }
 
 /// Why a mirror cannot start.
@@ -169,6 +171,7 @@ impl Mirror {
             &config.state_dir,
         );
         client_config.mirrors = upstreams.iter().map(ToString::to_string).collect();
+        client_config.ca_certs_pem = config.ca_certs_pem.clone();
         client_config.timeouts = Timeouts {
             connect: config.timeout.min(Duration::from_secs(5)),
             mirror: config.timeout,

@@ -58,6 +58,11 @@ impl Phone {
             .unwrap_or_else(|e| panic!("refresh failed: {e}; status: {:#?}", self.status()))
     }
 
+    /// One refresh, as it went: `Err` when no mirror gave a document that verifies.
+    pub fn try_refresh(&self) -> Result<RefreshOutcome, notice_client::ClientError> {
+        self.client.refresh(notice_client::system_now())
+    }
+
     /// Refreshes and returns the version it holds afterwards.
     pub fn refreshed_version(&self) -> Option<u64> {
         match self.client.refresh(notice_client::system_now()) {
