@@ -86,6 +86,19 @@ pub struct WhoAmI {
     pub scope: Option<String>,
 }
 
+/// `POST /v1/admin/root`: root v(N+1) appended to the chain and the feed signed under it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RootPublished {
+    /// The new root version.
+    pub root_version: u64,
+    /// The feed version signed under it (now served).
+    pub feed_version: u64,
+    /// The key id of the feed key the server signs with from now on.
+    pub feed_key_id: String,
+    /// The new root.
+    pub root: notice_types::RootPayload,
+}
+
 /// `POST /v1/admin/ingest`: what taking in a break-glass document did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IngestReport {

@@ -81,6 +81,23 @@ impl Envelope {
     }
 }
 
+impl Envelope {
+    /// Opens this envelope exactly as a reader does (PROTOCOL.md §4): the type must be `expected_type`, then
+    /// `threshold` distinct keys of `trusted` must have signed; only then are the payload bytes returned. For
+    /// tools that ask which keys signed (one key at a time, threshold 1) without reimplementing the rules.
+    pub fn open(
+        &self,
+        expected_type: &'static str,
+        role: Role,
+        trusted: &[PublicKey],
+        threshold: u32,
+    ) -> Result<Vec<u8>, VerifyError> {
+        EnvelopeRef::from(self)
+            .open(expected_type, role, trusted, threshold)
+            .map(|opened| opened.payload().to_vec())
+    }
+}
+
 /// An [`Envelope`] as it stands in the bytes being verified, with its strings borrowed from them: the
 /// payload's base64 is the bulk of a document, and copying it only to decode it once would be waste. Parses
 /// exactly as [`Envelope`] does (same fields, same limits, same messages).

@@ -59,5 +59,5 @@ pub use text::{LanguageTag, LocalizedText, check_plain_text};
 pub use time::Timestamp;
 pub use verify::{
     Change, FeedMark, Role, TrustState, TrustedRoot, Verified, VerifyError,
-    dangerous_verify_ignoring_freshness, verify,
+    dangerous_verify_ignoring_freshness, verify, verify_root_chain,
 };

@@ -420,6 +420,21 @@ pub fn dangerous_verify_ignoring_freshness(
     Ok((root, feed))
 }
 
+/// Verifies a root chain (`roots[0]` is version 1) exactly as readers verify a document's chain (PROTOCOL.md
+/// §8 step 2) from the shipped root `trusted`, and returns its newest root. For writers that add a root
+/// version (a root rotation) and must refuse one that apps would refuse, before publishing anything.
+pub fn verify_root_chain(
+    roots: &[Envelope],
+    trusted: &TrustedRoot,
+) -> Result<RootPayload, VerifyError> {
+    let borrowed: Vec<EnvelopeRef<'_>> = roots.iter().map(EnvelopeRef::from).collect();
+    let anchors = Anchors {
+        trusted,
+        state: None,
+    };
+    follow_chain(&borrowed, &anchors).map(|(root, _)| root)
+}
+
 /// Opens the feed envelope under `root` and checks what the root decides: feed id and link hosts.
 fn open_feed(
     document: &DocumentRef<'_>,
