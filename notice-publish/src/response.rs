@@ -57,7 +57,7 @@ pub struct AuditEntry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
     /// What: `create`, `update`, `edit`, `resolve`, `withdraw`, `ingest`, `heartbeat`, `retention`, `init`,
-    /// `token_create`, `token_revoke`, `rotate_feed_key`. A string, so an older reader still lists what a
+    /// `token_create`, `token_revoke`, `rotate_feed_key`, `rotate_root`. A string, so an older reader still lists what a
     /// newer server records.
     pub action: String,
     /// The notice concerned, if any.

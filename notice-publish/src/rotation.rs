@@ -448,7 +448,7 @@ fn apply(current: &RootPayload, change: &RootChange) -> Result<RootPayload, Rota
                     version,
                 });
             }
-            keys.push(key.clone());
+            keys.push(*key);
         }
     }
     for host in &change.remove_link_hosts {
