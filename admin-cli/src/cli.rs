@@ -7,8 +7,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::commands::{
     edit::EditArgs, export::ExportArgs, ingest::IngestArgs, keygen::KeygenArgs, list::ListArgs,
-    post::PostArgs, resolve::ResolveArgs, show::ShowArgs, status::StatusArgs, update::UpdateArgs,
-    verify::VerifyArgs, watch::WatchArgs, withdraw::WithdrawArgs,
+    post::PostArgs, resolve::ResolveArgs, root::RootArgs, show::ShowArgs, status::StatusArgs,
+    update::UpdateArgs, verify::VerifyArgs, watch::WatchArgs, withdraw::WithdrawArgs,
 };
 use crate::config::SecretArg;
 
@@ -155,6 +155,8 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Make a new feed or root signing key
     Keygen(KeygenArgs),
+    /// Root key ceremonies: prepare, sign (one key at a time), check and publish root v(N+1)
+    Root(RootArgs),
     /// Write the feed and status page as static files for other hosts
     Export(ExportArgs),
     /// Hand the server a document signed with --offline, once it is back
