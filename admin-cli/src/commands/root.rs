@@ -411,7 +411,7 @@ impl PublishArgs {
                 } if code == "root_rotation_rejected" => CliError::Refused {
                     code: "root_rotation_rejected",
                     message: format!(
-                        "the server refused root v{} (HTTP {status}): {message}",
+                        "the server refused root v{} (HTTP {status}, {code}): {message}",
                         rotation.next().version
                     ),
                     hint: Some(format!(

@@ -33,8 +33,9 @@ pub enum RootRefused {
     /// The root is not the next version of the server's chain (prepared from an older chain, or published
     /// already).
     #[error(
-        "the server's newest root is v{server}; this root is v{found}, not v{}: prepare the rotation again from the server (`notice root prepare --server URL …`)",
-        server + 1
+        "the server's newest root is v{server}; this root is v{found}, not v{}{}: prepare the rotation again from the server (`notice root prepare --server URL …`)",
+        server + 1,
+        if found == server { " (it was published already)" } else { "" }
     )]
     NotNext {
         /// The server's newest root version.
