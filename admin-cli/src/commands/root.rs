@@ -17,6 +17,7 @@ use zeroize::Zeroizing;
 use super::{Ctx, print_json};
 use crate::document::{self, Location};
 use crate::error::CliError;
+use crate::offline::OfflineArgs;
 use crate::render::{self, BOLD, OK, WARN, styled};
 
 const EXAMPLES: &str = "\
@@ -386,11 +387,16 @@ struct PublishArgs {
     /// Print the server's answer as JSON
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    offline: OfflineArgs,
 }
 
 impl PublishArgs {
     fn run(self, ctx: &Ctx<'_>) -> Result<(), CliError> {
         let rotation = read_rotation(&self.file)?;
+        if self.offline.offline {
+            return self.run_offline(ctx, &rotation);
+        }
         let envelope = rotation.envelope().ok_or_else(|| {
             CliError::usage_hint(
                 format!("{} carries no signatures yet", self.file.display()),
@@ -443,6 +449,38 @@ impl PublishArgs {
             }
         ));
         let _ = self.yes;
+        Ok(())
+    }
+}
+
+impl PublishArgs {
+    /// Break-glass: the last known feed, signed with the feed key under the new root, into the copies.
+    fn run_offline(&self, ctx: &Ctx<'_>, rotation: &Rotation) -> Result<(), CliError> {
+        if self.dry_run {
+            return Err(CliError::usage_hint(
+                "--dry-run asks the server; with --offline there is none",
+                "run `notice root check` to see whether apps accept the rotation",
+            ));
+        }
+        let breakglass = self.offline.open_for_rotation(ctx, rotation.next())?;
+        let now = ctx.now();
+        let exported = breakglass.publish_rotation(rotation, now)?;
+        if self.json {
+            return print_json(&exported);
+        }
+        render::print(&format!(
+            "{} root v{} break-glass: document version {} (from version {}, {}) written to {}\n\
+             When the server is back: `notice root publish {}` (the server takes root v{}), then \
+             `notice ingest` of that feed.json.\n",
+            styled(OK, "Published"),
+            styled(BOLD, rotation.next().version),
+            exported.version,
+            breakglass.last_version(),
+            breakglass.last_source(),
+            breakglass.destinations(),
+            self.file.display(),
+            rotation.next().version,
+        ));
         Ok(())
     }
 }

@@ -147,3 +147,65 @@ fn mistakes_are_refused_with_what_to_do() {
         .assert_stderr_contains("not a usable rotation file");
     assert!(TrustedRoot::from_envelope_bytes(&std::fs::read(&root).unwrap()).is_ok());
 }
+
+#[test]
+fn a_rotation_is_published_break_glass_into_the_copies_with_the_new_feed_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let (owner, root) = two_of_three(dir.path());
+    for seed in [2u8, 4] {
+        let pem = key(seed).to_pkcs8_pem().unwrap();
+        std::fs::write(dir.path().join(format!("key-{seed}.pem")), pem.as_bytes()).unwrap();
+    }
+    let export = dir.path().join("export");
+    std::fs::create_dir(&export).unwrap();
+    let last = owner.document(
+        7,
+        vec![notice_tests::NoticeBuilder::outage("keyshare").build()],
+    );
+    std::fs::write(export.join("feed.json"), &last).unwrap();
+    let rotation = dir.path().join("rotation.json");
+    run(&[
+        "root",
+        "prepare",
+        "--from",
+        path(&export.join("feed.json")),
+        "--add-feed-key",
+        &key(4).public_key().to_string(),
+        "--remove-feed-key",
+        &key(2).public_key().key_id(),
+        "--out",
+        path(&rotation),
+    ])
+    .assert_code(0);
+    for seed in [1, 3] {
+        let key_path = dir.path().join(format!("key-{seed}.pem"));
+        run(&["root", "sign", path(&rotation), "--key", path(&key_path)]).assert_code(0);
+    }
+    let publish = |feed_key: &str| {
+        run(&[
+            "root",
+            "publish",
+            path(&rotation),
+            "--offline",
+            "--feed-key",
+            path(&dir.path().join(feed_key)),
+            "--root",
+            path(&root),
+            "--out",
+            path(&export),
+        ])
+    };
+    // The old feed key is not one root v2 lists: apps would refuse what it signs.
+    publish("key-2.pem")
+        .assert_code(2)
+        .assert_stderr_contains("not a feed key of root version 2");
+    publish("key-4.pem")
+        .assert_code(0)
+        .assert_stdout_contains("Published root v2 break-glass");
+    let document = std::fs::read(export.join("feed.json")).unwrap();
+    let verified = owner.verify(&document, None, notice_tests::now()).unwrap();
+    assert_eq!(verified.root.version, 2);
+    assert_eq!(verified.feed.version, 1007);
+    assert_eq!(verified.feed.notices.len(), 1);
+    assert_eq!(verified.root.feed_keys, vec![key(4).public_key()]);
+}
