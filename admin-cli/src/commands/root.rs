@@ -21,16 +21,19 @@ use crate::offline::OfflineArgs;
 use crate::render::{self, BOLD, OK, WARN, styled};
 
 const EXAMPLES: &str = "\
-A 2-of-3 ceremony (ROOT-KEYS.md has every step):
+The rotation file holds public data only (the chain, root v(N+1), signatures): it may travel
+by e-mail or USB stick. Root keys never leave their holders' machines. ROOT-KEYS.md has every
+step of a 2-of-3 ceremony.
+
+Examples:
   notice root prepare --server https://notices.example.org \\
       --add-root-key holder-c.pub --root-threshold 2 --out rotation.json
   notice root sign rotation.json --key /media/offline/root-key-a.pem   # holder A's machine
   notice root sign rotation.json --key /media/offline/root-key-b.pem   # holder B's machine
   notice root check rotation.json --current root.json
   notice root publish rotation.json
-
-The rotation file holds public data only (the chain, root v(N+1), signatures): it may travel
-by e-mail or USB stick. Root keys never leave their holders' machines.";
+  notice root publish rotation.json --offline --feed-key feed-key.pem --root root.json \\
+      --out ./export";
 
 /// Root key ceremonies: prepare, sign, check and publish root v(N+1).
 #[derive(Debug, Args)]
@@ -46,10 +49,18 @@ enum RootCommand {
     #[command(after_help = PREPARE_EXAMPLES)]
     Prepare(PrepareArgs),
     /// Add one root key's signature to a rotation file (run it on the key holder's offline machine)
+    #[command(
+        after_help = "Examples:\n  notice root sign rotation.json --key /media/offline/root-key-b.pem"
+    )]
     Sign(SignArgs),
     /// Count the signatures against the thresholds of v(N) and v(N+1); exit 5 while not enough
+    #[command(after_help = "Examples:\n  notice root check rotation.json --current root.json")]
     Check(CheckArgs),
-    /// Publish a signed rotation through the server, which refuses what apps would refuse
+    /// Publish a signed rotation through the server (which refuses what apps would refuse), or
+    /// break-glass with --offline into the copies
+    #[command(
+        after_help = "Examples:\n  notice root publish rotation.json --dry-run\n  notice root publish rotation.json\n  notice root publish rotation.json --offline --feed-key feed-key.pem --root root.json \\\n      --out ./export"
+    )]
     Publish(PublishArgs),
 }
 
