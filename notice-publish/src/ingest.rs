@@ -131,7 +131,9 @@ fn root_mismatch_message(document: u64, server: u64) -> String {
     } else {
         "sign it again from a document of this server's current root"
     };
-    format!("the document carries root v{document} but this server signs under root v{server}; {next}")
+    format!(
+        "the document carries root v{document} but this server signs under root v{server}; {next}"
+    )
 }
 
 /// What ingest does to one notice.
