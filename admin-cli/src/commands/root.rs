@@ -81,7 +81,7 @@ impl RootArgs {
         match self.command {
             RootCommand::Prepare(args) => args.run(ctx),
             RootCommand::Sign(args) => args.run(),
-            RootCommand::Check(args) => args.run(),
+            RootCommand::Check(args) => args.run(ctx),
             RootCommand::Publish(args) => args.run(ctx),
         }
     }
@@ -90,8 +90,8 @@ impl RootArgs {
 /// `notice root prepare`.
 #[derive(Debug, Args)]
 struct PrepareArgs {
-    /// Where the current chain comes from: a published document (feed.json, a mirror's URL) or, for the
-    /// first rotation, root.json [default: the server's /v1/feed.json]
+    /// Where the current chain comes from: a published document (feed.json, a mirror's URL), the rotation
+    /// file published last, or, for the first rotation, root.json [default: the server's /v1/feed.json]
     #[arg(long, value_name = "FILE|URL")]
     from: Option<String>,
     /// The root the apps ship (root.json): the chain must verify from it
@@ -231,10 +231,14 @@ impl PrepareArgs {
     }
 }
 
-/// The root chain in `bytes`: a published document's `roots`, or a root file as a chain of one.
+/// The root chain in `bytes`: a published document's `roots`, a signed rotation file's chain with its new
+/// root (the one published last), or a root file as a chain of one.
 fn chain_of(bytes: &[u8]) -> Option<Vec<Envelope>> {
     if let Ok(document) = PublishedDocument::parse(bytes) {
         return Some(document.roots);
+    }
+    if let Ok(rotation) = Rotation::parse(bytes) {
+        return rotation.extended_chain();
     }
     serde_json::from_slice::<Envelope>(bytes)
         .ok()
@@ -317,19 +321,26 @@ struct CheckArgs {
     /// The rotation file
     #[arg(value_name = "ROTATION")]
     file: PathBuf,
-    /// The root you trust: root.json as the apps ship it, the current root, or a published document (its
-    /// newest root). Without it, the file's chain is checked from its own version 1
-    #[arg(long, value_name = "PATH")]
-    current: Option<PathBuf>,
+    /// The root you trust: root.json as the apps ship it, the current root, or a published document (a
+    /// file or URL; its newest root). Without it, the file's chain is checked from its own version 1
+    #[arg(long, value_name = "PATH|URL")]
+    current: Option<String>,
     /// Print the report as JSON
     #[arg(long)]
     json: bool,
 }
 
 impl CheckArgs {
-    fn run(self) -> Result<(), CliError> {
+    fn run(self, ctx: &Ctx<'_>) -> Result<(), CliError> {
         let rotation = read_rotation(&self.file)?;
-        let trusted = self.current.as_deref().map(trusted_from).transpose()?;
+        let trusted = match &self.current {
+            Some(current) => {
+                let location = Location::parse(current)?;
+                let bytes = document::read(&location, &ctx.http(5)?)?;
+                Some(trusted_from(&bytes, &location.to_string())?)
+            }
+            None => None,
+        };
         let report = rotation.check(trusted.as_ref());
         if self.json {
             print_json(&ReportJson::new(&rotation, &report, None))?;
@@ -361,11 +372,10 @@ impl CheckArgs {
 }
 
 /// A root file of any version, or a published document's newest root, as the root to check against.
-fn trusted_from(path: &Path) -> Result<TrustedRoot, CliError> {
-    let bytes = document::read_file(path)?;
-    let envelope = match PublishedDocument::parse(&bytes) {
+fn trusted_from(bytes: &[u8], source: &str) -> Result<TrustedRoot, CliError> {
+    let envelope = match PublishedDocument::parse(bytes) {
         Ok(document) => document.roots.last().cloned(),
-        Err(_) => serde_json::from_slice::<Envelope>(&bytes).ok(),
+        Err(_) => serde_json::from_slice::<Envelope>(bytes).ok(),
     };
     envelope
         .ok_or_else(|| notice_types::VerifyError::MalformedJson {
@@ -374,10 +384,7 @@ fn trusted_from(path: &Path) -> Result<TrustedRoot, CliError> {
         .and_then(|envelope| TrustedRoot::from_envelope(&envelope))
         .map_err(|e| {
             CliError::usage_hint(
-                format!(
-                    "{} is not a root file or published document: {e}",
-                    path.display()
-                ),
+                format!("{source} is not a root file or published document: {e}"),
                 "pass root.json (what the apps ship) or the server's feed.json",
             )
         })

@@ -92,6 +92,28 @@ fn a_rotation_file_collects_signatures_until_both_thresholds_are_met() {
     assert_eq!(v2.link_hosts, vec!["yivi.app", "status.yivi.app"]);
     assert!(v2.root_keys.contains(&key(7).public_key()));
     assert!(!v2.root_keys.contains(&key(5).public_key()));
+
+    // The next ceremony starts from the rotation published last.
+    let r3 = dir.path().join("rotation-v3.json");
+    run(&[
+        "root",
+        "prepare",
+        "--from",
+        path(&rotation),
+        "--root-threshold",
+        "1",
+        "--out",
+        path(&r3),
+    ])
+    .assert_code(0)
+    .assert_stdout_contains("root v3");
+    for seed in [1, 3] {
+        let key_path = dir.path().join(format!("key-{seed}.pem"));
+        run(&["root", "sign", path(&r3), "--key", path(&key_path)]).assert_code(0);
+    }
+    run(&["root", "check", path(&r3), "--current", path(&root)])
+        .assert_code(0)
+        .assert_stdout_contains("v2 root keys (old): 2 of 2");
 }
 
 #[test]
