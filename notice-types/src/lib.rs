@@ -17,7 +17,8 @@
 //! - `keys`: Ed25519 keys and their text forms.
 //! - `envelope`: DSSE v1 signing and signature checks (PAE).
 //! - `document`: the published document; signing helpers that refuse what readers would refuse.
-//! - `verify`: the verifier and the state a client keeps.
+//! - `verify`: the verifier and the state a client keeps; [`verify_root_chain`], the chain check alone, for
+//!   writers of root versions (root key ceremonies).
 //! - `select`: selection and language fallback.
 //!
 //! # Unknown fields
