@@ -6,9 +6,9 @@
 
 use notice_publish::{
     AuditEntry, AuditList, CopyList, CopyState, CreateNotice, IngestReport, NoticeChange,
-    NoticeList, NoticeRecord, WhoAmI, WriteResponse,
+    NoticeList, NoticeRecord, RootPublished, WhoAmI, WriteResponse,
 };
-use notice_types::{NoticeId, limits::MAX_DOCUMENT_BYTES};
+use notice_types::{Envelope, NoticeId, limits::MAX_DOCUMENT_BYTES};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use ureq::http::Request;
@@ -149,6 +149,17 @@ impl Api {
         };
         let answer = self.admin("POST", &path, Some(document.to_vec()))?;
         self.parse(&path, answer)
+    }
+
+    /// `POST /v1/admin/root[?dry_run=true]` with root v(N+1) from a root key ceremony.
+    pub fn publish_root(&self, root: &Envelope, dry_run: bool) -> Result<RootPublished, CliError> {
+        let path = if dry_run {
+            "/v1/admin/root?dry_run=true"
+        } else {
+            "/v1/admin/root"
+        };
+        let answer = self.admin("POST", path, Some(json(root)))?;
+        self.parse(path, answer)
     }
 
     /// A public document (`/v1/feed.json`, `/v1/root.json`), read up to the size every app accepts.

@@ -8,8 +8,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::commands::{
     audit::AuditArgs, completions::CompletionsArgs, edit::EditArgs, export::ExportArgs,
     ingest::IngestArgs, keygen::KeygenArgs, list::ListArgs, post::PostArgs, resolve::ResolveArgs,
-    show::ShowArgs, status::StatusArgs, update::UpdateArgs, verify::VerifyArgs, watch::WatchArgs,
-    withdraw::WithdrawArgs,
+    root::RootArgs, show::ShowArgs, status::StatusArgs, update::UpdateArgs, verify::VerifyArgs,
+    watch::WatchArgs, withdraw::WithdrawArgs,
 };
 use crate::config::SecretArg;
 
@@ -156,6 +156,8 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Make a new feed or root signing key
     Keygen(KeygenArgs),
+    /// Root key ceremonies: prepare, sign (one key at a time), check and publish root v(N+1)
+    Root(RootArgs),
     /// Write the feed and status page as static files for other hosts
     Export(ExportArgs),
     /// Hand the server a document signed with --offline, once it is back

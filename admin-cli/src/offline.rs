@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use clap::Args;
 use notice_publish::breakglass::{self, BreakGlassError, Draft, OfflineOptions, OfflineWrite};
+use notice_publish::rotation::Rotation;
 use notice_publish::status_page::Site;
 use notice_publish::{ChangeError, WriteResponse};
 use notice_types::{
@@ -145,6 +146,24 @@ impl OfflineArgs {
     /// Reads the root, the feed key(s) and the last known documents; fails before any change with what to
     /// fix.
     pub fn open(&self, ctx: &Ctx<'_>) -> Result<Breakglass, CliError> {
+        self.open_with(ctx, None)
+    }
+
+    /// [`OfflineArgs::open`] for publishing root v(N+1) of a ceremony break-glass: the feed key(s) must be
+    /// ones `next` lists (the document is signed under it), not the current root.
+    pub fn open_for_rotation(
+        &self,
+        ctx: &Ctx<'_>,
+        next: &RootPayload,
+    ) -> Result<Breakglass, CliError> {
+        self.open_with(ctx, Some(next))
+    }
+
+    fn open_with(
+        &self,
+        ctx: &Ctx<'_>,
+        signing_root: Option<&RootPayload>,
+    ) -> Result<Breakglass, CliError> {
         let root_path = self
             .root
             .clone()
@@ -180,13 +199,14 @@ impl OfflineArgs {
             .map(|path| read_key(path))
             .collect::<Result<Vec<_>, _>>()?;
         let last = self.last_known(ctx, &trusted, &targets)?;
+        let signing_root = signing_root.unwrap_or(&last.root);
         for (key, path) in keys.iter().zip(&key_paths) {
-            if !last.root.feed_keys.contains(&key.public_key()) {
+            if !signing_root.feed_keys.contains(&key.public_key()) {
                 return Err(CliError::usage_hint(
                     format!(
                         "{} is not a feed key of root version {} (its public key {} is not listed); apps would reject what it signs",
                         path.display(),
-                        last.root.version,
+                        signing_root.version,
                         key.public_key().key_id()
                     ),
                     "use the current feed-key.pem of the server's data directory; after a rotation the old key no longer works",
@@ -426,6 +446,71 @@ impl Breakglass {
         )
         .map(Prepared)
         .map_err(refused)
+    }
+
+    /// Publishes root v(N+1) of a ceremony break-glass: the last known feed (same notices, version + 1000)
+    /// signed with the feed key under the chain with `rotation`'s root appended, checked as a fresh app
+    /// install would, written into the copies. The last known document must carry exactly the chain the
+    /// rotation was prepared from.
+    pub fn publish_rotation(
+        &self,
+        rotation: &Rotation,
+        now: Timestamp,
+    ) -> Result<Exported, CliError> {
+        if self.last.roots.as_slice() != rotation.chain() {
+            return Err(CliError::Refused {
+                code: "conflict",
+                message: format!(
+                    "the last known document ({}) carries root versions 1 to {}; the rotation was prepared from versions 1 to {}",
+                    self.last.source,
+                    self.last.roots.len(),
+                    rotation.chain().len()
+                ),
+                hint: Some(
+                    "prepare the rotation from that document (notice root prepare --from …), or pass the document it was prepared from with --last".to_owned(),
+                ),
+            });
+        }
+        let chain = rotation.extended_chain().ok_or_else(|| {
+            CliError::usage_hint(
+                "the rotation carries no signatures yet",
+                "sign it first: notice root sign ROTATION --key ROOT-KEY.pem",
+            )
+        })?;
+        let root = notice_types::verify_root_chain(&chain, &self.trusted).map_err(|e| {
+            CliError::Refused {
+                code: "root_rotation_rejected",
+                message: format!("apps would refuse root v{}: {e}", rotation.next().version),
+                hint: Some("see what is missing with `notice root check ROTATION`".to_owned()),
+            }
+        })?;
+        let feed = FeedPayload {
+            version: breakglass::offline_version(self.last.feed.version),
+            issued_at: now,
+            expires_at: now.plus_seconds(notice_publish::record::secs(self.options.feed_validity)),
+            ..self.last.feed.clone()
+        };
+        let keys: Vec<&SecretKey> = self.keys.iter().collect();
+        let bytes = breakglass::sign_with_chain(chain, &root, &feed, &keys).map_err(refused)?;
+        verify(&bytes, &self.trusted, None, now).map_err(|e| {
+            verification_error(
+                "the signed document".to_owned(),
+                &e,
+                &bytes,
+                &self.trusted,
+                now,
+            )
+        })?;
+        export::write(
+            &self.targets,
+            &self.trusted,
+            &bytes,
+            &feed,
+            Some(&self.root_v1),
+            now,
+            &self.site,
+            None,
+        )
     }
 
     /// Signs the new feed, checks it as a fresh app install would, and writes the export directory.

@@ -210,8 +210,8 @@ pub(crate) fn merge_floors(a: TrustState, b: TrustState) -> TrustState {
         }
     };
     let (a, b) = (newer, older);
-    // The chain digest belongs to the root it was computed for; keep them together.
-    let (root, root_chain_sha256) = (a.root, a.root_chain_sha256);
+    // The digests belong to the root they were computed for; keep them together.
+    let (root, root_sha256, root_chain_sha256) = (a.root, a.root_sha256, a.root_chain_sha256);
     let feed = match (a.feed, b.feed) {
         (Some(x), Some(y)) => Some(if y.version > x.version { y } else { x }),
         (x, y) => x.or(y),
@@ -222,6 +222,7 @@ pub(crate) fn merge_floors(a: TrustState, b: TrustState) -> TrustState {
     };
     TrustState {
         root,
+        root_sha256,
         root_chain_sha256,
         feed,
         last_issued_at,
@@ -328,6 +329,7 @@ mod tests {
                 feed_threshold: 1,
                 link_hosts: vec![],
             },
+            root_sha256: None,
             root_chain_sha256: None,
             feed: Some(FeedMark {
                 version: floor,

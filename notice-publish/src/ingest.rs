@@ -36,9 +36,7 @@ pub enum IngestError {
     #[error("the document does not verify under this server's root chain: {0}")]
     Invalid(VerifyError),
     /// It was signed under another root version than the server's current one.
-    #[error(
-        "the document carries root v{document} but this server signs under root v{server}; sign it again from a document of this server's current root"
-    )]
+    #[error("{}", root_mismatch_message(*document, *server))]
     RootMismatch {
         /// The document's newest root version.
         document: u64,
@@ -125,6 +123,17 @@ pub fn check_document(
         });
     }
     Ok(CheckedDocument { feed, root })
+}
+
+fn root_mismatch_message(document: u64, server: u64) -> String {
+    let next = if document > server {
+        "a root key ceremony published break-glass: give the server that root first (`notice root publish ROTATION`), then ingest this document"
+    } else {
+        "sign it again from a document of this server's current root"
+    };
+    format!(
+        "the document carries root v{document} but this server signs under root v{server}; {next}"
+    )
 }
 
 /// What ingest does to one notice.

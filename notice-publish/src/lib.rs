@@ -20,6 +20,8 @@
 //! - [`checks`]: the component registry's refusal and the cautions that need an explicit yes.
 //! - [`breakglass`]: the next document made from the last known one, when the server is unreachable.
 //! - [`ingest`]: checking such a document against the server's root and planning what it changes.
+//! - [`rotation`]: root key ceremonies: root v(N+1) prepared, signed one root key at a time, checked against
+//!   both thresholds by the apps' own verifier.
 //! - [`export`]: the files a copy of the feed holds (documents, root, pages), with their content types and
 //!   caching, in write order.
 //! - [`status_page`]: the HTML status page in nl/en/de and the Atom feed, from a feed payload.
@@ -34,6 +36,7 @@ pub mod ingest;
 pub mod record;
 pub mod request;
 pub mod response;
+pub mod rotation;
 pub mod status_page;
 
 use std::time::Duration;
@@ -45,8 +48,8 @@ pub use request::{
     CreateNotice, EditNotice, PostUpdate, Resolve, TextInput, Withdraw, parse_request,
 };
 pub use response::{
-    AuditEntry, AuditList, CopyKind, CopyList, CopyState, IngestReport, NoticeList, WhoAmI,
-    WriteResponse,
+    AuditEntry, AuditList, CopyKind, CopyList, CopyState, IngestReport, NoticeList, RootPublished,
+    WhoAmI, WriteResponse,
 };
 
 /// How long a signed feed is valid unless configured otherwise (the server's `--feed-validity`, and

@@ -62,7 +62,7 @@ pub struct AuditEntry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
     /// What: `create`, `update`, `edit`, `resolve`, `withdraw`, `ingest`, `heartbeat`, `retention`, `init`,
-    /// `token_create`, `token_revoke`, `rotate_feed_key`. A string, so an older reader still lists what a
+    /// `token_create`, `token_revoke`, `rotate_feed_key`, `rotate_root`. A string, so an older reader still lists what a
     /// newer server records.
     pub action: String,
     /// The notice concerned, if any.
@@ -89,6 +89,19 @@ pub struct WhoAmI {
     /// servers older than scopes, whose tokens are all admin tokens.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
+}
+
+/// `POST /v1/admin/root`: root v(N+1) appended to the chain and the feed signed under it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RootPublished {
+    /// The new root version.
+    pub root_version: u64,
+    /// The feed version signed under it (now served).
+    pub feed_version: u64,
+    /// The key id of the feed key the server signs with from now on.
+    pub feed_key_id: String,
+    /// The new root.
+    pub root: notice_types::RootPayload,
 }
 
 /// `POST /v1/admin/ingest`: what taking in a break-glass document did.

@@ -53,6 +53,7 @@ pub use http::{Access, AppState, Route, app, routes};
 pub use publishing::ingest::{IngestFailure, Ingested, ingest};
 pub use publishing::init::{FIRST_TOKEN_NAME, InitOptions, Initialized, LOCAL_ACTOR, init};
 pub use publishing::recovery::{BackedUp, Resumed, backup, recover, restore};
+pub use publishing::root_rotation::{PreparedFeedKey, RootRefused, prepare_feed_key};
 pub use publishing::rotate::{Rotated, rotate_feed_key};
 pub use publishing::tokens::{issue_token, revoke_token};
 pub use publishing::{Error, open_database};

@@ -256,7 +256,7 @@ fn parse_capped<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, VerifyErro
             max: MAX_DOCUMENT_BYTES,
         });
     }
-    crate::bounded::from_json(bytes).map_err(|e| VerifyError::MalformedJson {
+    crate::bounded::from_document_json(bytes).map_err(|e| VerifyError::MalformedJson {
         detail: e.to_string(),
     })
 }

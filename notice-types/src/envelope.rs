@@ -14,7 +14,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 
 use crate::keys::{PublicKey, SecretKey};
-use crate::limits::MAX_SIGNATURES;
+use crate::limits::{MAX_KEYID_BYTES, MAX_SIGNATURES};
 use crate::verify::{Role, VerifyError};
 
 /// Payload type of a feed.
@@ -40,7 +40,10 @@ pub struct Envelope {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EnvelopeSignature {
-    /// Unauthenticated hint: hex SHA-256 of the signer's raw public key, or empty.
+    /// The signer's key id (lowercase hex SHA-256 of its raw public key), or empty. Not signed: it only
+    /// decides which trusted keys are tried for this signature (a non-empty keyid: only the key with that id;
+    /// empty: every trusted key). At most [`MAX_KEYID_BYTES`] bytes.
+    #[serde(deserialize_with = "crate::bounded::short_string::<_, MAX_KEYID_BYTES>")]
     pub keyid: String,
     /// Standard base64 of the 64-byte Ed25519 signature.
     pub sig: String,
@@ -78,6 +81,23 @@ impl Envelope {
     }
 }
 
+impl Envelope {
+    /// Opens this envelope exactly as a reader does (PROTOCOL.md §4): the type must be `expected_type`, then
+    /// `threshold` distinct keys of `trusted` must have signed; only then are the payload bytes returned. For
+    /// tools that ask which keys signed (one key at a time, threshold 1) without reimplementing the rules.
+    pub fn open(
+        &self,
+        expected_type: &'static str,
+        role: Role,
+        trusted: &[PublicKey],
+        threshold: u32,
+    ) -> Result<Vec<u8>, VerifyError> {
+        EnvelopeRef::from(self)
+            .open(expected_type, role, trusted, threshold)
+            .map(|opened| opened.payload().to_vec())
+    }
+}
+
 /// An [`Envelope`] as it stands in the bytes being verified, with its strings borrowed from them: the
 /// payload's base64 is the bulk of a document, and copying it only to decode it once would be waste. Parses
 /// exactly as [`Envelope`] does (same fields, same limits, same messages).
@@ -107,7 +127,10 @@ pub(crate) struct EnvelopeRef<'a> {
     deny_unknown_fields
 )]
 pub(crate) struct SignatureRef<'a> {
-    #[serde(borrow)]
+    #[serde(
+        borrow,
+        deserialize_with = "crate::bounded::short_cow::<_, MAX_KEYID_BYTES>"
+    )]
     pub keyid: Cow<'a, str>,
     #[serde(borrow)]
     pub sig: Cow<'a, str>,
@@ -149,8 +172,9 @@ impl EnvelopeRef<'_> {
     /// Checks the type, then the signatures against `trusted` keys, requiring `threshold` distinct keys; only
     /// then returns the payload bytes, for the caller to parse.
     ///
-    /// A signature's keyid selects the key to try; an empty keyid tries every trusted key. A keyid is never a
-    /// reason to accept, only to narrow the search, and each trusted key counts once however often it signed.
+    /// A signature's non-empty keyid decides which trusted key is tried (the one with exactly that id, compared
+    /// as bytes); an empty keyid tries every trusted key. A keyid is never a reason to accept, only to narrow
+    /// the search, and each trusted key counts once however often it signed.
     /// Signatures by keys the root does not list are ignored (a rotation may add them); a signature that names a
     /// trusted key and fails rejects the envelope.
     pub(crate) fn open(

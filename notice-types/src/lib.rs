@@ -19,7 +19,8 @@
 //! - `keys`: Ed25519 keys and their text forms.
 //! - `envelope`: DSSE v1 signing and signature checks (PAE).
 //! - `document`: the published document; signing helpers that refuse what readers would refuse.
-//! - `verify`: the verifier and the state a client keeps.
+//! - `verify`: the verifier and the state a client keeps; [`verify_root_chain`], the chain check alone, for
+//!   writers of root versions (root key ceremonies).
 //! - `select`: selection and language fallback.
 //!
 //! # Unknown fields
@@ -66,5 +67,5 @@ pub use text::{LanguageTag, LocalizedText, check_plain_text};
 pub use time::Timestamp;
 pub use verify::{
     Change, FeedMark, Role, TrustState, TrustedRoot, Verified, VerifyError,
-    dangerous_verify_ignoring_freshness, verify,
+    dangerous_verify_ignoring_freshness, verify, verify_root_chain,
 };

@@ -32,3 +32,12 @@ pub const MAX_SIGNATURES: usize = 8;
 pub const MAX_KEYS_PER_ROLE: usize = 8;
 /// Most hosts a root allows links to.
 pub const MAX_LINK_HOSTS: usize = 16;
+/// Longest `keyid` of a signature, in bytes. A key id is 64 lowercase hex characters (PROTOCOL.md §3); a longer
+/// one can name no key, so it is a shape error instead of 60 KB that every signature check compares against.
+pub const MAX_KEYID_BYTES: usize = 64;
+/// Deepest nesting of arrays and objects in a signed payload, the payload's own object counting as 1. What
+/// this version defines reaches 6 (feed → notices → notice → updates → update → message); unknown fields
+/// may nest up to this cap. It sits well below the limits of common JSON parsers (Ruby's 100, serde_json's
+/// 128, Python's recursion limit, Go's 10 000), so every implementation can read what this one accepts,
+/// and none can be sent something that one parser reads and another refuses for its depth.
+pub const MAX_NESTING_DEPTH: usize = 32;

@@ -1,7 +1,8 @@
 //! Timestamps on the wire: RFC 3339, UTC, written with a `Z`.
 //!
 //! Readers accept exactly the RFC 3339 `date-time` grammar with four-digit years, an upper-case `T` and `Z`,
-//! and seconds `00`–`59`: `YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)`. chrono alone would also take
+//! seconds `00`–`59` and offsets from `-23:59` to `+23:59`: `YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)`,
+//! whose UTC value lies within the years 0000–9999. chrono alone would also take
 //! a space or lower-case `t`/`z` and a leap second, which other languages' parsers (Go's `time.RFC3339`)
 //! refuse; two verifiers must never disagree on whether a document is valid. Times are kept within the
 //! years 0000–9999, the range the format can write, so nothing a writer produces is unreadable.
@@ -65,7 +66,13 @@ impl Timestamp {
             return Ok(Self::from_unix(seconds));
         }
         let parsed = DateTime::parse_from_rfc3339(text).map_err(|e| invalid(&e.to_string()))?;
-        Ok(Self::from_unix(parsed.timestamp()))
+        // An offset may carry a time just outside the years 0000–9999 (`9999-12-31T23:30:00-01:00`): refused,
+        // not saturated, so that no reader moves a time another reader refuses.
+        let seconds = parsed.timestamp();
+        if !(Self::MIN_UNIX..=Self::MAX_UNIX).contains(&seconds) {
+            return Err(invalid("in UTC it falls outside the years 0000 to 9999"));
+        }
+        Ok(Self::from_unix(seconds))
     }
 
     /// This time plus `seconds` (negative goes back), saturating.
@@ -122,15 +129,19 @@ fn check_grammar(text: &[u8]) -> Result<(), &'static str> {
         }
         rest = &fraction[len..];
     }
-    let offset_ok = match rest {
-        b"Z" => true,
-        [b'+' | b'-', h1, h2, b':', m1, m2] => [h1, h2, m1, m2].iter().all(|c| c.is_ascii_digit()),
-        _ => false,
-    };
-    if offset_ok {
-        Ok(())
-    } else {
-        Err("it must end in an upper-case Z or an offset such as +01:00")
+    match rest {
+        b"Z" => Ok(()),
+        [b'+' | b'-', h1, h2, b':', m1, m2]
+            if [h1, h2, m1, m2].iter().all(|c| c.is_ascii_digit()) =>
+        {
+            // RFC 3339's `time-numoffset`: hours 00–23, minutes 00–59 (`-00:00` is UTC).
+            if (*h1, *h2) > (b'2', b'3') || *m1 > b'5' {
+                Err("an offset ranges from -23:59 to +23:59")
+            } else {
+                Ok(())
+            }
+        }
+        _ => Err("it must end in an upper-case Z or an offset such as +01:00"),
     }
 }
 
@@ -194,6 +205,11 @@ mod tests {
             "2026-12-01T02:00:00+01:00",
             "2026-12-01T02:00:00-05:30",
             "2026-12-01T02:00:00.250Z",
+            "2026-12-01T02:00:00+23:59",
+            "2026-12-01T02:00:00-23:59",
+            "2026-12-01T02:00:00-00:00",
+            "0000-01-01T00:00:00-00:01",
+            "9999-12-31T23:59:59+00:01",
         ] {
             assert!(Timestamp::parse(good).is_ok(), "{good}");
         }
@@ -208,6 +224,12 @@ mod tests {
             "2026-12-01T02:00:00+0100",
             "+10000-01-01T00:00:00Z",
             "2026-13-01T02:00:00Z",
+            "2026-12-01T02:00:00+24:00",
+            "2026-12-01T02:00:00-24:00",
+            "2026-12-01T02:00:00+01:60",
+            "2026-12-01T02:00:00+99:99",
+            "9999-12-31T23:59:59-00:01",
+            "0000-01-01T00:00:00+00:01",
             "",
         ] {
             assert!(Timestamp::parse(bad).is_err(), "{bad}");

@@ -187,6 +187,9 @@ impl VerifyError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TrustedRoot {
     payload: RootPayload,
+    /// The payload bytes inside the shipped envelope: the chain's entry at this version must hold exactly
+    /// these bytes (PROTOCOL.md §8 step 2), not merely the same parsed value.
+    payload_bytes: Vec<u8>,
 }
 
 impl TrustedRoot {
@@ -200,7 +203,7 @@ impl TrustedRoot {
             });
         }
         let envelope: EnvelopeRef<'_> =
-            crate::bounded::from_json(bytes).map_err(|e| VerifyError::MalformedJson {
+            crate::bounded::from_document_json(bytes).map_err(|e| VerifyError::MalformedJson {
                 detail: e.to_string(),
             })?;
         Self::from_envelope_ref(&envelope)
@@ -213,8 +216,11 @@ impl TrustedRoot {
 
     fn from_envelope_ref(envelope: &EnvelopeRef<'_>) -> Result<Self, VerifyError> {
         let unverified = peek_root(envelope)?;
-        let payload = open_root(envelope, &unverified)?;
-        Ok(Self { payload })
+        let (payload, payload_bytes) = open_root(envelope, &unverified)?;
+        Ok(Self {
+            payload,
+            payload_bytes,
+        })
     }
 
     /// The root's content.
@@ -229,6 +235,11 @@ impl TrustedRoot {
 pub struct TrustState {
     /// The newest root verified so far.
     pub root: RootPayload,
+    /// Lowercase hex SHA-256 of `root`'s payload bytes: a later document's chain must hold exactly those
+    /// bytes at `root.version`. Absent in states written before this field existed; `root` is then compared
+    /// by value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub root_sha256: Option<String>,
     /// Digest of the root chain that `root` was verified from; the same chain is not re-verified (an
     /// optimization: absent, everything is verified from version 1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -253,6 +264,7 @@ impl TrustState {
     pub fn new(trusted: &TrustedRoot) -> Self {
         Self {
             root: trusted.payload.clone(),
+            root_sha256: Some(hex::encode(Sha256::digest(&trusted.payload_bytes))),
             root_chain_sha256: None,
             feed: None,
             last_issued_at: None,
@@ -315,12 +327,18 @@ pub fn verify(
     let chain_sha256 = chain_digest(&document.roots);
     // The exact chain this state was built from was fully verified before; checking its signatures again
     // would prove nothing new. Any other chain, or a newer shipped root, is verified from version 1.
-    let root = if start == &state.root
+    let (root, root_sha256) = if start == &state.root
         && state.root_chain_sha256.as_deref() == Some(chain_sha256.as_str())
+        && state.root_sha256.is_some()
     {
-        state.root.clone()
+        (state.root.clone(), state.root_sha256.clone())
     } else {
-        follow_chain(&document.roots, start)?
+        let anchors = Anchors {
+            trusted,
+            state: (state.root.version > trusted.payload.version).then_some(state),
+        };
+        let (root, bytes) = follow_chain(&document.roots, &anchors)?;
+        (root, Some(hex::encode(Sha256::digest(bytes))))
     };
     let (feed, opened) = open_feed(&document, &root)?;
 
@@ -366,6 +384,7 @@ pub fn verify(
     }
     let state = TrustState {
         root: root.clone(),
+        root_sha256,
         root_chain_sha256: Some(chain_sha256),
         feed: Some(FeedMark {
             version: feed.version,
@@ -392,9 +411,28 @@ pub fn dangerous_verify_ignoring_freshness(
     trusted: &TrustedRoot,
 ) -> Result<(RootPayload, FeedPayload), VerifyError> {
     let document = DocumentRef::parse(bytes)?;
-    let root = follow_chain(&document.roots, &trusted.payload)?;
+    let anchors = Anchors {
+        trusted,
+        state: None,
+    };
+    let (root, _) = follow_chain(&document.roots, &anchors)?;
     let (feed, _) = open_feed(&document, &root)?;
     Ok((root, feed))
+}
+
+/// Verifies a root chain (`roots[0]` is version 1) exactly as readers verify a document's chain (PROTOCOL.md
+/// §8 step 2) from the shipped root `trusted`, and returns its newest root. For writers that add a root
+/// version (a root rotation) and must refuse one that apps would refuse, before publishing anything.
+pub fn verify_root_chain(
+    roots: &[Envelope],
+    trusted: &TrustedRoot,
+) -> Result<RootPayload, VerifyError> {
+    let borrowed: Vec<EnvelopeRef<'_>> = roots.iter().map(EnvelopeRef::from).collect();
+    let anchors = Anchors {
+        trusted,
+        state: None,
+    };
+    follow_chain(&borrowed, &anchors).map(|(root, _)| root)
 }
 
 /// Opens the feed envelope under `root` and checks what the root decides: feed id and link hosts.
@@ -408,11 +446,12 @@ fn open_feed(
         &root.feed_keys,
         root.feed_threshold,
     )?;
-    let feed: FeedPayload =
-        crate::bounded::from_json(opened.payload()).map_err(|e| VerifyError::InvalidPayload {
+    let feed: FeedPayload = crate::bounded::from_signed_json(opened.payload()).map_err(|e| {
+        VerifyError::InvalidPayload {
             role: Role::Feed,
             detail: e.to_string(),
-        })?;
+        }
+    })?;
     if feed.feed_id != root.feed_id {
         return Err(VerifyError::WrongFeedId {
             expected: root.feed_id.to_string(),
@@ -447,17 +486,60 @@ fn chain_digest(roots: &[EnvelopeRef<'_>]) -> String {
     hex::encode(hasher.finalize())
 }
 
-/// Verifies the whole chain `roots[0..]` and returns its newest root.
+/// What a document's root chain must hold: the shipped root's exact payload bytes at its version, and the
+/// stored state's root (when newer) at its version.
+struct Anchors<'a> {
+    trusted: &'a TrustedRoot,
+    /// The stored state, when its root is newer than the shipped one.
+    state: Option<&'a TrustState>,
+}
+
+impl Anchors<'_> {
+    /// The newest root the client already trusts: the chain must reach it.
+    fn start(&self) -> &RootPayload {
+        self.state
+            .map_or(&self.trusted.payload, |state| &state.root)
+    }
+
+    /// Why the chain's entry `root` (with payload `bytes`) at its version is not the one already trusted at
+    /// that version, if it is not.
+    fn mismatch(&self, root: &RootPayload, bytes: &[u8]) -> Option<&'static str> {
+        if root.version == self.trusted.payload.version && bytes != self.trusted.payload_bytes {
+            return Some("its payload bytes differ from the shipped root's");
+        }
+        let state = self
+            .state
+            .filter(|state| state.root.version == root.version)?;
+        match &state.root_sha256 {
+            Some(digest) if *digest != hex::encode(Sha256::digest(bytes)) => {
+                Some("its payload bytes differ from the root this client verified before")
+            }
+            Some(_) => None,
+            None if *root != state.root => {
+                Some("differs from the root this client verified before")
+            }
+            None => None,
+        }
+    }
+}
+
+/// Verifies the whole chain `roots[0..]` and returns its newest root with its payload bytes.
 ///
 /// `roots[i]` must be version `i + 1`; version 1 is signed by a threshold of its own root keys; every later
 /// version by a threshold of the previous version's root keys and of its own, for the same feed id. The entry at
-/// the caller's trusted version must be that root exactly, which anchors the older entries (each signed into the
-/// next) and the newer ones (each signed by the one before). Every byte of the chain is thereby authenticated:
-/// nothing in a published document goes unchecked.
+/// the shipped root's version must hold that root's payload bytes exactly, and the entry at the stored root's
+/// version that root's (by digest), which anchors the older entries (each signed into the next) and the newer
+/// ones (each signed by the one before). Every byte of the chain is thereby authenticated: nothing in a
+/// published document goes unchecked.
+///
+/// Any failure in an entry is reported as [`VerifyError::RootChain`] (at or below the newest trusted version) or
+/// [`VerifyError::RootRotation`] (above it), whatever the reason inside the envelope (type, base64, signatures,
+/// payload): the first failing entry decides.
 fn follow_chain(
     roots: &[EnvelopeRef<'_>],
-    start: &RootPayload,
-) -> Result<RootPayload, VerifyError> {
+    anchors: &Anchors<'_>,
+) -> Result<(RootPayload, Vec<u8>), VerifyError> {
+    let start = anchors.start();
     if (roots.len() as u64) < start.version {
         return Err(VerifyError::RootChain {
             version: roots.len() as u64 + 1,
@@ -468,7 +550,7 @@ fn follow_chain(
             ),
         });
     }
-    let mut previous: Option<RootPayload> = None;
+    let mut previous: Option<(RootPayload, Vec<u8>)> = None;
     for (index, envelope) in roots.iter().enumerate() {
         let version = index as u64 + 1;
         let rejected = |detail: String| {
@@ -478,13 +560,13 @@ fn follow_chain(
                 VerifyError::RootChain { version, detail }
             }
         };
-        let current = match &previous {
+        let (current, bytes) = match &previous {
             None => {
                 let claimed = peek_root(envelope).map_err(|e| rejected(e.to_string()))?;
                 open_root(envelope, &claimed)
                     .map_err(|e| rejected(format!("not signed by its own root keys: {e}")))?
             }
-            Some(previous) => {
+            Some((previous, _)) => {
                 let payload = envelope
                     .open(
                         ROOT_PAYLOAD_TYPE,
@@ -495,7 +577,7 @@ fn follow_chain(
                     .map_err(|e| {
                         rejected(format!("not signed by root v{}: {e}", previous.version))
                     })?;
-                let next: RootPayload = crate::bounded::from_json(payload.payload())
+                let next: RootPayload = crate::bounded::from_signed_json(payload.payload())
                     .map_err(|e| rejected(e.to_string()))?;
                 open_root(envelope, &next)
                     .map_err(|e| rejected(format!("not signed by its own root keys: {e}")))?
@@ -513,12 +595,10 @@ fn follow_chain(
                 current.feed_id.as_str()
             )));
         }
-        if version == start.version && current != *start {
-            return Err(rejected(
-                "differs from the root this client trusts at that version".to_owned(),
-            ));
+        if let Some(why) = anchors.mismatch(&current, &bytes) {
+            return Err(rejected(why.to_owned()));
         }
-        previous = Some(current);
+        previous = Some((current, bytes));
     }
     // Non-empty: the chain holds at least `start.version >= 1` entries.
     previous.ok_or_else(|| VerifyError::RootChain {
@@ -550,7 +630,7 @@ fn peek_root(envelope: &EnvelopeRef<'_>) -> Result<RootPayload, VerifyError> {
     let payload = STANDARD
         .decode(envelope.payload.as_bytes())
         .map_err(|_| VerifyError::MalformedBase64 { what: "payload" })?;
-    crate::bounded::from_json(&payload).map_err(|e| VerifyError::InvalidPayload {
+    crate::bounded::from_signed_json(&payload).map_err(|e| VerifyError::InvalidPayload {
         role: Role::Root,
         detail: e.to_string(),
     })
@@ -561,18 +641,23 @@ pub(crate) fn peek_root_version(envelope: &EnvelopeRef<'_>) -> Option<u64> {
     peek_root(envelope).ok().map(|root| root.version)
 }
 
+/// Opens a root envelope with the keys and threshold of `claimed` (the payload itself, parsed before) and
+/// returns the parsed payload and its bytes.
 fn open_root(
     envelope: &EnvelopeRef<'_>,
     claimed: &RootPayload,
-) -> Result<RootPayload, VerifyError> {
+) -> Result<(RootPayload, Vec<u8>), VerifyError> {
     let opened = envelope.open(
         ROOT_PAYLOAD_TYPE,
         Role::Root,
         &claimed.root_keys,
         claimed.root_threshold,
     )?;
-    crate::bounded::from_json(opened.payload()).map_err(|e| VerifyError::InvalidPayload {
-        role: Role::Root,
-        detail: e.to_string(),
-    })
+    let root = crate::bounded::from_signed_json(opened.payload()).map_err(|e| {
+        VerifyError::InvalidPayload {
+            role: Role::Root,
+            detail: e.to_string(),
+        }
+    })?;
+    Ok((root, opened.payload().to_vec()))
 }

@@ -460,6 +460,51 @@ impl FeedOwner {
         )
     }
 
+    /// The document of `feed` (signed with the current feed keys, checked) whose root at `version` is replaced
+    /// by an envelope of `payload` (any bytes) signed by keys `root_seeds`: a root with the same content in
+    /// other bytes, say, which readers must refuse where they hold the original.
+    ///
+    /// # Panics
+    /// When `version` is not in the chain or notice-types refuses to sign the feed.
+    pub fn publish_with_root_bytes(
+        &self,
+        version: u64,
+        payload: &[u8],
+        root_seeds: &[u8],
+        feed: &FeedPayload,
+    ) -> Vec<u8> {
+        let root_keys = keys(root_seeds);
+        let signers: Vec<&SecretKey> = root_keys.iter().collect();
+        let mut roots = self.envelopes.clone();
+        let index = usize::try_from(version - 1).expect("a root version");
+        roots[index] = Envelope::sign(ROOT_PAYLOAD_TYPE, payload, &signers);
+        let feed_signers: Vec<&SecretKey> = self.feed_keys.iter().collect();
+        let envelope = sign_feed(feed, self.root(), &feed_signers).expect("sign feed");
+        serde_json::to_vec(&PublishedDocument {
+            roots,
+            feed: envelope,
+        })
+        .expect("serialize document")
+    }
+
+    /// The payload bytes of root `version` as signed in this owner's chain.
+    ///
+    /// # Panics
+    /// When `version` is not in the chain.
+    pub fn root_payload_bytes(&self, version: u64) -> Vec<u8> {
+        use base64::Engine as _;
+        let index = usize::try_from(version - 1).expect("a root version");
+        base64::engine::general_purpose::STANDARD
+            .decode(&self.envelopes[index].payload)
+            .expect("base64 root payload")
+    }
+
+    /// Lowercase hex SHA-256 of root `version`'s payload bytes (what a trust state's `root_sha256` holds).
+    pub fn root_sha256(&self, version: u64) -> String {
+        use sha2::Digest as _;
+        hex::encode(sha2::Sha256::digest(self.root_payload_bytes(version)))
+    }
+
     fn raw_document(
         &self,
         roots: Vec<Envelope>,

@@ -1,6 +1,6 @@
 //! The committed cross-language test vectors, made with the signing kit and the notice builder.
 
-use notice_types::RootPayload;
+use notice_types::{RootPayload, Timestamp};
 
 use crate::notice::NoticeBuilder;
 use crate::signing::{FeedOwner, HOUR, at, base64_of, edited, key, payload_sha256};
@@ -275,17 +275,254 @@ pub fn vectors() -> Vec<(String, Vec<u8>)> {
         HOUR,
         "root_rotation_rejected",
     );
+    protocol_points(&mut out, &owner, &rotated);
     let manifest = serde_json::json!({
         "about": "Test vectors for Notice verifiers. Trust root-v1.json; verify each document with the given state \
                   (null = fresh install) at `now`; `expect` is `ok`, a VerifyError code, or `any` (any rejection). \
                   Regenerate: cargo run -p notice-types --example vectors -- notice-types/tests/vectors",
         "trusted_root": "root-v1.json",
+        "trusted_root_note": "A case with its own `trusted_root` is verified against that file instead; when a reader refuses \
+                  to load it, that refusal (its code) is the case's result.",
         "cases": out.cases,
     });
     let mut manifest_bytes = serde_json::to_vec_pretty(&manifest).expect("serialize the manifest");
     manifest_bytes.push(b'\n');
     out.files.push(("manifest.json".to_owned(), manifest_bytes));
     out.files
+}
+
+/// The cases of PROTOCOL.md's precise points: roots compared as bytes, the keyid cap and what a keyid decides,
+/// the nesting cap of signed payloads, which code a failing root envelope gets, timestamp offsets, byte order
+/// marks and the shipped root file's format.
+fn protocol_points(out: &mut Vectors, owner: &FeedOwner, rotated: &FeedOwner) {
+    let null = serde_json::Value::Null;
+    let feed = owner.feed(
+        7,
+        0,
+        vec![NoticeBuilder::outage("2026-07-01-keyshare").build()],
+    );
+    let valid = owner.publish(&feed);
+
+    // §8 step 2: the chain's entry at the trusted version is compared as bytes.
+    let pretty_v1 = serde_json::to_vec_pretty(owner.root()).expect("serialize root v1");
+    out.add(
+        "root-v1-other-bytes",
+        owner.publish_with_root_bytes(1, &pretty_v1, &[1], &feed),
+        "roots[0] holds root v1's content in other bytes (indented), re-signed by the root key: not the shipped root.",
+        null.clone(),
+        HOUR,
+        "root_chain_rejected",
+    );
+    let rotated_feed = rotated.feed(8, 0, vec![]);
+    let pretty_v2 = serde_json::to_vec_pretty(rotated.root()).expect("serialize root v2");
+    out.add(
+        "state-root-other-bytes",
+        rotated.publish_with_root_bytes(2, &pretty_v2, &[1, 3], &rotated_feed),
+        "The state trusts root v2 (root_sha256 of its payload bytes); the document's v2 has the same content in \
+         other bytes, signed by root v1's and v2's keys.",
+        serde_json::json!({"root": rotated.root(), "root_sha256": rotated.root_sha256(2), "feed": null,
+            "last_issued_at": null}),
+        HOUR,
+        "root_chain_rejected",
+    );
+    out.add(
+        "state-root-same-bytes",
+        rotated.publish(&rotated_feed),
+        "The state trusts root v2 by the digest of its payload bytes; the document carries those bytes.",
+        serde_json::json!({"root": rotated.root(), "root_sha256": rotated.root_sha256(2), "feed": null,
+            "last_issued_at": null}),
+        HOUR,
+        "ok",
+    );
+
+    // §4: the keyid cap, and a non-empty keyid decides which key is tried.
+    let feed_key_id = key(2).public_key().key_id();
+    out.add(
+        "keyid-too-long",
+        edited(&valid, |d| {
+            d["feed"]["signatures"][0]["keyid"] = format!("{feed_key_id}0").into();
+        }),
+        "The feed signature's keyid is 65 bytes (the real key id and one more digit): a shape error.",
+        null.clone(),
+        HOUR,
+        "malformed_json",
+    );
+    out.add(
+        "keyid-names-another-key",
+        edited(&valid, |d| {
+            d["feed"]["signatures"][0]["keyid"] = key(9).public_key().key_id().into();
+        }),
+        "A valid signature by the feed key under the key id of another key: only that key is tried, so no \
+         trusted key signed.",
+        null.clone(),
+        HOUR,
+        "unknown_key",
+    );
+    out.add(
+        "keyid-upper-case",
+        edited(&valid, |d| {
+            d["feed"]["signatures"][0]["keyid"] = feed_key_id.to_uppercase().into();
+        }),
+        "The feed key's id in upper-case hex: key ids are compared as bytes, so it names no trusted key.",
+        null.clone(),
+        HOUR,
+        "unknown_key",
+    );
+    out.add(
+        "keyid-empty",
+        edited(&valid, |d| d["feed"]["signatures"][0]["keyid"] = "".into()),
+        "An empty keyid: every trusted key is tried, and the feed key's signature verifies.",
+        null.clone(),
+        HOUR,
+        "ok",
+    );
+
+    // §2: nesting depth of signed payloads (the payload's object is level 1).
+    let nested = |levels: usize| {
+        let mut value = serde_json::json!(0);
+        for _ in 0..levels {
+            value = serde_json::json!([value]);
+        }
+        value
+    };
+    out.add(
+        "nesting-at-limit",
+        owner.publish_edited(&feed, |f| f["x_future_field"] = nested(31)),
+        "An unknown field of 31 nested arrays: the payload nests 32 levels, the most allowed.",
+        null.clone(),
+        HOUR,
+        "ok",
+    );
+    out.add(
+        "nesting-too-deep",
+        owner.publish_edited(&feed, |f| f["x_future_field"] = nested(32)),
+        "An unknown field of 32 nested arrays: the payload nests 33 levels, one more than allowed.",
+        null.clone(),
+        HOUR,
+        "invalid_payload",
+    );
+
+    // §8 step 2: inside a root envelope, every failure is the chain's code.
+    out.add(
+        "rotation-bad-signature",
+        edited(&rotated.publish(&rotated_feed), |d| {
+            d["roots"][1]["signatures"][0]["sig"] = base64_of(&[0x42; 64]).into();
+        }),
+        "Root v2's signature by root v1's key replaced by 64 other bytes (keyid kept): root_rotation_rejected, \
+         not bad_signature.",
+        null.clone(),
+        HOUR,
+        "root_rotation_rejected",
+    );
+    out.add(
+        "rotation-malformed-base64",
+        edited(&rotated.publish(&rotated_feed), |d| {
+            d["roots"][1]["payload"] = "not base64!".into();
+        }),
+        "Root v2's payload is not base64: root_rotation_rejected, not malformed_base64.",
+        null.clone(),
+        HOUR,
+        "root_rotation_rejected",
+    );
+    out.add(
+        "root-v1-wrong-payload-type",
+        edited(&valid, |d| {
+            d["roots"][0]["payloadType"] = "application/json".into()
+        }),
+        "roots[0] with payloadType application/json: root_chain_rejected, not wrong_payload_type.",
+        null.clone(),
+        HOUR,
+        "root_chain_rejected",
+    );
+
+    // §2: timestamp offsets.
+    let issued = at(0);
+    let with_offset = |offset: &str, shift: i64| {
+        let local = Timestamp::from_unix(issued.unix() + shift).to_string();
+        owner.publish_edited(&feed, |f| {
+            f["issued_at"] = local.replace('Z', offset).into();
+        })
+    };
+    out.add(
+        "offset-at-limit",
+        with_offset("+23:59", 23 * HOUR + 59 * 60),
+        "issued_at written with the offset +23:59 (the same instant): accepted.",
+        null.clone(),
+        HOUR,
+        "ok",
+    );
+    out.add(
+        "offset-out-of-range",
+        with_offset("+24:00", 24 * HOUR),
+        "issued_at written with the offset +24:00: offsets range from -23:59 to +23:59.",
+        null.clone(),
+        HOUR,
+        "invalid_payload",
+    );
+    out.add(
+        "offset-minutes-out-of-range",
+        with_offset("-01:60", -2 * HOUR),
+        "issued_at written with the offset -01:60: offset minutes range from 00 to 59.",
+        null.clone(),
+        HOUR,
+        "invalid_payload",
+    );
+    out.add(
+        "offset-beyond-year-9999",
+        owner.publish_edited(&feed, |f| {
+            f["expires_at"] = "9999-12-31T23:59:59-00:01".into();
+        }),
+        "expires_at 9999-12-31T23:59:59-00:01, which is in the year 10000 in UTC: refused, not saturated.",
+        null.clone(),
+        HOUR,
+        "invalid_payload",
+    );
+
+    // §2: byte order marks.
+    let mut bom_document = b"\xEF\xBB\xBF".to_vec();
+    bom_document.extend_from_slice(&valid);
+    out.add(
+        "bom-document",
+        bom_document,
+        "The valid document preceded by a UTF-8 byte order mark.",
+        null.clone(),
+        HOUR,
+        "malformed_json",
+    );
+    let mut bom_payload = b"\xEF\xBB\xBF".to_vec();
+    bom_payload.extend_from_slice(&serde_json::to_vec(&feed).expect("serialize the feed"));
+    out.add(
+        "bom-payload",
+        owner.publish_raw(notice_types::FEED_PAYLOAD_TYPE, &bom_payload, &[2]),
+        "A feed payload preceded by a byte order mark, properly signed.",
+        null.clone(),
+        HOUR,
+        "invalid_payload",
+    );
+
+    // §10: the shipped root file.
+    let pretty_file = serde_json::to_vec_pretty(&owner.chain()[0]).expect("serialize root v1");
+    out.files
+        .push(("root-v1-indented.json".to_owned(), pretty_file.clone()));
+    out.add_with_root(
+        "shipped-root-indented",
+        "root-v1-indented.json",
+        valid.clone(),
+        "The shipped root file indented as notice-server init writes it (JSON whitespace is free): accepted.",
+        HOUR,
+        "ok",
+    );
+    let mut bom_file = b"\xEF\xBB\xBF".to_vec();
+    bom_file.extend_from_slice(&pretty_file);
+    out.files.push(("root-v1-bom.json".to_owned(), bom_file));
+    out.add_with_root(
+        "shipped-root-bom",
+        "root-v1-bom.json",
+        valid,
+        "The shipped root file preceded by a byte order mark: the root file is refused.",
+        HOUR,
+        "malformed_json",
+    );
 }
 
 /// The vector files and the manifest's cases, in the order they are added.
@@ -295,6 +532,30 @@ struct Vectors {
 }
 
 impl Vectors {
+    /// Like [`Vectors::add`] for a fresh install that trusts the root file `root_file` (already in the
+    /// files) instead of `root-v1.json`.
+    fn add_with_root(
+        &mut self,
+        name: &str,
+        root_file: &str,
+        bytes: Vec<u8>,
+        description: &str,
+        now: i64,
+        expect: &str,
+    ) {
+        self.add(
+            name,
+            bytes,
+            description,
+            serde_json::Value::Null,
+            now,
+            expect,
+        );
+        if let Some(serde_json::Value::Object(case)) = self.cases.last_mut() {
+            case.insert("trusted_root".to_owned(), root_file.into());
+        }
+    }
+
     /// Adds `NAME.json` with `bytes` and its manifest case: verified with `state` at `at(now)`, `expect` is
     /// `ok`, a `VerifyError` code or `any`.
     fn add(

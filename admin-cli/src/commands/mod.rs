@@ -9,6 +9,7 @@ pub mod keygen;
 pub mod list;
 pub mod post;
 pub mod resolve;
+pub mod root;
 pub mod show;
 pub mod status;
 pub mod update;
@@ -42,6 +43,7 @@ pub fn run(command: Command, global: &GlobalArgs) -> Result<(), CliError> {
         Command::Status(args) => args.run(&ctx),
         Command::Verify(args) => args.run(&ctx),
         Command::Keygen(args) => args.run(&ctx),
+        Command::Root(args) => args.run(&ctx),
         Command::Export(args) => args.run(&ctx),
         Command::Ingest(args) => args.run(&ctx),
         Command::Watch(args) => args.run(&ctx),

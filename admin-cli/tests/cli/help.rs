@@ -27,7 +27,7 @@ fn every_subcommand_help_has_an_example() {
     let names = subcommands();
     for expected in [
         "post", "update", "edit", "resolve", "withdraw", "list", "show", "status", "verify",
-        "keygen", "export", "ingest", "watch",
+        "keygen", "root", "export", "ingest", "watch",
     ] {
         assert!(
             names.iter().any(|n| n == expected),

@@ -19,6 +19,7 @@ mod offline;
 mod output;
 mod post;
 mod resolve;
+mod root;
 mod secrecy;
 mod show;
 mod status;

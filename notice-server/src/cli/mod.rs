@@ -105,6 +105,15 @@ feed they fetch; what the old key signed stops verifying.
 Examples:
   notice-server rotate-feed-key --root-key /media/offline/root-key.pem";
 
+const PREPARE_FEED_KEY_EXAMPLES: &str = "\
+Step one of a root rotation that replaces the feed key (see ROOT-KEYS.md): the key is made
+where it will be used and never travels. Run again, it prints the key it made before.
+
+Examples:
+  notice-server prepare-feed-key --data-dir /var/lib/notice
+  notice root prepare --server https://notices.example.org \\
+      --add-feed-key \"$(notice-server prepare-feed-key --quiet)\" --remove-feed-key OLD_KEY_ID --out rotation.json";
+
 const MIRROR_EXAMPLES: &str = "\
 Examples:
   notice-server mirror --upstream https://notices.example.org --root root.json
@@ -135,6 +144,10 @@ enum Command {
     /// New feed key and a new root version signed with the root key; publishes a feed signed with it.
     #[command(after_help = ROTATE_EXAMPLES)]
     RotateFeedKey(rotate::RotateArgs),
+    /// Put a new feed key beside the current one (next-feed-key.pem) for a root rotation to list; prints
+    /// its public key. The server signs with it once the root that lists it is published.
+    #[command(after_help = PREPARE_FEED_KEY_EXAMPLES)]
+    PrepareFeedKey(rotate::PrepareFeedKeyArgs),
     /// Run a read-only replica of another server: poll, verify, serve the same bytes (no data directory).
     #[command(after_help = MIRROR_EXAMPLES)]
     Mirror(mirror::MirrorArgs),
@@ -426,6 +439,7 @@ impl Cli {
             Command::Serve(args) => args.run(&dir),
             Command::Token(command) => command.run(&dir),
             Command::RotateFeedKey(args) => args.run(&dir),
+            Command::PrepareFeedKey(args) => args.run(&dir),
             Command::Mirror(args) => args.run(),
             Command::Ingest(args) => args.run(&dir),
             Command::Backup(args) => args.run(&dir),

@@ -12,11 +12,11 @@ use notice_publish::change::{self, NoticeChange};
 use notice_publish::checks;
 use notice_publish::{
     AuditList, ChangeError, CopyList, CreateNotice, EditNotice, IngestReport, NoticeList,
-    NoticeRecord, PostUpdate, Resolve, WhoAmI, Withdraw, WriteResponse,
+    NoticeRecord, PostUpdate, Resolve, RootPublished, WhoAmI, Withdraw, WriteResponse,
 };
 use std::collections::BTreeSet;
 
-use notice_types::{NoticeId, RootPayload, Timestamp};
+use notice_types::{Envelope, NoticeId, RootPayload, Timestamp};
 use rand::Rng as _;
 use rusqlite::Transaction;
 
@@ -300,6 +300,44 @@ pub(crate) async fn ingest(
         "break-glass document ingested"
     );
     Ok(Json(ingested.report))
+}
+
+/// `POST /v1/admin/root[?dry_run=true]`: root v(N+1) from a root key ceremony (`notice root publish`), as
+/// a DSSE envelope. 200 with [`RootPublished`]; 409 when it is not the next version; 422
+/// `root_rotation_rejected` when apps would refuse it (too few signatures of v(N) or of its own root keys,
+/// a bad signature, another feed), `feed_key_missing` when the server holds no feed key it lists. Nothing
+/// is stored unless it succeeds; see [`crate::publishing::root_rotation`].
+pub(crate) async fn publish_root(
+    State(state): State<AppState>,
+    Extension(operator): Extension<Operator>,
+    query: QueryParams,
+    DocumentBody(bytes): DocumentBody,
+) -> Result<Json<RootPublished>, AppError> {
+    let mode = write_mode(&query)?;
+    let envelope: Envelope = serde_json::from_slice(&bytes).map_err(|e| AppError::InvalidJson {
+        status: StatusCode::BAD_REQUEST,
+        message: format!(
+            "the body must be root v(N+1) as a DSSE envelope (`next` of a rotation file, with its signatures): {e}"
+        ),
+    })?;
+    let actor = operator.actor();
+    let written = state
+        .blocking(move |state, conn| {
+            state
+                .publisher
+                .rotate_root(conn, mode, &envelope, &actor)
+                .map_err(AppError::from)
+        })
+        .await??;
+    if mode == Mode::Commit {
+        state.install(&written.feed);
+        tracing::info!(
+            root_version = written.output.root_version,
+            feed_version = written.output.feed_version,
+            "root rotation published"
+        );
+    }
+    Ok(Json(written.output))
 }
 
 /// `?reopen=a,b`: the notices whose document state the operator wants even where the server closed or

@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use crate::publishing::Error;
 use crate::publishing::ingest::IngestFailure;
+use crate::publishing::root_rotation::RootRefused;
 use crate::storage::StoreError;
 
 /// Why a request failed.
@@ -57,6 +58,14 @@ pub(crate) enum AppError {
     Conflict(String),
     /// 422: a published document (break-glass ingest) does not verify under the server's root chain.
     InvalidDocument(String),
+    /// 422: a root rotation (`POST /v1/admin/root`) that apps would refuse (`root_rotation_rejected`), or
+    /// one the server cannot sign under (`feed_key_missing`).
+    RootRefused {
+        /// `root_rotation_rejected` or `feed_key_missing`.
+        code: &'static str,
+        /// What is wrong and what to do.
+        message: String,
+    },
     /// 503: nothing to serve yet (a mirror that has not fetched a verified feed since it first started).
     Unavailable {
         /// What is missing.
@@ -104,7 +113,9 @@ impl AppError {
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Timeout => StatusCode::REQUEST_TIMEOUT,
-            AppError::InvalidDocument(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::InvalidDocument(_) | AppError::RootRefused { .. } => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             AppError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -125,6 +136,7 @@ impl AppError {
             AppError::Conflict(_) => "conflict",
             AppError::Timeout => "timeout",
             AppError::InvalidDocument(_) => "invalid_document",
+            AppError::RootRefused { code, .. } => code,
             AppError::Unavailable { .. } => "unavailable",
             AppError::Internal => "internal",
         }
@@ -147,6 +159,7 @@ impl AppError {
             | AppError::Forbidden(message)
             | AppError::Conflict(message)
             | AppError::InvalidDocument(message)
+            | AppError::RootRefused { message, .. }
             | AppError::Unavailable { message, .. } => message.clone(),
             AppError::MethodNotAllowed => "method not allowed on this path".to_owned(),
             AppError::UnsupportedMediaType => {
@@ -249,6 +262,25 @@ impl From<IngestFailure> for AppError {
     }
 }
 
+/// A root rotation: 409 when it is not the next version, 422 when apps would refuse it or the server holds
+/// no feed key it lists.
+impl From<RootRefused> for AppError {
+    fn from(e: RootRefused) -> Self {
+        match e {
+            RootRefused::NotNext { .. } => Self::Conflict(e.to_string()),
+            RootRefused::Rejected(_) => Self::RootRefused {
+                code: "root_rotation_rejected",
+                message: e.to_string(),
+            },
+            RootRefused::NoFeedKey(message) => Self::RootRefused {
+                code: "feed_key_missing",
+                message,
+            },
+            RootRefused::Server(e) => e.into(),
+        }
+    }
+}
+
 impl From<Error> for AppError {
     fn from(e: Error) -> Self {
         match e {
@@ -297,6 +329,14 @@ mod tests {
             AppError::Timeout,
             AppError::Conflict("x".into()),
             AppError::InvalidDocument("x".into()),
+            AppError::RootRefused {
+                code: "root_rotation_rejected",
+                message: "x".into(),
+            },
+            AppError::RootRefused {
+                code: "feed_key_missing",
+                message: "x".into(),
+            },
             AppError::Unavailable {
                 message: "x".into(),
                 retry_after_secs: 1,
@@ -317,6 +357,7 @@ mod tests {
                 | AppError::Timeout
                 | AppError::Conflict(_)
                 | AppError::InvalidDocument(_)
+                | AppError::RootRefused { .. }
                 | AppError::Unavailable { .. }
                 | AppError::Internal => {}
             }

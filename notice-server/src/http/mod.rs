@@ -162,6 +162,7 @@ pub fn routes() -> Vec<Route> {
             admin::withdraw,
         ),
         route(Method::POST, "/v1/admin/ingest", Admin, admin::ingest),
+        route(Method::POST, "/v1/admin/root", Admin, admin::publish_root),
         route(Method::GET, "/v1/admin/audit", Admin, admin::audit_log),
         route(Method::GET, "/v1/admin/copies", Admin, admin::copy_list),
         route(Method::GET, "/v1/admin/whoami", Watch, admin::whoami),

@@ -470,6 +470,22 @@ pub fn document() -> Value {
                     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PublishedDocument"}}}
                 }}))
             },
+            "/v1/admin/root": {
+                "post": with(admin_op(
+                    "Root key ceremony: publish root v(N+1), signed offline by a threshold of v(N)'s root keys and of its own (`notice root publish`).",
+                    json!({
+                        "200": json_response("Published (or, with dry_run, what would be): the root is appended to the chain and the feed signed under it is served.", "RootPublished"),
+                        "400": error_response("The body is not a DSSE envelope (`invalid_json`)."),
+                        "409": error_response("It is not the next root version of the server's chain (`conflict`, naming both)."),
+                        "413": error_response("Body over 512 KiB (`payload_too_large`)."),
+                        "422": error_response("Apps would refuse it: too few signatures of either root version, a bad signature, another feed (`root_rotation_rejected`); or the server holds no feed key it lists, or it needs more than one feed signature (`feed_key_missing`). Nothing was stored.")
+                    })
+                ), json!({"parameters": [dry_run_param()],
+                    "requestBody": {
+                    "required": true,
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Envelope"}}}
+                }}))
+            },
             "/v1/admin/audit": {
                 "get": with(admin_op("The audit log, newest first.", json!({
                     "200": json_response("Entries.", "AuditList"),
@@ -503,7 +519,7 @@ fn schemas() -> Value {
                     "required": ["code", "message"],
                     "additionalProperties": false,
                     "properties": {
-                        "code": {"enum": ["unauthorized", "forbidden", "rate_limited", "invalid_field", "invalid_json", "payload_too_large", "unsupported_media_type", "not_found", "method_not_allowed", "timeout", "conflict", "invalid_document", "unavailable", "internal"]},
+                        "code": {"enum": ["unauthorized", "forbidden", "rate_limited", "invalid_field", "invalid_json", "payload_too_large", "unsupported_media_type", "not_found", "method_not_allowed", "timeout", "conflict", "invalid_document", "root_rotation_rejected", "feed_key_missing", "unavailable", "internal"]},
                         "message": {"type": "string"},
                         "field": {"type": "string", "description": "Path of the one field at fault, e.g. title.en."}
                     }
@@ -625,6 +641,16 @@ fn schemas() -> Value {
                         "failing_copies": {"type": "array", "items": {"type": "string"}}
                     }
                 }
+            }
+        },
+        "RootPublished": {
+            "type": "object",
+            "required": ["root_version", "feed_version", "feed_key_id", "root"],
+            "properties": {
+                "root_version": {"type": "integer"},
+                "feed_version": {"type": "integer", "description": "The feed version signed under the new root, now served."},
+                "feed_key_id": {"type": "string", "description": "Key id of the feed key the server signs with from now on."},
+                "root": {"type": "object", "description": "The new root payload (PROTOCOL.md §5)."}
             }
         },
         "IngestReport": {

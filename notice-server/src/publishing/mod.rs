@@ -1,6 +1,7 @@
 //! The publishing layer: everything that writes a new feed version or the data directory. Every change
 //! goes through [`Publisher::write`]: the change, the newly signed feed version and an audit row in one
-//! transaction. Also here: creating a data directory ([`init`]), rotating the feed key ([`rotate`]), taking
+//! transaction. Also here: creating a data directory ([`init`]), rotating the feed key ([`rotate`]),
+//! publishing root v(N+1) from a root key ceremony ([`root_rotation`]), taking
 //! in a break-glass document ([`ingest`]) and admin tokens ([`tokens`]).
 //!
 //! It uses the storage layer and knows nothing of HTTP: the caller serves a committed document.
@@ -10,6 +11,7 @@ pub(crate) mod error;
 pub(crate) mod ingest;
 pub(crate) mod init;
 pub(crate) mod recovery;
+pub(crate) mod root_rotation;
 pub(crate) mod rotate;
 mod signer;
 pub(crate) mod tokens;

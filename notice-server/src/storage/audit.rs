@@ -32,6 +32,8 @@ pub(crate) enum Action {
     TokenRevoke,
     /// New feed key and root version.
     RotateFeedKey,
+    /// Root v(N+1) from a root key ceremony published.
+    RotateRoot,
     /// A document signed offline (break-glass) was taken in.
     Ingest,
     /// The database was restored from a backup.
@@ -55,6 +57,7 @@ impl Action {
             Action::TokenCreate => "token_create",
             Action::TokenRevoke => "token_revoke",
             Action::RotateFeedKey => "rotate_feed_key",
+            Action::RotateRoot => "rotate_root",
             Action::Ingest => "ingest",
             Action::Restore => "restore",
             Action::Recover => "recover",

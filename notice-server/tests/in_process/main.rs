@@ -11,5 +11,6 @@ mod ingest;
 mod openapi;
 mod public;
 mod restart;
+mod root;
 mod scopes;
 mod status_page;
