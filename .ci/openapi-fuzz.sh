@@ -13,10 +13,14 @@ cd "$(dirname "$0")/.."
 schemathesis_version=4.32.5
 target="${CARGO_TARGET_DIR:-target}"
 venv="$target/schemathesis-venv"
-if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -qx "schemathesis, version $schemathesis_version"; then
+# The distribution's Python when there is one: CPython 3.11.5–3.11.7 (a pyenv build, say) raise "AST constructor
+# recursion depth mismatch" inside hypothesis on some schemas (fixed in 3.11.8); Debian 12's 3.11.2 does not.
+python="${NOTICE_FUZZ_PYTHON:-$(command -v /usr/bin/python3 || command -v python3)}"
+if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -qx "schemathesis, version $schemathesis_version" ||
+  [ "$(readlink -f "$venv/bin/python3")" != "$(readlink -f "$python")" ]; then
   echo "== installing schemathesis $schemathesis_version from PyPI into $venv"
   rm -rf "$venv"
-  python3 -m venv "$venv"
+  "$python" -m venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$schemathesis_version"
 fi
 

@@ -483,7 +483,7 @@ pub fn document() -> Value {
                 ), json!({"parameters": [dry_run_param()],
                     "requestBody": {
                     "required": true,
-                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Envelope"}}}
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RootEnvelope"}}}
                 }}))
             },
             "/v1/admin/audit": {
@@ -535,6 +535,17 @@ fn schemas() -> Value {
                 "payloadType": {"type": "string"},
                 "payload": {"type": "string", "contentEncoding": "base64"},
                 "signatures": {"type": "array", "items": {"type": "object", "required": ["keyid", "sig"], "properties": {"keyid": {"type": "string"}, "sig": {"type": "string"}}}}
+            }
+        },
+        "RootEnvelope": {
+            "type": "object",
+            "description": "Root v(N+1) as a DSSE envelope: `next` of a rotation file, with its signatures. Read strictly: no other fields.",
+            "required": ["payloadType", "payload", "signatures"],
+            "additionalProperties": false,
+            "properties": {
+                "payloadType": {"type": "string"},
+                "payload": {"type": "string", "contentEncoding": "base64"},
+                "signatures": {"type": "array", "items": {"type": "object", "required": ["keyid", "sig"], "additionalProperties": false, "properties": {"keyid": {"type": "string"}, "sig": {"type": "string"}}}}
             }
         },
         "PublishedDocument": {
