@@ -112,8 +112,11 @@ impl Layout {
             .expect("the test executable lives in <target>/<profile>/deps");
         let profile_dir = profile.file_name().expect("a profile directory").to_owned();
         let above = profile.parent().expect("a target directory");
-        // Cargo marks the root of a target directory with CACHEDIR.TAG; below it, a directory per `--target`.
-        if above.join("CACHEDIR.TAG").is_file() {
+        // The root of a target directory holds cargo's `.rustc_info.json` (written by every build) and, when
+        // cargo created the directory itself, CACHEDIR.TAG; below it, a directory per `--target`. The tag alone
+        // is not enough: a target directory something else made first (`cargo install --root
+        // target/notice-tests/tools` in CI) has none.
+        if above.join(".rustc_info.json").is_file() || above.join("CACHEDIR.TAG").is_file() {
             Layout {
                 target_dir: above.to_owned(),
                 triple: None,
