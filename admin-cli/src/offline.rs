@@ -490,40 +490,26 @@ impl Breakglass {
             expires_at: now.plus_seconds(notice_publish::record::secs(self.options.feed_validity)),
             ..self.last.feed.clone()
         };
-        let keys: Vec<&SecretKey> = self.keys.iter().collect();
-        let bytes = breakglass::sign_with_chain(chain, &root, &feed, &keys).map_err(refused)?;
-        verify(&bytes, &self.trusted, None, now).map_err(|e| {
-            verification_error(
-                "the signed document".to_owned(),
-                &e,
-                &bytes,
-                &self.trusted,
-                now,
-            )
-        })?;
-        export::write(
-            &self.targets,
-            &self.trusted,
-            &bytes,
-            &feed,
-            Some(&self.root_v1),
-            now,
-            &self.site,
-            None,
-        )
+        self.sign_check_and_write(chain, &root, &feed, now)
     }
 
     /// Signs the new feed, checks it as a fresh app install would, and writes the export directory.
     pub fn publish(&self, prepared: &Prepared, now: Timestamp) -> Result<Exported, CliError> {
         let write = &prepared.0;
+        self.sign_check_and_write(self.last.roots.clone(), &self.last.root, &write.feed, now)
+    }
+
+    /// Signs `feed` under `chain` (whose newest root is `root`), checks the document as a fresh app install
+    /// would, and writes it to the copies.
+    fn sign_check_and_write(
+        &self,
+        chain: Vec<Envelope>,
+        root: &RootPayload,
+        feed: &FeedPayload,
+        now: Timestamp,
+    ) -> Result<Exported, CliError> {
         let keys: Vec<&SecretKey> = self.keys.iter().collect();
-        let bytes = breakglass::sign_with_chain(
-            self.last.roots.clone(),
-            &self.last.root,
-            &write.feed,
-            &keys,
-        )
-        .map_err(refused)?;
+        let bytes = breakglass::sign_with_chain(chain, root, feed, &keys).map_err(refused)?;
         // Writers refuse what readers refuse, and this one checks anyway: never publish what apps reject.
         verify(&bytes, &self.trusted, None, now).map_err(|e| {
             verification_error(
@@ -538,7 +524,7 @@ impl Breakglass {
             &self.targets,
             &self.trusted,
             &bytes,
-            &write.feed,
+            feed,
             Some(&self.root_v1),
             now,
             &self.site,
