@@ -18,12 +18,14 @@ log "cargo bench -p notice-types --bench verify_select (load average $(load1))"
 
 # "verify_then_select/known_chain/10  time: [a b c]" (the name may stand on its own line): the middle
 # estimate, in µs.
+# "parts_of_10/payload_typed  time: [...]" becomes "parts payload_typed µs".
 awk '
-    /^verify_then_select\// { name = $1 }
+    /^(verify_then_select|parts_of_10)\// { name = $1 }
     /time:/ {
         sub(/.*time: *\[/, ""); v = $3; unit = $4
         if (unit == "ns") v /= 1000; else if (unit == "ms") v *= 1000; else if (unit == "s") v *= 1000000
-        split(name, part, "/"); printf "%s %s %.1f\n", part[2], part[3], v
+        n = split(name, part, "/")
+        if (n == 2) printf "parts %s %.1f\n", part[2], v; else printf "%s %s %.1f\n", part[2], part[3], v
     }' "$BENCH_TMP/criterion.txt" >"$BENCH_TMP/times.txt"
 
 time_of() { awk -v k="$1" -v n="$2" '$1 == k && $2 == n { print $3 }' "$BENCH_TMP/times.txt"; }
@@ -51,6 +53,19 @@ for n in 1 10 50; do
     fi
 done
 
+# Where the time above the floor goes: each part of reading the 10-notice feed alone, as a share of the floor
+# (bare verify_strict of the same bytes) of the same run. The skims are serde_json reading into IgnoredAny:
+# what any JSON reader does at least; "typed" builds and checks every notice.
+floor10="$(time_of bare_verify_strict 10)"
+for part in document_skim:"the document's JSON, skimmed" payload_base64:"the payload's base64 decoded" \
+    payload_skim:"the payload's JSON, skimmed" payload_typed:"the payload parsed into notices and checked" \
+    payload_sha256:"SHA-256 of the payload (rollback mark)" select:"select"; do
+    took="$(time_of parts "${part%%:*}")"
+    [ -n "$took" ] || die "no criterion result for parts_of_10/${part%%:*}"
+    row "10 notices, part: ${part#*:} ÷ bare verify_strict (same run)" "$took µs" "$floor10 µs" \
+        "$(ratio "$took" "$floor10")" "" ""
+done
+
 # Instructions per verify + select of 10 notices (known chain) and per bare verify_strict of the same bytes,
 # counted by callgrind: unlike times, the same for the same binary whatever else the machine does. Built with
 # symbols (in a directory of its own, so the release build elsewhere is not stripped differently) for the
@@ -70,6 +85,14 @@ if command -v valgrind >/dev/null 2>&1 || need valgrind:valgrind; then
     floor_base="$(count_refs 0 floor)" floor_with="$(count_refs 100 floor)"
     per="$(((with - base) / 100))" floor_per="$(((floor_with - floor_base) / 100))"
     log "callgrind: $per instructions per verify + select, $floor_per per bare verify_strict"
+    # Heap blocks allocated per verify + select (dhat: the run of 100 less the run of 0, per iteration).
+    blocks() {
+        valgrind --tool=dhat --dhat-out-file=/dev/null "$loop" "$1" 10 2>&1 >/dev/null |
+            sed -n 's/.*Total: .* in \([0-9,]*\) blocks.*/\1/p' | tr -d ','
+    }
+    allocations="$((($(blocks 100) - $(blocks 0)) / 100))"
+    row "verify + select, 10 notices, known chain: heap allocations (dhat), per notice" \
+        "$allocations ($((allocations / 10)) per notice)" "" "" "" ""
     row "verify + select, 10 notices, known chain: instructions (callgrind) ÷ bare verify_strict" \
         "$per" "$floor_per" "$(ratio "$per" "$floor_per")" "" ""
 

@@ -15,7 +15,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use notice_tests::{FeedOwner, NoticeBuilder, at};
-use notice_types::{Context, LanguageTag, PublishedDocument, pae, select, verify};
+use notice_types::{Context, FeedPayload, LanguageTag, PublishedDocument, pae, select, verify};
+use sha2::{Digest, Sha256};
 
 fn feed_bytes(owner: &FeedOwner, count: usize) -> Vec<u8> {
     let notices = (0..count)
@@ -125,5 +126,45 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench);
+/// Where verify + select of 10 notices spends what it spends above its floor: each part of reading a feed
+/// alone, on the same bytes, for BENCHMARKS.md's breakdown. The *skims* parse JSON into `IgnoredAny`: what
+/// any JSON reader must at least do with these bytes, without building or checking anything. Each JSON read
+/// checks UTF-8 once and then reads text, as `verify` does.
+fn parts(c: &mut Criterion) {
+    fn read<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> T {
+        serde_json::from_str(std::str::from_utf8(bytes).unwrap()).unwrap()
+    }
+    let owner = FeedOwner::new();
+    let bytes = feed_bytes(&owner, 10);
+    let document = PublishedDocument::parse(&bytes).unwrap();
+    let payload = STANDARD.decode(&document.feed.payload).unwrap();
+    let feed: FeedPayload = serde_json::from_slice(&payload).unwrap();
+    let context = Context {
+        locales: vec![LanguageTag::parse("nl").unwrap()],
+        ..Context::default()
+    };
+    let mut group = c.benchmark_group("parts_of_10");
+    group.bench_function("document_skim", |b| {
+        b.iter(|| read::<serde::de::IgnoredAny>(black_box(&bytes)))
+    });
+    group.bench_function("payload_base64", |b| {
+        b.iter(|| STANDARD.decode(black_box(&document.feed.payload)).unwrap())
+    });
+    group.bench_function("payload_skim", |b| {
+        b.iter(|| read::<serde::de::IgnoredAny>(black_box(&payload)))
+    });
+    // Typed: every notice built and checked (texts, times, ids, links), then dropped.
+    group.bench_function("payload_typed", |b| {
+        b.iter(|| read::<FeedPayload>(black_box(&payload)))
+    });
+    group.bench_function("payload_sha256", |b| {
+        b.iter(|| Sha256::digest(black_box(&payload)))
+    });
+    group.bench_function("select", |b| {
+        b.iter(|| select(black_box(&feed), &context, at(60)))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench, parts);
 criterion_main!(benches);

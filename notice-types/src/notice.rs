@@ -408,23 +408,23 @@ impl Notice {
         }
         let mut previous: Option<Timestamp> = None;
         for (i, update) in self.updates.iter().enumerate() {
-            let at = format!("updates[{i}]");
+            // The path is only spelled out for an error: this runs for every update on every refresh.
+            let at = |e: InvalidField| e.within(&format!("updates[{i}]"));
             if !update.status.fits(self.severity) {
-                return Err(InvalidField::new(
+                return Err(at(InvalidField::new(
                     "status",
                     status_mismatch(update.status, self.severity),
-                )
-                .within(&at));
+                )));
             }
             update
                 .message
                 .check_plain(MAX_MESSAGE_CHARS, true)
-                .map_err(|e| e.within("message").within(&at))?;
+                .map_err(|e| at(e.within("message")))?;
             if previous.is_some_and(|p| update.at < p) {
-                return Err(
-                    InvalidField::new("at", "updates must be in time order, oldest first")
-                        .within(&at),
-                );
+                return Err(at(InvalidField::new(
+                    "at",
+                    "updates must be in time order, oldest first",
+                )));
             }
             previous = Some(update.at);
         }

@@ -222,13 +222,17 @@ fn resolve(
         language,
         title,
         body,
-        components: notice.components.iter().map(|c| c.to_string()).collect(),
+        components: notice
+            .components
+            .iter()
+            .map(|c| c.as_str().to_owned())
+            .collect(),
         component_names: notice
             .components
             .iter()
             .map(|c| match registry.iter().find(|r| &r.id == c) {
                 Some(declared) => pick(&declared.name, chain).1.to_owned(),
-                None => c.to_string(),
+                None => c.as_str().to_owned(),
             })
             .collect(),
         created_at: notice.created_at,

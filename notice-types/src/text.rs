@@ -3,7 +3,6 @@
 //! A notice reaches millions of phones, so it is a phishing channel if it can carry markup or tricks. Text is
 //! plain: no control characters (a title is one line), no bidirectional overrides that reorder what is shown.
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::de::{MapAccess, Visitor};
@@ -26,6 +25,7 @@ const EN: &str = "en";
 #[derive(Clone)]
 pub struct LanguageTag {
     len: u8,
+    /// The tag, then zeros: every constructor keeps the bytes past `len` zero, which `PartialEq` relies on.
     bytes: [u8; LanguageTag::MAX_LEN],
 }
 
@@ -110,9 +110,11 @@ impl LanguageTag {
     }
 }
 
+/// Equal when the texts are: the bytes past `len` are always zero, so whole arrays compare, without a call to
+/// `memcmp` (tags are compared for every text of every notice that is selected).
 impl PartialEq for LanguageTag {
     fn eq(&self, other: &Self) -> bool {
-        self.as_bytes() == other.as_bytes()
+        self.len == other.len && self.bytes == other.bytes
     }
 }
 
@@ -166,9 +168,8 @@ impl Serialize for LanguageTag {
 
 impl<'de> Deserialize<'de> for LanguageTag {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        // Borrowed from the input where it can be: a tag never needs its own allocation.
-        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        Self::parse(&text).map_err(serde::de::Error::custom)
+        // Read in place: a tag never needs an allocation of its own.
+        crate::bounded::parse_str(deserializer, "a language tag", Self::parse)
     }
 }
 
@@ -177,16 +178,27 @@ impl<'de> Deserialize<'de> for LanguageTag {
 /// Parsing rejects duplicate languages (two parsers must never disagree on which one wins), more than
 /// [`MAX_LANGUAGES`] entries, and a missing `en`. Length and plain-text rules depend on where the text is used
 /// and are checked by [`LocalizedText::check_plain`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(transparent)]
-pub struct LocalizedText(BTreeMap<LanguageTag, String>);
+///
+/// Held as two allocations whatever the number of languages: the tags in order, and every text one after
+/// the other in one string. Every notice has several of these and every refresh reads them all; a map of
+/// strings cost a node and a string per language.
+#[derive(Clone, PartialEq, Eq)]
+pub struct LocalizedText {
+    /// The languages in tag order, each with where its text ends in `texts` (it starts where the one before
+    /// ends). Sorted and without duplicates, so equal texts are equal values.
+    entries: Vec<(LanguageTag, usize)>,
+    /// The texts, in the order of `entries`.
+    texts: String,
+}
 
 impl LocalizedText {
     /// Text with only English.
     pub fn english(text: impl Into<String>) -> Self {
-        let mut map = BTreeMap::new();
-        map.insert(LanguageTag::en(), text.into());
-        Self(map)
+        let texts = text.into();
+        Self {
+            entries: vec![(LanguageTag::en(), texts.len())],
+            texts,
+        }
     }
 
     /// Builds from pairs; fails without `en`, with duplicates or with too many languages.
@@ -195,102 +207,135 @@ impl LocalizedText {
         I: IntoIterator<Item = (LanguageTag, S)>,
         S: Into<String>,
     {
-        let mut map = BTreeMap::new();
-        for (lang, text) in pairs {
-            let field = lang.to_string();
-            if map.insert(lang, text.into()).is_some() {
-                return Err(InvalidField::new(field, "language given twice"));
-            }
+        let mut pairs: Vec<(LanguageTag, String)> = pairs
+            .into_iter()
+            .map(|(lang, text)| (lang, text.into()))
+            .collect();
+        pairs.sort_by(|a, b| a.0.cmp(&b.0));
+        if let Some(twice) = pairs.windows(2).find(|w| w[0].0 == w[1].0) {
+            return Err(InvalidField::new(
+                twice[0].0.as_str(),
+                "language given twice",
+            ));
         }
-        Self::from_map(map)
+        let mut texts = String::with_capacity(pairs.iter().map(|(_, t)| t.len()).sum());
+        let entries = pairs
+            .iter()
+            .map(|(lang, text)| {
+                texts.push_str(text);
+                (lang.clone(), texts.len())
+            })
+            .collect();
+        Self::checked(entries, texts)
     }
 
-    fn from_map(map: BTreeMap<LanguageTag, String>) -> Result<Self, InvalidField> {
-        if map.len() > MAX_LANGUAGES {
+    /// Refuses too many languages and a missing `en`; `entries` are sorted and distinct.
+    fn checked(entries: Vec<(LanguageTag, usize)>, texts: String) -> Result<Self, InvalidField> {
+        if entries.len() > MAX_LANGUAGES {
             return Err(InvalidField::new(
                 "",
                 format!("at most {MAX_LANGUAGES} languages"),
             ));
         }
-        if !map.contains_key(EN) {
+        let text = Self { entries, texts };
+        if text.find(&LanguageTag::en()).is_none() {
             return Err(InvalidField::new(
                 "en",
                 "English text is required: it is the fallback for every user",
             ));
         }
-        Ok(Self(map))
+        Ok(text)
+    }
+
+    /// The position of `lang` in `entries` (a handful: a scan beats a binary search).
+    fn find(&self, lang: &LanguageTag) -> Option<usize> {
+        self.entries.iter().position(|(tag, _)| tag == lang)
+    }
+
+    /// The text of entry `index`.
+    fn text_at(&self, index: usize) -> &str {
+        let start = index
+            .checked_sub(1)
+            .and_then(|before| self.entries.get(before))
+            .map_or(0, |(_, end)| *end);
+        let end = self.entries.get(index).map_or(start, |(_, end)| *end);
+        // Ends are where pushed texts ended, so always character boundaries; "" is the unreachable fallback.
+        self.texts.get(start..end).unwrap_or_default()
     }
 
     /// The text in `lang`, if given.
     pub fn get(&self, lang: &LanguageTag) -> Option<&str> {
-        self.0.get(lang).map(String::as_str)
+        self.find(lang).map(|index| self.text_at(index))
     }
 
     /// The English text (always present).
     pub fn en(&self) -> &str {
-        self.0.get(EN).map(String::as_str).unwrap_or_default()
+        self.find(&LanguageTag::en())
+            .map(|index| self.text_at(index))
+            .unwrap_or_default()
     }
 
     /// Languages and texts, in tag order.
     pub fn iter(&self) -> impl Iterator<Item = (&LanguageTag, &str)> {
-        self.0.iter().map(|(k, v)| (k, v.as_str()))
+        self.entries
+            .iter()
+            .enumerate()
+            .map(|(index, (lang, _))| (lang, self.text_at(index)))
     }
 
     /// The languages present.
     pub fn languages(&self) -> impl Iterator<Item = &LanguageTag> {
-        self.0.keys()
+        self.entries.iter().map(|(lang, _)| lang)
     }
 
     /// Checks every language's text against the plain-text rules with `max_chars` and whether line breaks
     /// are allowed. The error names the language, e.g. `nl`.
     pub fn check_plain(&self, max_chars: usize, multiline: bool) -> Result<(), InvalidField> {
-        for (lang, text) in &self.0 {
+        for (lang, text) in self.iter() {
             check_plain_text(text, max_chars, multiline).map_err(|e| e.within(lang.as_str()))?;
         }
         Ok(())
     }
 }
 
+impl fmt::Debug for LocalizedText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("LocalizedText(")?;
+        f.debug_map().entries(self.iter()).finish()?;
+        f.write_str(")")
+    }
+}
+
+/// An object of language tag → text, in tag order.
+impl Serialize for LocalizedText {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.iter())
+    }
+}
+
 /// The plain-text rule: not blank, at most `max_chars` characters, no control characters (except line breaks
 /// where `multiline`), no bidirectional overrides or invisible formatting that could disguise a link.
 pub fn check_plain_text(text: &str, max_chars: usize, multiline: bool) -> Result<(), InvalidField> {
-    // One pass that counts, looks for a non-blank character and remembers the first forbidden one. Runs of
-    // ASCII (nearly all of any notice, in every language here) go through a byte loop without early exit or
-    // branches, so that it is vectorized; only the other characters are decoded. This runs for every text of
-    // every notice on every refresh.
-    let is_forbidden = |b: u8| ((b < 0x20) & !(multiline & (b == b'\n'))) | (b == 0x7f);
-    let mut count = 0usize;
-    let mut blank = true;
-    let mut forbidden = None;
+    // This runs for every text of every notice on every refresh, so the verdict comes from loops over bytes
+    // without early exits, which the compiler vectorizes; only non-ASCII characters (a few per text in
+    // Dutch and German) are decoded, and the forbidden character is only looked up for the error message.
     let bytes = text.as_bytes();
-    let mut at = 0;
-    while at < bytes.len() {
-        let rest = bytes.get(at..).unwrap_or_default();
-        let run = &rest[..rest
-            .iter()
-            .position(|b| !b.is_ascii())
-            .unwrap_or(rest.len())];
-        count += run.len();
-        blank = blank && run.iter().all(|&b| (b as char).is_whitespace());
-        if forbidden.is_none() && run.iter().fold(false, |found, &b| found | is_forbidden(b)) {
-            forbidden = run
-                .iter()
-                .copied()
-                .find(|&b| is_forbidden(b))
-                .map(char::from);
-        }
-        at += run.len();
-        // A non-ASCII character starts here (`at` is on a character boundary: only ASCII bytes were skipped).
-        if let Some(c) = text.get(at..).and_then(|t| t.chars().next()) {
-            count += 1;
-            blank &= c.is_whitespace();
-            if forbidden.is_none() && (c.is_control() || is_format_trick(c)) {
-                forbidden = Some(c);
-            }
-            at += c.len_utf8();
+    let is_forbidden_ascii = |b: u8| ((b < 0x20) & !(multiline & (b == b'\n'))) | (b == 0x7f);
+    // std counts characters a word at a time.
+    let count = text.chars().count();
+    let mut forbidden = bytes
+        .iter()
+        .fold(false, |found, &b| found | is_forbidden_ascii(b));
+    if !text.is_ascii() {
+        let mut rest = text;
+        while let Some(at) = rest.bytes().position(|b| !b.is_ascii()) {
+            let wide = rest.get(at..).unwrap_or_default();
+            let Some(c) = wide.chars().next() else { break };
+            forbidden |= c.is_control() || is_format_trick(c);
+            rest = wide.get(c.len_utf8()..).unwrap_or_default();
         }
     }
-    if blank {
+    if text.chars().all(char::is_whitespace) {
         return Err(InvalidField::new("", "must not be empty"));
     }
     if count > max_chars {
@@ -299,7 +344,12 @@ pub fn check_plain_text(text: &str, max_chars: usize, multiline: bool) -> Result
             format!("too long: {count} characters, at most {max_chars}"),
         ));
     }
-    if let Some(c) = forbidden {
+    let is_forbidden =
+        |c: char| (c.is_control() && !(multiline && c == '\n')) || is_format_trick(c);
+    if let Some(c) = forbidden
+        .then(|| text.chars().find(|&c| is_forbidden(c)))
+        .flatten()
+    {
         return Err(InvalidField::new(
             "",
             format!(
@@ -332,24 +382,59 @@ impl<'de> Deserialize<'de> for LocalizedText {
                 f.write_str("an object of language tag → text, with \"en\"")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
-                let mut map = BTreeMap::new();
-                while let Some((lang, text)) = access.next_entry::<LanguageTag, String>()? {
-                    if map.len() == MAX_LANGUAGES {
+                let mut entries: Vec<(LanguageTag, usize)> = Vec::new();
+                let mut texts = String::new();
+                while let Some(lang) = access.next_key::<LanguageTag>()? {
+                    if entries.len() == MAX_LANGUAGES {
                         return Err(serde::de::Error::custom(format!(
                             "at most {MAX_LANGUAGES} languages"
                         )));
                     }
-                    if map.contains_key(&lang) {
+                    if entries.iter().any(|(seen, _)| *seen == lang) {
                         return Err(serde::de::Error::custom(format!(
                             "language `{lang}` given twice"
                         )));
                     }
-                    map.insert(lang, text);
+                    access.next_value_seed(AppendTo(&mut texts))?;
+                    entries.push((lang, texts.len()));
                 }
-                LocalizedText::from_map(map).map_err(serde::de::Error::custom)
+                let text = LocalizedText { entries, texts };
+                // Writers put the languages in tag order; any other order is read and put in order.
+                let text = if text.entries.is_sorted_by(|a, b| a.0 < b.0) {
+                    LocalizedText::checked(text.entries, text.texts)
+                } else {
+                    LocalizedText::from_pairs(text.iter().map(|(lang, t)| (lang.clone(), t)))
+                };
+                text.map_err(serde::de::Error::custom)
             }
         }
         deserializer.deserialize_map(TextVisitor)
+    }
+}
+
+/// Reads a JSON string onto the end of a `String`, without an allocation of its own.
+struct AppendTo<'a>(&'a mut String);
+
+impl<'de> serde::de::DeserializeSeed<'de> for AppendTo<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl Visitor<'_> for AppendTo<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<(), E> {
+        if self.0.is_empty() {
+            // The other languages are about as long as the first: room for three more, one allocation for
+            // most texts instead of one per doubling.
+            self.0.reserve(v.len().saturating_mul(4));
+        }
+        self.0.push_str(v);
+        Ok(())
     }
 }
 
@@ -391,6 +476,48 @@ mod tests {
         assert!(
             err.to_string().contains("English text is required"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn texts_in_any_order_are_one_value_in_tag_order() {
+        let sorted: LocalizedText =
+            serde_json::from_str(r#"{"de":"Stö\u0072ung","en":"Outage","nl":"Storing"}"#).unwrap();
+        let shuffled: LocalizedText =
+            serde_json::from_str(r#"{"nl":"Storing","en":"Outage","de":"Störung"}"#).unwrap();
+        assert_eq!(sorted, shuffled);
+        assert_eq!(
+            serde_json::to_string(&shuffled).unwrap(),
+            r#"{"de":"Störung","en":"Outage","nl":"Storing"}"#
+        );
+        assert_eq!(shuffled.get(&tag("de")), Some("Störung"));
+        assert_eq!(shuffled.get(&tag("nl")), Some("Storing"));
+        assert_eq!(shuffled.get(&tag("fr")), None);
+        assert_eq!(shuffled.en(), "Outage");
+        let pairs: Vec<_> = shuffled.iter().map(|(l, t)| (l.as_str(), t)).collect();
+        assert_eq!(
+            pairs,
+            [("de", "Störung"), ("en", "Outage"), ("nl", "Storing")]
+        );
+        let built = LocalizedText::from_pairs([
+            (tag("nl"), "Storing"),
+            (tag("de"), "Störung"),
+            (tag("en"), "Outage"),
+        ])
+        .unwrap();
+        assert_eq!(built, sorted);
+        assert_eq!(
+            format!("{built:?}"),
+            r#"LocalizedText({LanguageTag("de"): "Störung", LanguageTag("en"): "Outage", LanguageTag("nl"): "Storing"})"#
+        );
+        // Empty texts are values like any other (the plain-text check refuses them where they are used).
+        let empty = LocalizedText::from_pairs([(tag("en"), ""), (tag("nl"), "x")]).unwrap();
+        assert_eq!((empty.en(), empty.get(&tag("nl"))), ("", Some("x")));
+        assert!(
+            LocalizedText::from_pairs([(tag("en"), "a"), (tag("en"), "b")])
+                .unwrap_err()
+                .to_string()
+                .contains("given twice")
         );
     }
 
