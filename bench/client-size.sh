@@ -14,12 +14,14 @@
 #
 # Built for this machine's target (x86_64 Linux); phones' ABIs differ somewhat in size.
 #
-# Knobs (environment): TOP (number of crates to list, default 12).
+# Knobs (environment): TOP (number of crates to list, default 12); CHECK=1 (what CI runs): only the packed
+# links, no crate breakdown, and exit 1 when a library is over its budget.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 need strip:binutils python3:python3
-if ! command -v cargo-bloat >/dev/null 2>&1; then
+check="${CHECK:-}"
+if [ -z "$check" ] && ! command -v cargo-bloat >/dev/null 2>&1; then
     log "installing cargo-bloat (cargo install --locked cargo-bloat)"
     cargo install --locked --quiet cargo-bloat >&2
 fi
@@ -56,6 +58,12 @@ for variant in no-https https; do
     fi
     log "notice-client cdylib $what, profile mobile (load average $(load1))"
     packed="$(measure "$variant-packed" -C link-arg=-Wl,-z,pack-relative-relocs)"
+    if [ -n "$check" ]; then
+        log "$variant: $(kib "$packed") KiB with packed relocations, budget $budget KiB"
+        [ "$(at_most "$(kib "$packed")" "$budget")" = yes ] ||
+            die "notice-client $what is $(kib "$packed") KiB, over its budget of $budget KiB: see BENCHMARKS.md, Size"
+        continue
+    fi
     plain="$(measure "$variant-plain")"
     log "$variant: $packed bytes with packed relocations, $plain bytes plain"
     row "notice-client cdylib $what, stripped, packed relocations (plain link)" \
@@ -69,4 +77,4 @@ for variant in no-https https; do
         "$BENCH_TMP/bloat-$variant.txt")"
     row "largest crates $what (.text, cargo bloat)" "$crates" "" "" "" ""
 done
-print_own_table
+[ -n "$check" ] || print_own_table

@@ -4,8 +4,6 @@
 //! root keys *and* a threshold of its own, so a stolen online feed key is revoked by publishing a new root with
 //! a new feed key, without an app release. Root keys stay offline.
 
-use std::collections::BTreeSet;
-
 use serde::{Deserialize, Serialize};
 
 use crate::keys::PublicKey;
@@ -75,13 +73,15 @@ impl RootPayload {
     /// it set (a stolen key could otherwise sign version `u64::MAX` or a feed issued in the year 9999 and
     /// lock every app out for good, rotation or not).
     pub fn same_feed_signers(&self, other: &RootPayload) -> bool {
-        let keys = |root: &RootPayload| {
-            root.feed_keys
-                .iter()
-                .map(PublicKey::to_bytes)
-                .collect::<BTreeSet<_>>()
+        // Sets of at most MAX_KEYS_PER_ROLE keys: each inside the other, compared in place (no set built on
+        // every verification, and no sort's code in the client).
+        let within = |a: &[PublicKey], b: &[PublicKey]| {
+            a.iter()
+                .all(|key| b.iter().any(|other| other.to_bytes() == key.to_bytes()))
         };
-        self.feed_threshold == other.feed_threshold && keys(self) == keys(other)
+        self.feed_threshold == other.feed_threshold
+            && within(&self.feed_keys, &other.feed_keys)
+            && within(&other.feed_keys, &self.feed_keys)
     }
 
     /// Checks version, key sets, thresholds and link hosts.
@@ -130,8 +130,13 @@ fn check_role(role: &str, keys: &[PublicKey], threshold: u32) -> Result<(), Inva
             format!("needs 1 to {MAX_KEYS_PER_ROLE} keys"),
         ));
     }
-    let distinct: BTreeSet<[u8; 32]> = keys.iter().map(PublicKey::to_bytes).collect();
-    if distinct.len() != keys.len() {
+    // At most MAX_KEYS_PER_ROLE keys: each compared with those before it.
+    let repeated = keys.iter().enumerate().any(|(i, key)| {
+        keys.iter()
+            .take(i)
+            .any(|before| before.to_bytes() == key.to_bytes())
+    });
+    if repeated {
         return Err(InvalidField::new(keys_field, "lists a key twice"));
     }
     if threshold == 0 || threshold as usize > keys.len() {
@@ -144,4 +149,43 @@ fn check_role(role: &str, keys: &[PublicKey], threshold: u32) -> Result<(), Inva
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::SecretKey;
+
+    fn key(n: u8) -> PublicKey {
+        SecretKey::from_seed(&[n; 32]).public_key()
+    }
+
+    fn root(feed_keys: &[u8], feed_threshold: u32) -> RootPayload {
+        RootPayload {
+            feed_id: FeedId::parse("yivi-app/production").unwrap(),
+            version: 1,
+            root_keys: vec![key(100)],
+            root_threshold: 1,
+            feed_keys: feed_keys.iter().map(|&n| key(n)).collect(),
+            feed_threshold,
+            link_hosts: vec!["yivi.app".to_owned()],
+        }
+    }
+
+    #[test]
+    fn feed_signers_are_a_set_and_a_threshold() {
+        assert!(root(&[1, 2], 1).same_feed_signers(&root(&[2, 1], 1)));
+        assert!(!root(&[1, 2], 1).same_feed_signers(&root(&[1, 2], 2)));
+        assert!(!root(&[1, 2], 1).same_feed_signers(&root(&[1, 3], 1)));
+        assert!(!root(&[1, 2], 1).same_feed_signers(&root(&[1], 1)));
+        assert!(!root(&[1], 1).same_feed_signers(&root(&[1, 2], 1)));
+    }
+
+    #[test]
+    fn a_key_listed_twice_is_refused() {
+        assert!(root(&[1, 2], 1).validate().is_ok());
+        let err = root(&[1, 2, 1], 1).validate().unwrap_err();
+        assert!(err.to_string().contains("lists a key twice"), "{err}");
+        assert!(err.to_string().contains("feed_keys"), "{err}");
+    }
 }

@@ -207,17 +207,16 @@ impl LocalizedText {
         I: IntoIterator<Item = (LanguageTag, S)>,
         S: Into<String>,
     {
-        let mut pairs: Vec<(LanguageTag, String)> = pairs
-            .into_iter()
-            .map(|(lang, text)| (lang, text.into()))
-            .collect();
-        pairs.sort_by(|a, b| a.0.cmp(&b.0));
-        if let Some(twice) = pairs.windows(2).find(|w| w[0].0 == w[1].0) {
-            return Err(InvalidField::new(
-                twice[0].0.as_str(),
-                "language given twice",
-            ));
+        // Kept in tag order as they come (an insertion sort: a handful of languages, and no generic sort's code
+        // in the client).
+        let mut sorted: Vec<(LanguageTag, String)> = Vec::new();
+        for (lang, text) in pairs {
+            match sorted.binary_search_by(|(seen, _)| seen.cmp(&lang)) {
+                Ok(_) => return Err(InvalidField::new(lang.as_str(), "language given twice")),
+                Err(at) => sorted.insert(at, (lang, text.into())),
+            }
         }
+        let pairs = sorted;
         let mut texts = String::with_capacity(pairs.iter().map(|(_, t)| t.len()).sum());
         let entries = pairs
             .iter()
