@@ -216,9 +216,8 @@ impl LocalizedText {
                 Err(at) => sorted.insert(at, (lang, text.into())),
             }
         }
-        let pairs = sorted;
-        let mut texts = String::with_capacity(pairs.iter().map(|(_, t)| t.len()).sum());
-        let entries = pairs
+        let mut texts = String::with_capacity(sorted.iter().map(|(_, t)| t.len()).sum());
+        let entries = sorted
             .iter()
             .map(|(lang, text)| {
                 texts.push_str(text);
