@@ -75,10 +75,7 @@ impl RootPayload {
     pub fn same_feed_signers(&self, other: &RootPayload) -> bool {
         // Sets of at most MAX_KEYS_PER_ROLE keys: each inside the other, compared in place (no set built on
         // every verification, and no sort's code in the client).
-        let within = |a: &[PublicKey], b: &[PublicKey]| {
-            a.iter()
-                .all(|key| b.iter().any(|other| other.to_bytes() == key.to_bytes()))
-        };
+        let within = |a: &[PublicKey], b: &[PublicKey]| a.iter().all(|key| b.contains(key));
         self.feed_threshold == other.feed_threshold
             && within(&self.feed_keys, &other.feed_keys)
             && within(&other.feed_keys, &self.feed_keys)
@@ -131,11 +128,10 @@ fn check_role(role: &str, keys: &[PublicKey], threshold: u32) -> Result<(), Inva
         ));
     }
     // At most MAX_KEYS_PER_ROLE keys: each compared with those before it.
-    let repeated = keys.iter().enumerate().any(|(i, key)| {
-        keys.iter()
-            .take(i)
-            .any(|before| before.to_bytes() == key.to_bytes())
-    });
+    let repeated = keys
+        .iter()
+        .enumerate()
+        .any(|(i, key)| keys[..i].contains(key));
     if repeated {
         return Err(InvalidField::new(keys_field, "lists a key twice"));
     }
