@@ -19,8 +19,12 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::InvalidField;
 
 /// A point in time, UTC, with whole-second precision on the wire.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Timestamp(DateTime<Utc>);
+///
+/// Kept as seconds since the Unix epoch, always within the years 0000–9999: selection compares times on every
+/// call and a feed holds several per notice, so a number beats a calendar value; chrono is only asked to
+/// write one out.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp(i64);
 
 impl Timestamp {
     /// The earliest time: 0000-01-01T00:00:00Z.
@@ -31,18 +35,18 @@ impl Timestamp {
     /// Seconds since the Unix epoch. Values outside the years 0000–9999 saturate at those limits, so
     /// arithmetic on times never wraps around and every time can be written as RFC 3339.
     pub fn from_unix(seconds: i64) -> Self {
-        let clamped = seconds.clamp(Self::MIN_UNIX, Self::MAX_UNIX);
-        Self(DateTime::from_timestamp(clamped, 0).unwrap_or_default())
+        Self(seconds.clamp(Self::MIN_UNIX, Self::MAX_UNIX))
     }
 
     /// Seconds since the Unix epoch.
     pub fn unix(self) -> i64 {
-        self.0.timestamp()
+        self.0
     }
 
-    /// The underlying chrono value.
+    /// The same time as a chrono value.
     pub fn as_datetime(self) -> DateTime<Utc> {
-        self.0
+        // Every value is within the years 0000–9999, which chrono represents.
+        DateTime::from_timestamp(self.0, 0).unwrap_or_default()
     }
 
     /// Parses RFC 3339 with any offset (`2026-12-01T02:00:00+01:00`) and converts it to UTC. Fractions of a
@@ -92,13 +96,39 @@ fn utc_seconds(text: &[u8]) -> Option<i64> {
             .iter()
             .try_fold(0u32, |n, &d| Some(n * 10 + u32::from(d.checked_sub(b'0')?)))
     };
-    let date = chrono::NaiveDate::from_ymd_opt(
-        i32::try_from(number(0..4)?).ok()?,
-        number(5..7)?,
-        number(8..10)?,
-    )?;
-    let time = date.and_hms_opt(number(11..13)?, number(14..16)?, number(17..19)?)?;
-    Some(time.and_utc().timestamp())
+    let (year, month, day) = (number(0..4)?, number(5..7)?, number(8..10)?);
+    let (hour, minute, second) = (number(11..13)?, number(14..16)?, number(17..19)?);
+    let valid = (1..=12).contains(&month)
+        && (1..=days_in_month(year, month)).contains(&day)
+        && hour < 24
+        && minute < 60
+        && second < 60;
+    valid.then(|| {
+        days_from_civil(year, month, day) * 86_400 + i64::from(hour * 3600 + minute * 60 + second)
+    })
+}
+
+/// Days in `month` (1–12) of `year`, proleptic Gregorian (year 0 is a leap year).
+fn days_in_month(year: u32, month: u32) -> u32 {
+    match month {
+        2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => {
+            29
+        }
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days from 1970-01-01 to a valid date, proleptic Gregorian: years counted from March, so that the leap day
+/// ends a year, in 400-year eras of 146 097 days (Howard Hinnant's `days_from_civil`).
+fn days_from_civil(year: u32, month: u32, day: u32) -> i64 {
+    let year = i64::from(year) - i64::from(month <= 2);
+    let (era, year_of_era) = (year.div_euclid(400), year.rem_euclid(400));
+    let month_from_march = i64::from((month + 9) % 12);
+    let day_of_year = (153 * month_from_march + 2) / 5 + i64::from(day) - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
 }
 
 /// `YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)`, upper case, seconds below 60. Ranges of the fields
@@ -153,7 +183,20 @@ impl From<DateTime<Utc>> for Timestamp {
 
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0.to_rfc3339_opts(SecondsFormat::Secs, true))
+        f.write_str(
+            &self
+                .as_datetime()
+                .to_rfc3339_opts(SecondsFormat::Secs, true),
+        )
+    }
+}
+
+/// `Timestamp(2026-12-01T02:00:00Z)`: the time as it is written, not a count of seconds.
+impl fmt::Debug for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Timestamp")
+            .field(&format_args!("{self}"))
+            .finish()
     }
 }
 
@@ -246,6 +289,21 @@ mod tests {
             proptest::prop_assert_eq!(utc_seconds(text.as_bytes()), chrono, "{}", text);
             proptest::prop_assert_eq!(Timestamp::parse(&text).ok().map(Timestamp::unix), chrono, "{}", text);
         }
+    }
+
+    #[test]
+    fn the_ends_of_the_range_are_the_first_and_last_second_the_format_writes() {
+        let first = Timestamp::parse("0000-01-01T00:00:00Z").unwrap();
+        assert_eq!(first.unix(), Timestamp::MIN_UNIX);
+        let last = Timestamp::parse("9999-12-31T23:59:59Z").unwrap();
+        assert_eq!(last.unix(), Timestamp::MAX_UNIX);
+        assert_eq!(Timestamp::from_unix(0).to_string(), "1970-01-01T00:00:00Z");
+    }
+
+    #[test]
+    fn debug_shows_the_time_as_written() {
+        let t = Timestamp::parse("2026-12-01T02:00:00Z").unwrap();
+        assert_eq!(format!("{t:?}"), "Timestamp(2026-12-01T02:00:00Z)");
     }
 
     #[test]
