@@ -203,6 +203,11 @@ fn an_app_shipping_root_v1_follows_two_ceremonies_and_trusts_v3s_feed_key() {
     let prepared = server.run(["prepare-feed-key", "--quiet"]);
     prepared.assert_code(0);
     let new_feed: PublicKey = prepared.stdout_text().trim().parse().unwrap();
+    // Beside the current key, under the name the guide and `--help` give.
+    assert_eq!(
+        notice_server_key(&server.data_dir().join("next-feed-key.pem")),
+        new_feed
+    );
     let r3 = work.path().join("rotation-v3.json");
     server
         .notice()

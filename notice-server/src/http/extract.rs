@@ -146,8 +146,20 @@ impl<S: Send + Sync> FromRequestParts<S> for QueryParams {
                 continue;
             }
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            let key = decode(key)?;
-            if params.insert(key.clone(), decode(value)?).is_some() {
+            // Like every other problem with a parameter, undecodable text is a 422 naming what is wrong.
+            let key = decode(key).ok_or_else(|| {
+                AppError::field(
+                    "query",
+                    "a parameter name is not valid percent-encoded UTF-8 (write %25 for a literal %)",
+                )
+            })?;
+            let value = decode(value).ok_or_else(|| {
+                AppError::field(
+                    key.clone(),
+                    "is not valid percent-encoded UTF-8 (write %25 for a literal %)",
+                )
+            })?;
+            if params.insert(key.clone(), value).is_some() {
                 return Err(AppError::field(key, "given twice"));
             }
         }
@@ -155,34 +167,23 @@ impl<S: Send + Sync> FromRequestParts<S> for QueryParams {
     }
 }
 
-fn decode(text: &str) -> Result<String, AppError> {
+/// `application/x-www-form-urlencoded` text decoded (`+` is a space); `None` for a `%` without two hex digits
+/// or bytes that are not UTF-8.
+fn decode(text: &str) -> Option<String> {
     let mut bytes = Vec::with_capacity(text.len());
     let mut input = text.bytes();
     while let Some(b) = input.next() {
         match b {
             b'+' => bytes.push(b' '),
             b'%' => {
-                let hex = [input.next(), input.next()];
-                let [Some(hi), Some(lo)] = hex else {
-                    return Err(bad_query());
-                };
-                let digit = |c: u8| (c as char).to_digit(16);
-                match (digit(hi), digit(lo)) {
-                    (Some(hi), Some(lo)) => bytes.push((hi * 16 + lo) as u8),
-                    _ => return Err(bad_query()),
-                }
+                let digit = |c: Option<u8>| char::from(c?).to_digit(16);
+                let (hi, lo) = (digit(input.next())?, digit(input.next())?);
+                bytes.push((hi * 16 + lo) as u8);
             }
             other => bytes.push(other),
         }
     }
-    String::from_utf8(bytes).map_err(|_| bad_query())
-}
-
-fn bad_query() -> AppError {
-    AppError::InvalidJson {
-        status: StatusCode::BAD_REQUEST,
-        message: "malformed query string".to_owned(),
-    }
+    String::from_utf8(bytes).ok()
 }
 
 impl QueryParams {
@@ -287,6 +288,9 @@ mod tests {
         ] {
             assert!(!is_json(other), "{}", String::from_utf8_lossy(other));
         }
-        assert!(decode("%zz").is_err());
+        assert_eq!(decode("%zz"), None);
+        assert_eq!(decode("%4"), None);
+        assert_eq!(decode("%ff"), None, "not UTF-8");
+        assert_eq!(decode("a+b%2Fc%25").as_deref(), Some("a b/c%"));
     }
 }

@@ -4,8 +4,8 @@
 
 use notice_types::LanguageTag;
 use notice_types::limits::{
-    MAX_BODY_CHARS, MAX_COMPONENTS, MAX_LANGUAGES, MAX_LINK_BYTES, MAX_MESSAGE_CHARS,
-    MAX_TITLE_CHARS,
+    MAX_BODY_CHARS, MAX_COMPONENTS, MAX_KEYID_BYTES, MAX_LANGUAGES, MAX_LINK_BYTES,
+    MAX_MESSAGE_CHARS, MAX_SIGNATURES, MAX_TITLE_CHARS,
 };
 use serde_json::{Value, json};
 
@@ -475,9 +475,10 @@ pub fn document() -> Value {
                     "Root key ceremony: publish root v(N+1), signed offline by a threshold of v(N)'s root keys and of its own (`notice root publish`).",
                     json!({
                         "200": json_response("Published (or, with dry_run, what would be): the root is appended to the chain and the feed signed under it is served.", "RootPublished"),
-                        "400": error_response("The body is not a DSSE envelope (`invalid_json`)."),
+                        "400": error_response("The body is not a DSSE envelope of the schema's shape: malformed JSON, an unknown field, no signature or more than 8, a keyid over 64 bytes (`invalid_json`)."),
                         "409": error_response("It is not the next root version of the server's chain (`conflict`, naming both)."),
                         "413": error_response("Body over 512 KiB (`payload_too_large`)."),
+                        "415": unsupported_media_type(),
                         "422": error_response("Apps would refuse it: too few signatures of either root version, a bad signature, another feed (`root_rotation_rejected`); or the server holds no feed key it lists, or it needs more than one feed signature (`feed_key_missing`). Nothing was stored.")
                     })
                 ), json!({"parameters": [dry_run_param()],
@@ -545,7 +546,7 @@ fn schemas() -> Value {
             "properties": {
                 "payloadType": {"type": "string"},
                 "payload": {"type": "string", "contentEncoding": "base64"},
-                "signatures": {"type": "array", "items": {"type": "object", "required": ["keyid", "sig"], "additionalProperties": false, "properties": {"keyid": {"type": "string"}, "sig": {"type": "string"}}}}
+                "signatures": {"type": "array", "minItems": 1, "maxItems": MAX_SIGNATURES, "items": {"type": "object", "required": ["keyid", "sig"], "additionalProperties": false, "properties": {"keyid": {"type": "string", "maxLength": MAX_KEYID_BYTES}, "sig": {"type": "string"}}}}
             }
         },
         "PublishedDocument": {

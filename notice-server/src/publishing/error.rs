@@ -54,6 +54,12 @@ pub enum Error {
         .0.display()
     )]
     RootKeyMissing(PathBuf),
+    /// `rotate-feed-key` found a next feed key that no root lists yet; rotating would overwrite it.
+    #[error(
+        "{} holds a feed key that no root lists yet: one prepared for a root rotation (`notice-server prepare-feed-key`), or left by a rotation that stopped before its commit; publish the root rotation that lists it (`notice root publish`), or move the file away, then run rotate-feed-key again",
+        .0.display()
+    )]
+    NextFeedKeyWaiting(PathBuf),
     /// The given root key is not a root key of the current root.
     #[error(
         "{} is not a root key of root v{root_version}; pass the root key that signed this feed's root",

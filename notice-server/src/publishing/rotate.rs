@@ -50,6 +50,12 @@ pub fn rotate_feed_key(
             root_version: current.version,
         });
     }
+    // A rotation that committed but did not rename its key is finished first; a next key still there after
+    // that is listed by no root, and may be one a root rotation in preparation lists: never overwritten.
+    keys::load_feed_key(dir, &current)?;
+    if dir.next_feed_key().exists() {
+        return Err(Error::NextFeedKeyWaiting(dir.next_feed_key()));
+    }
     let feed_key = keys::generate();
     let feed_public = feed_key.public_key();
     let next = RootPayload {
@@ -154,6 +160,52 @@ mod tests {
         assert!(!dir.next_feed_key().exists(), "the rename was finished");
         let key = keys::read(&dir.feed_key()).unwrap();
         assert!(signer.root().feed_keys.contains(&key.public_key()));
+    }
+
+    #[test]
+    fn a_rotation_left_half_done_by_an_earlier_build_is_finished_from_its_old_file_name() {
+        let (_tmp, dir) = initialized();
+        let old_pem = fs::read(dir.feed_key()).unwrap();
+        rotate_feed_key(
+            &dir,
+            &dir.root_key(),
+            &Settings::default(),
+            Timestamp::from_unix(2_000),
+        )
+        .unwrap();
+        fs::rename(dir.feed_key(), dir.legacy_next_feed_key()).unwrap();
+        fs::write(dir.feed_key(), old_pem).unwrap();
+
+        let conn = schema::open(&dir.db()).unwrap();
+        let signer = Signer::load(&conn, &dir).unwrap();
+        assert!(
+            !dir.legacy_next_feed_key().exists(),
+            "the rename was finished"
+        );
+        let key = keys::read(&dir.feed_key()).unwrap();
+        assert!(signer.root().feed_keys.contains(&key.public_key()));
+    }
+
+    #[test]
+    fn a_prepared_feed_key_is_never_overwritten_by_a_rotation() {
+        let (_tmp, dir) = initialized();
+        let prepared = crate::publishing::root_rotation::prepare_feed_key(&dir).unwrap();
+        assert_eq!(prepared.path, dir.path().join("next-feed-key.pem"));
+        let pem = fs::read(&prepared.path).unwrap();
+        let err = rotate_feed_key(
+            &dir,
+            &dir.root_key(),
+            &Settings::default(),
+            Timestamp::from_unix(2_000),
+        )
+        .unwrap_err();
+        assert!(matches!(err, Error::NextFeedKeyWaiting(_)), "{err}");
+        assert!(err.to_string().contains("move the file away"), "{err}");
+        assert_eq!(
+            fs::read(&prepared.path).unwrap(),
+            pem,
+            "the prepared key is kept"
+        );
     }
 
     #[test]

@@ -30,8 +30,15 @@ impl DataDir {
         self.root.join("feed-key.pem")
     }
 
-    /// Where a rotation puts the next feed key before the new root is committed.
+    /// The next feed key: written by `prepare-feed-key` for a root rotation to list, and by
+    /// `rotate-feed-key` before its new root is committed; renamed to `feed-key.pem` once a root lists it.
     pub fn next_feed_key(&self) -> PathBuf {
+        self.root.join("next-feed-key.pem")
+    }
+
+    /// Where earlier builds put the next feed key: a rotation they left half done (committed, not yet
+    /// renamed) is finished from there.
+    pub fn legacy_next_feed_key(&self) -> PathBuf {
         self.root.join("feed-key.pem.next")
     }
 

@@ -1,7 +1,7 @@
 //! The root chain and every published feed document, byte for byte.
 //!
-//! Published documents are kept forever: the newest is what the server serves after a restart, and the
-//! history shows exactly what phones were told when.
+//! The newest published documents are kept (`--keep-versions`, default 200; older ones are pruned): the
+//! newest is what the server serves after a restart, and the rest show exactly what phones were told when.
 
 use notice_types::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};

@@ -80,8 +80,10 @@ pub(crate) fn load_feed_key(dir: &DataDir, root: &RootPayload) -> Result<SecretK
     if root.feed_keys.contains(&key.public_key()) {
         return Ok(key);
     }
-    let next = dir.next_feed_key();
-    if next.exists() {
+    for next in [dir.next_feed_key(), dir.legacy_next_feed_key()] {
+        if !next.exists() {
+            continue;
+        }
         let key = read(&next)?;
         if root.feed_keys.contains(&key.public_key()) {
             match fs::rename(&next, &current) {

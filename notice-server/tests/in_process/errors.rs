@@ -404,6 +404,10 @@ async fn bad_query_parameters_are_422_naming_them() {
         ("/v1/admin/audit?limit=0", "limit"),
         ("/v1/admin/audit?limit=many", "limit"),
         ("/v1/admin/audit?limit=5000", "limit"),
+        // Undecodable text too: a 422 naming the parameter (or `query` when its name is undecodable).
+        ("/v1/admin/notices?all=%zz", "all"),
+        ("/v1/admin/audit?limit=%zz", "limit"),
+        ("/v1/admin/notices?%zz=1", "query"),
     ] {
         let reply = h.admin(Method::GET, path, None).await;
         let (code, got) = reply.error(StatusCode::UNPROCESSABLE_ENTITY);
@@ -523,6 +527,7 @@ async fn a_body_that_is_not_declared_json_is_refused_with_415() {
             "{}".to_owned(),
         ),
         (Method::POST, "/v1/admin/ingest".to_owned(), "{}".to_owned()),
+        (Method::POST, "/v1/admin/root".to_owned(), "{}".to_owned()),
     ];
     for (method, path, body) in &writes {
         for content_type in [

@@ -141,6 +141,13 @@ fn every_error_response_uses_the_error_schema_and_it_matches_the_contract() {
                     );
                 }
             }
+            // The server answers 415 to a body on any route that takes one, not declared JSON.
+            if operation.get("requestBody").is_some() {
+                assert!(
+                    operation["responses"].get("415").is_some(),
+                    "{method} {path} takes a body but documents no 415"
+                );
+            }
             // Every $ref points at a defined schema.
             check_refs(operation, &doc);
         }
