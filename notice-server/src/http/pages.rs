@@ -112,15 +112,38 @@ impl Pages {
         &self.site
     }
 
-    /// The language of `/`, `index.html`, `history.html` and `feed.atom` when nothing else decides: the
-    /// served feed's own (its signed `service`), as in every copy, else this site's. Read from the last
-    /// rendered feed: a change of it shows from the first page rendered after.
-    pub(crate) fn default_lang(&self) -> Lang {
-        let cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
-        match cache.feed.as_deref().and_then(|feed| feed.service.as_ref()) {
+    /// The language of `/`, `index.html`, `history.html` and `feed.atom` when nothing else decides: that of
+    /// `doc`'s feed (its signed `service`), as in every copy, else this site's. Read from `doc` itself, so
+    /// that the first page a fresh mirror serves, and the first after a change of language, are already in
+    /// the feed's language.
+    pub(crate) fn default_lang(&self, doc: &HotDocument) -> Result<Lang, PageError> {
+        let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+        let feed = self.load(&mut cache, doc)?;
+        Ok(match &feed.service {
             Some(service) => Site::from_service(service, &self.site).default_lang,
             None => self.site.default_lang,
+        })
+    }
+
+    /// The feed of `doc`, opened once per served document; a new document empties the cache.
+    fn load(&self, cache: &mut Cache, doc: &HotDocument) -> Result<Arc<FeedPayload>, PageError> {
+        if let Some(feed) = cache
+            .feed
+            .as_ref()
+            .filter(|_| cache.source == doc.sha256_hex)
+        {
+            return Ok(feed.clone());
         }
+        let (_, feed) = dangerous_verify_ignoring_freshness(&doc.identity, &self.trusted)
+            .map_err(PageError::Document)?;
+        let feed = Arc::new(feed);
+        *cache = Cache {
+            source: doc.sha256_hex.clone(),
+            history: 0,
+            feed: Some(feed.clone()),
+            rendered: Vec::new(),
+        };
+        Ok(feed)
     }
 
     /// The history records for a copy of `feed`: the origin's (from its database), or the feed's own.
@@ -152,16 +175,7 @@ impl Pages {
     ) -> Result<Arc<HotDocument>, PageError> {
         // Held while rendering: concurrent first requests wait for one rendering instead of all doing it.
         let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
-        if cache.source != doc.sha256_hex || cache.feed.is_none() {
-            let (_, feed) = dangerous_verify_ignoring_freshness(&doc.identity, &self.trusted)
-                .map_err(PageError::Document)?;
-            *cache = Cache {
-                source: doc.sha256_hex.clone(),
-                history: 0,
-                feed: Some(Arc::new(feed)),
-                rendered: Vec::new(),
-            };
-        }
+        let feed = self.load(&mut cache, doc)?;
         let generation = self.history.as_ref().map_or(0, |h| h.get().0);
         if cache.history != generation {
             cache.history = generation;
@@ -174,11 +188,6 @@ impl Pages {
         }) {
             return Ok(hit.doc.clone());
         }
-        let Some(feed) = cache.feed.clone() else {
-            return Err(PageError::Document(VerifyError::MalformedJson {
-                detail: "no feed".to_owned(),
-            }));
-        };
         let body = match page {
             Page::Html(lang) => status_page::render_html(&feed, lang, now, &self.site),
             Page::Atom(lang) => status_page::render_atom(&feed, lang, now, &self.site),

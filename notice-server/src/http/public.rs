@@ -2,6 +2,8 @@
 //! description. No authentication, CORS open, and none of them touches the database: they read
 //! [`PublicState`], which has none. The mirror serves the same handlers.
 
+use std::sync::Arc;
+
 use axum::Json;
 use axum::body::Body;
 use axum::extract::State;
@@ -19,7 +21,7 @@ use super::cache;
 use super::extract::QueryParams;
 use super::hot::HotDocument;
 use super::negotiate::page_lang;
-use super::pages::Page;
+use super::pages::{Page, PageError};
 use super::served::{PublicState, Staleness};
 
 /// What the pages may do in a browser: show themselves with their inline style and their one script (the
@@ -30,7 +32,7 @@ static PAGE_CSP: std::sync::LazyLock<Option<HeaderValue>> =
     std::sync::LazyLock::new(|| HeaderValue::from_str(&status_page::page_csp()).ok());
 
 /// The served document, or 503 when there is none yet (a mirror that has not reached its upstream).
-fn served(state: &PublicState) -> Result<std::sync::Arc<HotDocument>, AppError> {
+fn served(state: &PublicState) -> Result<Arc<HotDocument>, AppError> {
     state.current().ok_or_else(|| AppError::Unavailable {
         message: "no verified feed yet: this mirror has not reached its upstream since it started; try another mirror".to_owned(),
         retry_after_secs: 30,
@@ -83,6 +85,18 @@ pub(crate) async fn root(State(state): State<PublicState>) -> Response {
     response
 }
 
+/// The document served now, and the language of its pages when nothing else decides.
+fn served_with_lang(state: &PublicState) -> Result<(Arc<HotDocument>, Lang), AppError> {
+    let doc = served(state)?;
+    let lang = state.pages.default_lang(&doc).map_err(page_failed)?;
+    Ok((doc, lang))
+}
+
+fn page_failed(e: PageError) -> AppError {
+    tracing::error!(error = %e, "cannot render a page");
+    AppError::Internal
+}
+
 /// Serves `page` of the current document.
 fn page(
     state: &PublicState,
@@ -90,14 +104,21 @@ fn page(
     page: Page,
     vary: &'static str,
 ) -> Result<Response, AppError> {
-    let doc = served(state)?;
+    page_of(state, &*served(state)?, headers, page, vary)
+}
+
+/// Serves `page` of `doc`.
+fn page_of(
+    state: &PublicState,
+    doc: &HotDocument,
+    headers: &HeaderMap,
+    page: Page,
+    vary: &'static str,
+) -> Result<Response, AppError> {
     let rendered = state
         .pages
-        .get(&doc, page, state.clock.now())
-        .map_err(|e| {
-            tracing::error!(error = %e, "cannot render a page");
-            AppError::Internal
-        })?;
+        .get(doc, page, state.clock.now())
+        .map_err(page_failed)?;
     let (content_type, lang) = match page {
         Page::Html(lang) | Page::History(lang) => (HTML_CONTENT_TYPE, lang),
         Page::Atom(lang) => (ATOM_CONTENT_TYPE, lang),
@@ -135,13 +156,11 @@ pub(crate) async fn index(
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let accept = headers.get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
-    let lang = page_lang(
-        query_lang(&query).as_deref(),
-        accept,
-        state.pages.default_lang(),
-    );
-    page(
+    let (doc, default) = served_with_lang(&state)?;
+    let lang = page_lang(query_lang(&query).as_deref(), accept, default);
+    page_of(
         &state,
+        &doc,
         &headers,
         Page::Html(lang),
         "Accept-Encoding, Accept-Language",
@@ -153,8 +172,8 @@ pub(crate) async fn index_default(
     State(state): State<PublicState>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let lang = state.pages.default_lang();
-    page(&state, &headers, Page::Html(lang), "Accept-Encoding")
+    let (doc, lang) = served_with_lang(&state)?;
+    page_of(&state, &doc, &headers, Page::Html(lang), "Accept-Encoding")
 }
 
 /// `GET /index.nl.html`.
@@ -186,8 +205,14 @@ pub(crate) async fn history_default(
     State(state): State<PublicState>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let lang = state.pages.default_lang();
-    page(&state, &headers, Page::History(lang), "Accept-Encoding")
+    let (doc, lang) = served_with_lang(&state)?;
+    page_of(
+        &state,
+        &doc,
+        &headers,
+        Page::History(lang),
+        "Accept-Encoding",
+    )
 }
 
 /// `GET /history.nl.html`.
@@ -221,11 +246,12 @@ pub(crate) async fn atom(
     query: QueryParams,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
+    let (doc, default) = served_with_lang(&state)?;
     let lang = query_lang(&query)
         .as_deref()
         .and_then(Lang::from_tag)
-        .unwrap_or(state.pages.default_lang());
-    page(&state, &headers, Page::Atom(lang), "Accept-Encoding")
+        .unwrap_or(default);
+    page_of(&state, &doc, &headers, Page::Atom(lang), "Accept-Encoding")
 }
 
 /// The `/healthz` body.

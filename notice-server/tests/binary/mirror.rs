@@ -98,6 +98,31 @@ fn the_mirror_serves_the_primary_bytes_and_etags_and_outlives_the_primary() {
 }
 
 #[test]
+fn a_fresh_mirror_serves_its_first_pages_in_the_feeds_language() {
+    let primary = e2e().serve_args(["--site-lang", "nl"]).start();
+    let version = version(&primary.get("/v1/feed.json")).unwrap();
+    // Nothing has been rendered on the mirror before each first request: each is its first page of that
+    // kind, and the mirror's own default (English) must not leak into any of them.
+    for path in ["/index.html", "/history.html", "/", "/feed.atom"] {
+        let mirror = TestMirror::start(&primary.url(), &primary.root_path());
+        poll_until("the mirror to serve the primary's version", FOLLOW, || {
+            (version_of_mirror(&mirror) == Some(version)).then_some(())
+        });
+        let first = mirror.get(path);
+        assert_eq!(first.status, 200, "{path}");
+        assert_eq!(first.expect_header("content-language"), "nl", "{path}");
+        if path != "/feed.atom" {
+            assert!(first.text().contains("<html lang=\"nl\">"), "{path}");
+        }
+    }
+}
+
+/// The version a mirror serves, read from the feed's header (not from a page, which would render one).
+fn version_of_mirror(mirror: &TestMirror) -> Option<u64> {
+    version(&mirror.get("/v1/feed.json"))
+}
+
+#[test]
 fn the_mirror_never_serves_a_lower_version_than_it_has_seen_even_after_a_restart() {
     let mut primary = e2e().start();
     let version_1 = primary.get("/v1/feed.json").body;
