@@ -102,6 +102,48 @@ pub fn local(time: Timestamp) -> String {
     }
 }
 
+/// [`relative`] in the words of a banner's language: `12 min geleden`, `vor 12 Min.`, `zojuist`.
+fn relative_in(time: Timestamp, now: Timestamp, lang: Lang) -> String {
+    let delta = time.unix() - now.unix();
+    if delta.unsigned_abs() < 60 {
+        return match lang {
+            Lang::Nl => "zojuist",
+            Lang::De => "gerade eben",
+            Lang::En => "just now",
+        }
+        .to_owned();
+    }
+    let span = notice_publish::status_page::local_time::duration(delta.abs(), lang);
+    match (lang, delta > 0) {
+        (Lang::Nl, true) => format!("over {span}"),
+        (Lang::Nl, false) => format!("{span} geleden"),
+        (Lang::De, true) => format!("in {span}"),
+        (Lang::De, false) => format!("vor {span}"),
+        (Lang::En, true) => format!("in {span}"),
+        (Lang::En, false) => format!("{span} ago"),
+    }
+}
+
+/// [`local`] with the weekday in a banner's language: `do 02:00 CET`, `Do 02:00 CET`, `Thu 02:00 CET`.
+fn local_in(time: Timestamp, lang: Lang) -> String {
+    let Ok(at) = jiff::Timestamp::from_second(time.unix()) else {
+        return time.to_string();
+    };
+    let zoned = at.to_zoned(operator_zone().clone());
+    let names = match lang {
+        Lang::Nl => ["ma", "di", "wo", "do", "vr", "za", "zo"],
+        Lang::De => ["Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"],
+        Lang::En => ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+    };
+    let weekday = names
+        .get(usize::from(
+            zoned.weekday().to_monday_zero_offset().unsigned_abs(),
+        ))
+        .copied()
+        .unwrap_or_default();
+    format!("{weekday} {}", zoned.strftime("%H:%M %Z"))
+}
+
 /// `2026-12-01T01:00:00Z (Tue 02:00 CET, in 7 d 23 h)`: UTC, the operator's local time, and how far.
 pub fn when(time: Timestamp, now: Timestamp) -> String {
     format!("{time} ({}, {})", local(time), relative(time, now))
@@ -202,8 +244,9 @@ pub fn preview(notice: &Notice, feed_version: Option<u64>, now: Timestamp) -> St
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{} as the app will show it at {now}:\n",
-        styled(BOLD, format!("Preview of notice {}", notice.id))
+        "{} as the app will show it at {now} ({}):\n",
+        styled(BOLD, format!("Preview of notice {}", notice.id)),
+        local(now)
     );
     for lang in languages(notice) {
         // Group the platforms that see exactly the same thing.
@@ -297,11 +340,11 @@ pub fn banner(label: &str, shown: &ShownNotice, lang: &LanguageTag, now: Timesta
             out,
             "│ {} ({}): {}",
             styled(BOLD, words.latest_update),
-            relative(update.at, now),
+            relative_in(update.at, now, words.strings.lang),
             update.message.replace('\n', " ")
         );
     }
-    let at = |t: Timestamp| format!("{} ({t})", local(t));
+    let at = |t: Timestamp| format!("{} ({t})", local_in(t, words.strings.lang));
     match (shown.starts_at, shown.ends_at) {
         (Some(starts), Some(ends)) => {
             let _ = writeln!(
@@ -326,7 +369,13 @@ pub fn banner(label: &str, shown: &ShownNotice, lang: &LanguageTag, now: Timesta
         (None, None) => {}
     }
     if !shown.components.is_empty() {
-        let _ = writeln!(out, "│ {}: {}", words.affects, shown.components.join(", "));
+        // As the app shows them: the feed's display names where it declares them, else the ids.
+        let _ = writeln!(
+            out,
+            "│ {}: {}",
+            words.affects,
+            shown.component_names.join(", ")
+        );
     }
     if let Some(link) = &shown.link {
         let _ = writeln!(out, "│ {}: {link}", words.more_information);
@@ -600,6 +649,39 @@ mod tests {
         assert!(text.contains("no complete de text"), "{text}");
         assert!(text.contains("goes out as feed version 7"), "{text}");
         assert!(text.contains("[users cannot dismiss it]"), "{text}");
+    }
+
+    #[test]
+    fn a_dutch_or_german_banner_has_no_english_words_for_times() {
+        let n = notice(
+            r#"{"id":"n1","revision":1,"severity":"maintenance","status":"scheduled",
+            "title":{"en":"Maintenance","nl":"Onderhoud","de":"Wartung"},
+            "body":{"en":"Planned.","nl":"Gepland.","de":"Geplant."},
+            "starts_at":"2026-11-26T01:00:00Z","ends_at":"2026-11-26T03:00:00Z",
+            "updates":[{"at":"2026-11-23T01:48:00Z","status":"scheduled",
+                "message":{"en":"Moved.","nl":"Verzet.","de":"Verschoben."}}],
+            "created_at":"2026-11-23T01:00:00Z","updated_at":"2026-11-23T01:48:00Z","dismissible":true}"#,
+        );
+        let text = preview(&n, None, t("2026-11-23T02:00:00Z"));
+        let panel = |lang: &str| {
+            let start = text.find(&format!("{lang} · android")).unwrap();
+            let end = text[start..].find("└").map_or(text.len(), |e| start + e);
+            text[start..end].to_owned()
+        };
+        let (nl, de, en) = (panel("nl"), panel("de"), panel("en"));
+        assert!(nl.contains("(12 min geleden)"), "{nl}");
+        assert!(de.contains("(vor 12 Min.)"), "{de}");
+        assert!(en.contains("(12 min ago)"), "{en}");
+        // 2026-11-26 is a Thursday.
+        assert!(nl.contains("Van do "), "{nl}");
+        assert!(de.contains("Von Do "), "{de}");
+        assert!(en.contains("From Thu "), "{en}");
+        for english in ["ago", "just now", "Thu", "From"] {
+            assert!(
+                !nl.contains(english) && !de.contains(english),
+                "{english} in\n{nl}\n{de}"
+            );
+        }
     }
 
     #[test]

@@ -234,10 +234,10 @@ fn the_preview_speaks_each_panels_language_and_shows_local_time() {
     let text = out.stdout_text();
     for needle in [
         "ONDERHOUD · Gepland",
-        "Van Tue 02:00 CET (2030-01-15T01:00:00Z) tot Tue 04:00 CET (2030-01-15T03:00:00Z)",
+        "Van di 02:00 CET (2030-01-15T01:00:00Z) tot di 04:00 CET (2030-01-15T03:00:00Z)",
         "[gebruikers kunnen hem wegklikken]",
         "WARTUNG · Geplant",
-        "Von Tue 02:00 CET (2030-01-15T01:00:00Z) bis",
+        "Von Di 02:00 CET (2030-01-15T01:00:00Z) bis",
         "MAINTENANCE · Scheduled",
         "From Tue 02:00 CET",
         "starts 2030-01-15T01:00:00Z (Tue 02:00 CET, in ",
