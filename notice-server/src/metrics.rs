@@ -17,7 +17,8 @@
 //! - `notice_mirror_polls_total{result}`: a mirror's polls of its upstream (`updated`, `unchanged`,
 //!   `failed`, `waiting` for a Retry-After); only on a mirror.
 //!
-//! - `notice_db_writable`: 1 while the database takes the probe write (origin only); alert on 0.
+//! - `notice_db_writable`: 1 while the database takes the probe write, and checked again after any write that
+//!   fails (origin only); alert on 0.
 //! - `notice_copy_up{target,kind}` (1 while the last read or write of a copy on another provider worked),
 //!   `notice_copy_version{target,kind}`, `notice_copy_last_success_timestamp_seconds{target,kind}`,
 //!   `notice_copy_failures_total{target,kind}`: the publish targets and watched copies; only with copies.
@@ -280,7 +281,7 @@ impl Metrics {
             probe => gauge(
                 &mut out,
                 "notice_db_writable",
-                "1 while the database takes writes (probed every 30 s); 0 when writes fail.",
+                "1 while the database takes writes (probed every 30 s, and checked after any write that fails); 0 when writes fail.",
                 f64::from(u8::from(probe == 1)),
             ),
         }

@@ -167,7 +167,14 @@ pub(crate) async fn require_token(
         Some(token) => {
             let hash = hash_token(token);
             state
-                .blocking(move |_, conn| tokens::authenticate(conn, &hash, now))
+                .blocking(move |state, conn| {
+                    let authenticated = tokens::authenticate(conn, &hash, now);
+                    // Every admin request starts here: a database that fails it is reported at once.
+                    if authenticated.is_err() {
+                        state.check_database_after_failure(conn);
+                    }
+                    authenticated
+                })
                 .await??
         }
         None => None,

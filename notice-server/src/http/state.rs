@@ -196,6 +196,9 @@ impl AppState {
     /// One write through the publisher ([`Publisher::write`]); after a commit the new document is served
     /// at once. Returns what `change` returned and the feed version. Runs on a blocking thread with the
     /// connection held.
+    ///
+    /// A write that fails for the server's own reasons (not the request's) checks the database at once, so
+    /// that `/healthz` and `/readyz` say so from the failed write on, not from the next periodic probe.
     pub(crate) fn write<T, E>(
         &self,
         conn: &mut Connection,
@@ -203,11 +206,21 @@ impl AppState {
         change: impl FnOnce(&Transaction<'_>, Timestamp, &RootPayload) -> Result<(T, AuditNote), E>,
     ) -> Result<(T, u64), E>
     where
-        E: From<Error>,
+        E: From<Error> + ServerFailure,
     {
         let started = Instant::now();
-        let Written { output, feed } = self.publisher.write(conn, mode, change)?;
+        let Written { output, feed } = match self.publisher.write(conn, mode, change) {
+            Ok(written) => written,
+            Err(e) => {
+                if e.is_server_failure() {
+                    self.check_database_after_failure(conn);
+                }
+                return Err(e);
+            }
+        };
         if mode == Mode::Commit {
+            // A commit is proof the database takes writes.
+            self.record_database(Ok(()));
             self.refresh_history(conn);
             self.install(&feed);
             self.metrics.record_publish(started.elapsed());
@@ -245,6 +258,19 @@ impl AppState {
             })
             .await
             .unwrap_or_else(|e| Err(e.to_string()));
+        self.record_database(outcome);
+    }
+
+    /// After a use of the database failed for the server's own reasons (a write, a token check): SQLite's
+    /// structural check and the probe, on the connection that failed. A damaged file whose first page is
+    /// intact passes the probe alone.
+    pub(crate) fn check_database_after_failure(&self, conn: &mut Connection) {
+        let outcome =
+            check::check(conn, &self.publisher.data_dir().db()).map_err(|e| e.to_string());
+        self.record_database(outcome);
+    }
+
+    fn record_database(&self, outcome: Result<(), String>) {
         self.metrics.record_database(outcome.is_ok());
         self.origin.record_database(outcome);
     }
@@ -288,5 +314,24 @@ impl AppState {
             tracing::warn!(note = %note, "copies");
         }
         Ok(notes)
+    }
+}
+
+/// Whether a failed write is the server's fault (the database, a task) rather than the request's: only then
+/// is the database checked again.
+pub(crate) trait ServerFailure {
+    /// True for a failure of the server itself.
+    fn is_server_failure(&self) -> bool;
+}
+
+impl ServerFailure for Error {
+    fn is_server_failure(&self) -> bool {
+        matches!(self, Error::Store(_) | Error::Task)
+    }
+}
+
+impl ServerFailure for AppError {
+    fn is_server_failure(&self) -> bool {
+        matches!(self, AppError::Internal)
     }
 }

@@ -1,6 +1,7 @@
 //! Whether the database is whole and writable. A server that serves its feed while every write fails is
 //! worse than one that says so: its health looks fine until an operator needs it. `serve` runs [`check`]
-//! before it starts, and the readiness check ([`probe`], repeated) keeps asking while it runs.
+//! before it starts, the readiness check ([`probe`], repeated) keeps asking while it runs, and a write or
+//! token check that fails for the server's own reasons runs [`check`] at once.
 
 use std::path::Path;
 
@@ -32,20 +33,34 @@ pub(crate) fn check(conn: &mut Connection, path: &Path) -> Result<(), StoreError
 /// Writes and commits (the schema version, unchanged), so a read-only file, directory or disk shows now
 /// rather than at an operator's next change.
 pub(crate) fn probe(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
-    let not_writable = |detail: String| StoreError::NotWritable {
-        path: path.to_owned(),
-        detail,
+    // A damaged file is not a permissions problem: say which it is, so the advice fits.
+    let failed = |e: rusqlite::Error| match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase) => {
+            StoreError::Damaged {
+                path: path.to_owned(),
+                detail: e.to_string(),
+            }
+        }
+        _ => StoreError::NotWritable {
+            path: path.to_owned(),
+            detail: e.to_string(),
+        },
     };
     if conn.is_readonly(MAIN_DB).unwrap_or(true) {
-        return Err(not_writable("opened read-only".to_owned()));
+        return Err(StoreError::NotWritable {
+            path: path.to_owned(),
+            detail: "opened read-only".to_owned(),
+        });
     }
     let version: u32 = conn
         .pragma_query_value(None, "user_version", |row| row.get(0))
-        .map_err(|e| not_writable(e.to_string()))?;
-    let tx = super::write_tx(conn).map_err(|e| not_writable(e.to_string()))?;
+        .map_err(failed)?;
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(failed)?;
     tx.pragma_update(None, "user_version", version)
-        .map_err(|e| not_writable(e.to_string()))?;
-    tx.commit().map_err(|e| not_writable(e.to_string()))
+        .map_err(failed)?;
+    tx.commit().map_err(failed)
 }
 
 #[cfg(test)]

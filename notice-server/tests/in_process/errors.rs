@@ -579,3 +579,42 @@ async fn a_body_that_is_not_declared_json_is_refused_with_415() {
         .await;
     assert_eq!(reply.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_write_that_fails_on_a_damaged_database_makes_health_say_so_at_once() {
+    let h = Harness::new();
+    h.create(outage()).await;
+    assert_eq!(h.get("/healthz").await.json()["status"], "ok");
+    // The file is damaged under the running server: every page of it, its write-ahead log and the log's
+    // index.
+    let db = h.data.db();
+    for file in [
+        db.clone(),
+        db.with_extension("db-wal"),
+        db.with_extension("db-shm"),
+    ] {
+        if let Ok(len) = std::fs::metadata(&file).map(|m| m.len()) {
+            std::fs::write(&file, vec![0x5a; len as usize]).unwrap();
+        }
+    }
+    let reply = h
+        .admin_json(Method::POST, "/v1/admin/notices", outage())
+        .await;
+    assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
+    // From the failed write on, not from the next periodic probe (the manual clock never moves here).
+    let health = h.get("/healthz").await;
+    assert_eq!(
+        health.status,
+        StatusCode::OK,
+        "liveness: the feed is still served"
+    );
+    assert_eq!(health.json()["status"], "database_not_writable");
+    let ready = h.get("/readyz").await;
+    assert_eq!(ready.status, StatusCode::SERVICE_UNAVAILABLE);
+    let text = String::from_utf8_lossy(&ready.body).to_string();
+    assert!(
+        text.contains("damaged"),
+        "the advice fits a damaged file: {text}"
+    );
+    assert_eq!(h.metric("notice_db_writable").await, 0.0);
+}
