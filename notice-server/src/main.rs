@@ -11,7 +11,7 @@ fn main() -> ExitCode {
         Err(e) => match e.downcast::<clap::Error>() {
             Ok(clap_error) => clap_error.exit(),
             Err(e) => {
-                eprintln!("error: {e:#}");
+                eprintln!("error: {}", one_line(&e));
                 return ExitCode::from(2);
             }
         },
@@ -20,8 +20,24 @@ fn main() -> ExitCode {
     match cli.run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", one_line(&e));
             ExitCode::FAILURE
         }
     }
+}
+
+/// The error and its causes on one line, each cause once: most errors here already say their cause in their
+/// own message, and `{:#}` would repeat it (`it exists; …: it exists; …`).
+fn one_line(e: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if !line.contains(&text) {
+            if !line.is_empty() {
+                line.push_str(": ");
+            }
+            line.push_str(&text);
+        }
+    }
+    line
 }

@@ -43,6 +43,12 @@ impl RestoreArgs {
     pub fn run(self, dir: &DataDir) -> anyhow::Result<()> {
         let settings = self.settings.settings()?;
         let now = SystemClock.now();
+        if !dir.path().is_dir() {
+            anyhow::bail!(
+                "{} is not a directory; give --data-dir the server's data directory (root.json and feed-key.pem are in it)",
+                dir.path().display()
+            );
+        }
         // A running server would keep its own copy of the old database open: it must be stopped first.
         let _lock = DataDirLock::acquire(dir, "restore", now)?;
         let report = restore(dir, &self.from, self.replace, &settings, now)?;

@@ -77,14 +77,24 @@ pub fn backup(dir: &DataDir, out: &Path) -> Result<BackedUp, Error> {
             ),
         )));
     }
-    let conn = Connection::open_with_flags(dir.db(), OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .map_err(StoreError::from)?;
-    conn.busy_timeout(Duration::from_secs(10))
-        .map_err(StoreError::from)?;
     let parent = out
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
+    if !parent.is_dir() {
+        return Err(Error::Store(StoreError::io(
+            "write",
+            out,
+            std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!("{} is not a directory; create it first", parent.display()),
+            ),
+        )));
+    }
+    let conn = Connection::open_with_flags(dir.db(), OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(StoreError::from)?;
+    conn.busy_timeout(Duration::from_secs(10))
+        .map_err(StoreError::from)?;
     let temp = parent.join(format!(
         ".{}.partial",
         out.file_name()
@@ -191,32 +201,24 @@ pub fn restore(
     if !from.is_file() {
         return Err(problem("no such file".to_owned()));
     }
-    // The backup, checked where it is before anything in the directory changes.
-    {
-        let mut backup = Connection::open_with_flags(from, OpenFlags::SQLITE_OPEN_READ_WRITE)
-            .map_err(|e| problem(format!("not a database: {e}")))?;
-        check::check(&mut backup, from).map_err(|e| problem(e.to_string()))?;
-        schema::upgrade(&mut backup).map_err(|e| problem(e.to_string()))?;
-        let root_v1 = feeds::roots(&backup)
-            .map_err(|e| problem(format!("not a notice-server backup ({e})")))?
-            .into_iter()
-            .next()
-            .ok_or_else(|| problem("it holds no root: not a notice-server backup".to_owned()))?;
-        let ours = fs::read(dir.root_json()).map_err(|e| {
-            problem(format!(
-                "{} cannot be read ({e}); restoring needs the data directory's root.json and feed-key.pem beside it",
-                dir.root_json().display()
-            ))
-        })?;
-        if !same_root(&root_v1, &ours) {
-            return Err(problem(format!(
-                "it is a backup of another feed: its root v1 differs from {}",
-                dir.root_json().display()
-            )));
-        }
+    // The backup is copied into the directory and checked there, before anything else in the directory
+    // changes: the backup itself is only read (it may be on read-only media, and stays as it was).
+    let incoming = dir.path().join("notice.db.restoring");
+    remove_database_files(&incoming);
+    fs::copy(from, &incoming).map_err(|e| {
+        problem(format!(
+            "it cannot be copied into {} ({e}); check that the directory exists and is writable",
+            dir.path().display()
+        ))
+    })?;
+    if let Err(e) = check_backup(&incoming, dir).map_err(problem) {
+        remove_database_files(&incoming);
+        return Err(e);
     }
+    sync_file(&incoming)?;
     let replaced = if dir.db().exists() {
         if !replace {
+            remove_database_files(&incoming);
             return Err(problem(format!(
                 "{} exists; pass --replace to move it aside and restore",
                 dir.db().display()
@@ -233,15 +235,53 @@ pub fn restore(
     for stale in ["notice.db-wal", "notice.db-shm"] {
         let _ = fs::remove_file(dir.path().join(stale));
     }
-    let incoming = dir.path().join("notice.db.restoring");
-    fs::copy(from, &incoming).map_err(|e| StoreError::io("copy", from, e))?;
-    sync_file(&incoming)?;
     fs::rename(&incoming, dir.db()).map_err(|e| StoreError::io("rename", &incoming, e))?;
     sync_dir(dir.path())?;
     let mut conn = schema::open(&dir.db())?;
     // The keys beside it must be this feed's.
     Signer::load(&conn, dir)?;
     resume(&mut conn, now, Action::Restore, replaced, None, dir)
+}
+
+/// Whether the copy of a backup at `copy` is a whole notice-server database of this directory's feed
+/// (upgraded to this build's schema); if not, why, in words for the operator.
+fn check_backup(copy: &Path, dir: &DataDir) -> Result<(), String> {
+    let mut backup = Connection::open_with_flags(copy, OpenFlags::SQLITE_OPEN_READ_WRITE)
+        .map_err(|e| format!("not a database: {e}"))?;
+    check::check(&mut backup, copy).map_err(|e| match e {
+        StoreError::Damaged { detail, .. } => {
+            format!("it is damaged or not a database ({detail}); restore another backup")
+        }
+        other => other.to_string(),
+    })?;
+    schema::upgrade(&mut backup).map_err(|e| e.to_string())?;
+    let root_v1 = feeds::roots(&backup)
+        .map_err(|e| format!("not a notice-server backup ({e})"))?
+        .into_iter()
+        .next()
+        .ok_or_else(|| "it holds no root: not a notice-server backup".to_owned())?;
+    let ours = fs::read(dir.root_json()).map_err(|e| {
+        format!(
+            "{} cannot be read ({e}); restoring needs the data directory's root.json and feed-key.pem beside it",
+            dir.root_json().display()
+        )
+    })?;
+    if !same_root(&root_v1, &ours) {
+        return Err(format!(
+            "it is a backup of another feed: its root v1 differs from {}",
+            dir.root_json().display()
+        ));
+    }
+    Ok(())
+}
+
+/// Removes a database file and the journal files SQLite may have left beside it.
+fn remove_database_files(db: &Path) {
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut name = db.as_os_str().to_owned();
+        name.push(suffix);
+        let _ = fs::remove_file(std::path::PathBuf::from(name));
+    }
 }
 
 /// Builds the data directory `dir` (which must hold no database; key files already there must be the ones

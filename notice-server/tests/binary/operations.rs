@@ -274,15 +274,28 @@ fn a_backup_taken_while_writing_restores_to_the_same_version_and_every_notice() 
         before_backup.len()
     );
 
-    // The database is lost; the backup goes back in beside the keys.
+    // The database is lost; the backup goes back in beside the keys. The backup is read-only (as on
+    // write-once media) and is only read: restoring changes no byte of it.
     server.terminate();
     std::fs::remove_file(server.data_dir().join("notice.db")).unwrap();
+    let mut read_only = std::fs::metadata(&backup).unwrap().permissions();
+    read_only.set_readonly(true);
+    std::fs::set_permissions(&backup, read_only).unwrap();
+    let backup_bytes = std::fs::read(&backup).unwrap();
     let out = server.run([
         OsStr::new("restore"),
         OsStr::new("--from"),
         backup.as_os_str(),
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        std::fs::read(&backup).unwrap() == backup_bytes,
+        "restore wrote to the backup"
+    );
+    assert!(
+        !server.data_dir().join("notice.db.restoring").exists(),
+        "no leftover copy"
+    );
     assert!(
         stdout(&out).contains(&format!("back at feed version {version}")),
         "{}",
