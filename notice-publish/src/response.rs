@@ -157,6 +157,10 @@ pub struct CopyState {
     /// The last error, while it fails.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The last write's error, until a write works: a copy that can be read but not written (a read-only
+    /// key, a full disk) is behind, however often it is read.
+    #[serde(skip)]
+    write_error: Option<String>,
 }
 
 impl CopyState {
@@ -170,6 +174,7 @@ impl CopyState {
             last_attempt_at: None,
             failing_since: None,
             error: None,
+            write_error: None,
         }
     }
 
@@ -180,28 +185,43 @@ impl CopyState {
         self.error = None;
     }
 
-    /// Read without error at `now`.
+    /// Read without error at `now`. A write that failed since the last one that worked still stands.
     pub fn seen(&mut self, now: Timestamp) {
-        self.succeeded(now);
+        match self.write_error.clone() {
+            Some(error) => {
+                self.last_attempt_at = Some(now);
+                self.failing_since.get_or_insert(now);
+                self.error = Some(error);
+            }
+            None => self.succeeded(now),
+        }
     }
 
     /// Written with `version` at `now` (or found holding it already).
     pub fn written(&mut self, now: Timestamp, version: u64) {
+        self.write_error = None;
         self.succeeded(now);
         self.version = Some(version);
     }
 
-    /// Found holding a higher `version` than the server's at `now`.
+    /// Found holding a higher `version` than the server's at `now`, when writing to it.
     pub fn ahead(&mut self, now: Timestamp, version: u64) {
+        self.write_error = None;
         self.succeeded(now);
         self.version = Some(version);
     }
 
-    /// Failed at `now` with `error`.
+    /// Reading failed at `now` with `error`.
     pub fn failed(&mut self, now: Timestamp, error: String) {
         self.last_attempt_at = Some(now);
         self.failing_since.get_or_insert(now);
         self.error = Some(error);
+    }
+
+    /// Writing failed at `now` with `error`: failing until a write works.
+    pub fn failed_writing(&mut self, now: Timestamp, error: String) {
+        self.write_error = Some(error.clone());
+        self.failed(now, error);
     }
 
     /// Whether the last attempt failed.
@@ -220,6 +240,25 @@ pub struct CopyList {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_copy_that_can_be_read_but_not_written_stays_failing_until_a_write_works() {
+        let mut state = CopyState::new("s3://b/p".to_owned(), CopyKind::Publish);
+        let at = |s: i64| Timestamp::from_unix(1_000 + s);
+        state.written(at(0), 1);
+        state.failed_writing(at(10), "access denied".to_owned());
+        state.seen(at(20));
+        assert!(state.is_failing(), "a read does not make up for a write");
+        assert_eq!(state.error.as_deref(), Some("access denied"));
+        assert_eq!(state.failing_since, Some(at(10)));
+        assert_eq!(state.last_success_at, Some(at(0)));
+        assert_eq!(state.last_attempt_at, Some(at(20)));
+        state.written(at(30), 2);
+        assert!(!state.is_failing());
+        state.seen(at(40));
+        assert!(!state.is_failing());
+        assert_eq!(state.last_success_at, Some(at(40)));
+    }
 
     #[test]
     fn a_copy_fails_since_its_first_failure_and_recovers_at_its_next_success() {

@@ -16,10 +16,11 @@ use notice_publish::{CopyKind, CopyState};
 use super::{Ctx, PlatformArg, print_json};
 use crate::api::Api;
 use crate::error::CliError;
-use crate::render::{self, BOLD, OK, WARN, styled, when};
+use crate::render::{self, BOLD, DIM, OK, WARN, styled, when};
 
 const EXAMPLES: &str = "\
-Needs only the server URL, no token: it reads the public feed, as the app does.
+Needs only the server URL, no token: it reads the public feed, as the app does. With an admin token
+it also lists the server's copies on other providers and whether each is current.
 
 Examples:
   notice status
@@ -169,6 +170,10 @@ impl StatusArgs {
     fn copies(&self, ctx: &Ctx<'_>) -> Result<Option<Vec<CopyState>>, CliError> {
         let settings = ctx.settings()?;
         if settings.token.is_none() {
+            render::eprint(&format!(
+                "{} the server's copies on other providers are not shown: they need an admin token (NOTICE_TOKEN or --token)\n",
+                styled(DIM, "note:")
+            ));
             return Ok(None);
         }
         // The status users see does not depend on this: a token that does not work here is a note.

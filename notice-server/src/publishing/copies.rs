@@ -176,7 +176,7 @@ impl Copies {
         let state = copy.update(|state| match &result {
             Ok(Published::Written { .. } | Published::Refreshed) => state.written(now, version),
             Ok(Published::Ahead { version: ahead, .. }) => state.ahead(now, *ahead),
-            Err(e) => state.failed(now, e.to_string()),
+            Err(e) => state.failed_writing(now, e.to_string()),
         });
         self.metrics.record_copy(&state);
         match result {
