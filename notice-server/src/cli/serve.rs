@@ -51,28 +51,8 @@ pub struct ServeArgs {
 impl ServeArgs {
     pub fn run(self, dir: &DataDir) -> anyhow::Result<()> {
         let mut settings = self.settings.settings()?;
-        // Held until the process ends: a second server on this directory refuses to start.
-        let _lock = if dir.path().exists() {
-            Some(DataDirLock::acquire(dir, "serve", SystemClock.now())?)
-        } else {
-            None
-        };
-        if !dir.is_initialized() {
-            let report = init(dir, &self.feed.options()?, &settings, SystemClock.now())?;
-            print!("{report}");
-        }
-        let _lock = match _lock {
-            Some(lock) => lock,
-            None => DataDirLock::acquire(dir, "serve", SystemClock.now())?,
-        };
-        let root = std::fs::read(dir.root_json())
-            .with_context(|| format!("cannot read {}", dir.root_json().display()))?;
-        let feed_id = notice_types::TrustedRoot::from_envelope_bytes(&root)
-            .with_context(|| format!("{} is not a root document", dir.root_json().display()))?
-            .payload()
-            .feed_id
-            .clone();
-        settings.site = self.site.site(&feed_id)?;
+        // Everything on the command line is checked before anything is created: a typo must not leave a new
+        // data directory (and a printed admin token) behind.
         let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
         let target = |text: &String| {
             notice_copies::Target::parse(text, &env).map_err(|e| anyhow::anyhow!("{e}"))
@@ -88,6 +68,35 @@ impl ServeArgs {
             );
         }
         settings.watch = self.watch.iter().map(target).collect::<Result<_, _>>()?;
+        let to_init = if dir.is_initialized() {
+            None
+        } else {
+            let options = self.feed.options()?;
+            self.site.site(&options.feed_id)?;
+            Some(options)
+        };
+        // Held until the process ends: a second server on this directory refuses to start.
+        let _lock = if dir.path().exists() {
+            Some(DataDirLock::acquire(dir, "serve", SystemClock.now())?)
+        } else {
+            None
+        };
+        if let Some(options) = to_init.filter(|_| !dir.is_initialized()) {
+            let report = init(dir, &options, &settings, SystemClock.now())?;
+            print!("{report}");
+        }
+        let _lock = match _lock {
+            Some(lock) => lock,
+            None => DataDirLock::acquire(dir, "serve", SystemClock.now())?,
+        };
+        let root = std::fs::read(dir.root_json())
+            .with_context(|| format!("cannot read {}", dir.root_json().display()))?;
+        let feed_id = notice_types::TrustedRoot::from_envelope_bytes(&root)
+            .with_context(|| format!("{} is not a root document", dir.root_json().display()))?
+            .payload()
+            .feed_id
+            .clone();
+        settings.site = self.site.site(&feed_id)?;
         settings.copy_check_interval = self.copy_check_interval;
         let state = AppState::open(dir, settings, Arc::new(SystemClock))
             .with_context(|| format!("cannot open {}", dir.path().display()))?;

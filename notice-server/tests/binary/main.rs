@@ -5,6 +5,7 @@
 mod mirror;
 mod operations;
 
+use std::path::Path;
 use std::time::Duration;
 
 use notice_tests::{Loopback as _, ServerBuilder, TestServer, notice_server, now, poll_until};
@@ -289,6 +290,39 @@ fn bad_configuration_is_refused_with_a_one_line_message() {
     let missing = server.data_dir().join("missing").display().to_string();
     let output = notice_server(["--data-dir", &missing, "token", "list"]);
     assert!(stderr(&output).contains("not initialized"));
+    // A typo on the first `serve` of a new directory creates nothing: no keys, no token printed.
+    for (flag, value, expect) in [
+        ("--time-zone", "Mars/Base", "not a time zone"),
+        (
+            "--publish-to",
+            "https://example.org/copy",
+            "can be read, not written",
+        ),
+    ] {
+        let output = notice_server([
+            "serve",
+            "--data-dir",
+            &missing,
+            "--listen",
+            "127.0.0.1:0",
+            flag,
+            value,
+        ]);
+        assert!(!output.status.success(), "{flag}");
+        assert!(
+            stderr(&output).contains(expect),
+            "{flag}: {}",
+            stderr(&output)
+        );
+        assert!(
+            !stdout(&output).contains("ntk_"),
+            "{flag}: a token was printed"
+        );
+        assert!(
+            !Path::new(&missing).exists(),
+            "{flag}: {missing} was created"
+        );
+    }
 }
 
 #[test]
