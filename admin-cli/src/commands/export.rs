@@ -17,7 +17,8 @@ use crate::render::{self, BOLD, OK, WARN, styled};
 
 const EXAMPLES: &str = "\
 Writes feed.json (the exact bytes the server serves, also as v1/feed.json), v1/root.json,
-index.html, index.nl.html, index.en.html, index.de.html and feed.atom, to a directory
+index.html, index.nl.html, index.en.html, index.de.html, history.html, history.nl.html,
+history.en.html, history.de.html and feed.atom, to a directory
 (--out) or straight into buckets (--to s3://BUCKET/PREFIX, repeatable). Each file is
 replaced in one step; a copy never goes back to a lower version. A server with
 --publish-to does this itself after every version; this is for everything else.

@@ -2,15 +2,19 @@
 //! argument), so the server, the mirror and `notice export` all produce the same files from the same feed.
 //!
 //! # Files
-//! A status page is a handful of static files that work on any host, with no server logic and no JavaScript:
+//! A status page is a handful of static files that work on any host, with no server logic. Their one inline
+//! script ([`script`]) only unhides the stale banner once the feed has expired by the reader's clock;
+//! without it the page still says until when it is valid:
 //!
 //! | file | what |
 //! |---|---|
 //! | `index.html` | the page in the site's default language ([`Site::default_lang`], English unless configured) |
 //! | `index.nl.html`, `index.en.html`, `index.de.html` | the page in each language; the language switcher links these, relative to the page |
+//! | `history.html`, `history.nl.html`, `history.en.html`, `history.de.html` | the past notices ([`HISTORY_DAYS`] days), in the default language and in each |
 //! | `feed.atom` | Atom 1.0, one entry per notice and per update, in the default language |
 //!
-//! [`render_all`] gives all of them. The server also answers `GET /` by negotiation (`?lang=`, then
+//! [`render_all`] gives the pages and the Atom feed, [`render_history`] the history pages; an export
+//! ([`crate::export`]) writes all of them. The server also answers `GET /` by negotiation (`?lang=`, then
 //! `Accept-Language`).
 //!
 //! # What the page shows
