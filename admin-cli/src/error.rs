@@ -152,6 +152,14 @@ pub enum CliError {
         /// How to go ahead.
         hint: Option<String>,
     },
+    /// A copy on another provider (a bucket, a directory) could not be read or written.
+    #[error("{message}")]
+    CopyFailed {
+        /// What failed, where.
+        message: String,
+        /// What to check.
+        hint: String,
+    },
     /// `notice watch --once`: a notice that should have been published could not be, by any route.
     #[error("{message}")]
     Unpublished {
@@ -242,6 +250,7 @@ impl CliError {
             CliError::Server { .. }
             | CliError::BadResponse { .. }
             | CliError::Io { .. }
+            | CliError::CopyFailed { .. }
             | CliError::Unpublished { .. } => exit::FAILURE,
         }
     }
@@ -288,6 +297,7 @@ impl CliError {
             CliError::BadResponse { .. } => Some(
                 "is --server really a notice-server (and the same version as this command)?".to_owned(),
             ),
+            CliError::CopyFailed { hint, .. } => Some(hint.clone()),
             CliError::Io { .. } | CliError::Unpublished { .. } => None,
         }
     }

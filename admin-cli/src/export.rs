@@ -184,7 +184,7 @@ pub fn write(
                 ),
                 format!(
                     "the copy is ahead (a break-glass document?): take it into the server with `notice ingest {}`, then export again",
-                    copy_document(target)
+                    copy_document_argument(target)
                 ),
             )),
             Err(e) => failures.push(copy_error(&e)),
@@ -201,7 +201,7 @@ pub fn write(
     })
 }
 
-/// Where the document of a copy is, for a hint.
+/// Where the document of a copy is, for messages.
 pub fn copy_document(target: &Target) -> String {
     match target {
         Target::Dir(dir) => dir.join(FEED_FILE).display().to_string(),
@@ -209,8 +209,32 @@ pub fn copy_document(target: &Target) -> String {
     }
 }
 
-/// A copy that could not be read or written, as the CLI reports it.
+/// The document of a copy as an argument of a command to run next (`notice ingest …`, `notice verify …`):
+/// a bucket with the endpoint and region it was reached at, quoted for a shell where needed.
+pub fn copy_document_argument(target: &Target) -> String {
+    let text = match target {
+        Target::S3(s3) => s3.url_of(FEED_FILE),
+        other => copy_document(other),
+    };
+    if text
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/._-:=@+,".contains(c))
+    {
+        text
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
+}
+
+/// A copy that could not be read or written, as the CLI reports it: a failure (exit 1) when reading or
+/// writing it failed, a usage error (exit 2) when it is not a copy of this feed or not a copy at all.
 pub fn copy_error(error: &CopyError) -> CliError {
+    if let CopyError::Failed { .. } = error {
+        return CliError::CopyFailed {
+            message: error.to_string(),
+            hint: "check the path or bucket, the credentials (AWS_* variables or profile) and the network; nothing else was changed".to_owned(),
+        };
+    }
     let hint = match error {
         CopyError::Foreign { .. } => {
             "is it the right copy? Pick an empty directory or prefix, or move that file away"
@@ -218,10 +242,30 @@ pub fn copy_error(error: &CopyError) -> CliError {
         CopyError::Conflict { .. } => {
             "two documents claim one version: take the copy's into the server with `notice ingest`, then export again"
         }
-        CopyError::Failed { .. } => {
-            "check the path or bucket, the credentials (AWS_* variables or profile) and the network; nothing else was changed"
-        }
         _ => "give s3://BUCKET/PREFIX or a directory",
     };
     CliError::usage_hint(error.to_string(), hint)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bucket_to_give_another_command_keeps_its_endpoint_and_is_quoted() {
+        let env = |_: &str| None;
+        let target = Target::parse(
+            "s3://status/yivi?endpoint=https://s3.nl-ams.scw.cloud&region=nl-ams",
+            &env,
+        )
+        .unwrap();
+        assert_eq!(
+            copy_document_argument(&target),
+            "'s3://status/yivi/feed.json?endpoint=https://s3.nl-ams.scw.cloud&region=nl-ams'"
+        );
+        let dir = Target::parse("/srv/status copy", &env).unwrap();
+        assert_eq!(copy_document_argument(&dir), "'/srv/status copy/feed.json'");
+        let plain = Target::parse("/srv/status", &env).unwrap();
+        assert_eq!(copy_document_argument(&plain), "/srv/status/feed.json");
+    }
 }

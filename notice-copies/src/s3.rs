@@ -68,6 +68,21 @@ impl fmt::Display for S3Target {
     }
 }
 
+impl S3Target {
+    /// `s3://BUCKET/PREFIX/path?endpoint=…&region=…`: the object at `path` with the endpoint and region
+    /// this target resolved to (from its URL, the environment or a profile), never credentials. What to
+    /// give another command, on another machine, to reach the same object.
+    pub fn url_of(&self, path: &str) -> String {
+        format!(
+            "s3://{}/{}{path}?endpoint={}&region={}",
+            self.bucket,
+            self.prefix,
+            self.endpoint.as_str().trim_end_matches('/'),
+            self.region
+        )
+    }
+}
+
 impl fmt::Debug for S3Target {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("S3Target")

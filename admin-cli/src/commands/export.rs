@@ -149,7 +149,7 @@ impl ExportArgs {
                 "{} {what} to {}: {change}\n  check:    notice verify --root ROOT {}\n",
                 styled(OK, "Exported"),
                 styled(BOLD, &copy.target),
-                export::copy_document(target),
+                export::copy_document_argument(target),
             ));
         }
         text.push_str(&format!("  files:    {}\n", exported.files.join(", ")));

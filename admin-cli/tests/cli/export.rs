@@ -178,3 +178,25 @@ fn export_takes_a_published_document_from_a_url_or_a_file() {
         );
     }
 }
+
+#[test]
+fn a_copy_that_cannot_be_reached_is_a_failure_with_what_to_check() {
+    let server = TestServer::start();
+    // Nothing listens on this port: the bucket's store cannot be reached.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let out = server
+        .notice()
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .args(["export", "--root"])
+        .arg(server.root_path())
+        .arg("--to")
+        .arg(format!(
+            "s3://status/yivi?endpoint=http://127.0.0.1:{port}&region=test"
+        ))
+        .output();
+    out.assert_code(1);
+    out.assert_stderr_contains("hint: check the path or bucket, the credentials");
+}
