@@ -453,3 +453,36 @@ fn a_mirror_with_two_upstreams_serves_the_higher_valid_version() {
         "the mirror serves the bucket's exact bytes"
     );
 }
+
+#[test]
+fn a_dry_run_takes_in_nothing_and_the_next_write_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().display().to_string();
+    // The copies are only looked at before writes: nothing takes the break-glass document in by itself.
+    let origin = TestServer::builder()
+        .serve_args(["--publish-to", &target, "--copy-check-interval", "1h"])
+        .start();
+    let trusted = trusted(&origin);
+    let first = post(&origin, "pin-down", "PIN validation is down");
+    poll_until("the directory to hold the first version", CATCH_UP, || {
+        (dir_version(dir.path(), &trusted) == Some(first)).then_some(())
+    });
+    let offline = break_glass(&origin, "pin-down", "Cause found.", &target);
+    assert!(offline > first);
+
+    let dry = origin
+        .notice()
+        .args(["post", "--yes", "--json", "--dry-run", "--severity", "info"])
+        .args(["--title", "A dry run", "--body", "Nothing is stored."])
+        .output();
+    json(&dry);
+    assert_eq!(
+        origin_version(&origin, &trusted),
+        Some(first),
+        "a dry run took the copy's document in"
+    );
+    assert_eq!(dir_version(dir.path(), &trusted), Some(offline));
+
+    let next = post(&origin, "slow-login", "Logging in is slow");
+    assert!(next > offline, "version {next} after break-glass {offline}");
+}

@@ -76,8 +76,11 @@ async fn write_notice(
         .map(|site| site.components.clone())
         .unwrap_or_default();
     // A copy may be ahead (a break-glass document): take it in first, so this change goes on top of it and
-    // its version is above what phones hold.
-    let warnings = state.reconcile().await?;
+    // its version is above what phones hold. A dry run changes nothing, a take-in included.
+    let warnings = match mode {
+        Mode::Commit => state.reconcile().await?,
+        Mode::DryRun => Vec::new(),
+    };
     let (record, feed_version) = state
         .blocking(move |state, conn| {
             state.write(conn, mode, |tx, now, root| {
@@ -321,6 +324,13 @@ pub(crate) async fn publish_root(
         ),
     })?;
     let actor = operator.actor();
+    if mode == Mode::Commit {
+        // A copy ahead (a break-glass document) is taken in first, as before any write: the feed signed
+        // under the new root must be above what phones already hold.
+        for warning in state.reconcile().await? {
+            tracing::warn!(%warning, "copies before the root rotation");
+        }
+    }
     let written = state
         .blocking(move |state, conn| {
             state
