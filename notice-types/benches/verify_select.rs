@@ -126,6 +126,105 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
+/// The payload's shape with every value borrowed and nothing checked: what a serde_json read into typed
+/// fields costs at least (each field matched by name and handed over), without building or checking
+/// anything. Strings with escapes would be copied (`Cow`); the benchmark's texts have none.
+mod borrowed {
+    use std::borrow::Cow;
+
+    use serde::Deserialize;
+
+    /// A localized text as its pairs, in document order.
+    pub struct Text<'a>(#[allow(dead_code)] pub Vec<(&'a str, Cow<'a, str>)>);
+
+    impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+        fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            struct Pairs;
+            impl<'de> serde::de::Visitor<'de> for Pairs {
+                type Value = Text<'de>;
+                fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str("an object of language tag to text")
+                }
+                fn visit_map<A: serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> Result<Text<'de>, A::Error> {
+                    let mut pairs = Vec::new();
+                    while let Some(pair) = map.next_entry::<&'de str, Cow<'de, str>>()? {
+                        pairs.push(pair);
+                    }
+                    Ok(Text(pairs))
+                }
+            }
+            deserializer.deserialize_map(Pairs)
+        }
+    }
+
+    #[derive(Deserialize)]
+    #[allow(dead_code)]
+    pub struct Update<'a> {
+        #[serde(borrow)]
+        at: &'a str,
+        #[serde(borrow)]
+        status: &'a str,
+        #[serde(borrow)]
+        message: Text<'a>,
+    }
+
+    #[derive(Deserialize)]
+    #[allow(dead_code)]
+    pub struct Notice<'a> {
+        #[serde(borrow)]
+        id: &'a str,
+        revision: u64,
+        #[serde(borrow)]
+        severity: &'a str,
+        #[serde(borrow)]
+        status: &'a str,
+        #[serde(borrow)]
+        title: Text<'a>,
+        #[serde(borrow)]
+        body: Text<'a>,
+        #[serde(borrow, default)]
+        components: Vec<&'a str>,
+        #[serde(borrow, default)]
+        platforms: Vec<&'a str>,
+        #[serde(borrow, default)]
+        app_versions: Option<&'a str>,
+        #[serde(borrow)]
+        created_at: &'a str,
+        #[serde(borrow)]
+        updated_at: &'a str,
+        #[serde(borrow, default)]
+        show_from: Option<&'a str>,
+        #[serde(borrow, default)]
+        starts_at: Option<&'a str>,
+        #[serde(borrow, default)]
+        ends_at: Option<&'a str>,
+        dismissible: bool,
+        #[serde(borrow, default)]
+        link: Option<&'a str>,
+        #[serde(borrow, default)]
+        updates: Vec<Update<'a>>,
+    }
+
+    #[derive(Deserialize)]
+    #[allow(dead_code)]
+    pub struct Feed<'a> {
+        #[serde(borrow)]
+        feed_id: &'a str,
+        version: u64,
+        #[serde(borrow)]
+        issued_at: &'a str,
+        #[serde(borrow)]
+        expires_at: &'a str,
+        #[serde(borrow)]
+        notices: Vec<Notice<'a>>,
+        #[serde(default)]
+        service: Option<serde::de::IgnoredAny>,
+    }
+}
+
 /// Where verify + select of 10 notices spends what it spends above its floor: each part of reading a feed
 /// alone, on the same bytes, for BENCHMARKS.md's breakdown. The *skims* parse JSON into `IgnoredAny`: what
 /// any JSON reader must at least do with these bytes, without building or checking anything. Each JSON read
@@ -152,6 +251,11 @@ fn parts(c: &mut Criterion) {
     });
     group.bench_function("payload_skim", |b| {
         b.iter(|| read::<serde::de::IgnoredAny>(black_box(&payload)))
+    });
+    // The least a serde_json read into the payload's fields costs: borrowed, unchecked (see `borrowed`).
+    let text = std::str::from_utf8(&payload).unwrap();
+    group.bench_function("payload_borrowed", |b| {
+        b.iter(|| serde_json::from_str::<borrowed::Feed<'_>>(black_box(text)).unwrap())
     });
     // Typed: every notice built and checked (texts, times, ids, links), then dropped.
     group.bench_function("payload_typed", |b| {
