@@ -71,6 +71,10 @@ pub struct OfflineArgs {
     retention: Duration,
     #[command(flatten, next_help_heading = HEADING)]
     site: SiteArgs,
+    /// A last known document the watchdog keeps (the newest it read of the live feed), taken next to the
+    /// others when the file exists; not a flag.
+    #[arg(skip)]
+    kept: Option<PathBuf>,
 }
 
 /// Everything a break-glass write needs, checked before anything is changed.
@@ -118,6 +122,9 @@ pub struct BreakglassSettings {
     pub out: Option<PathBuf>,
     /// Copies written straight away (`--to`).
     pub to: Vec<String>,
+    /// A last known document kept by the watchdog (the newest it read of the live feed): taken next to
+    /// `last` (or the copies' own documents) when the file exists; the highest version that verifies wins.
+    pub kept: Option<PathBuf>,
     /// Validity of the signed document (`--feed-validity`).
     pub feed_validity: Duration,
     /// How long resolved notices stay (`--retention`).
@@ -135,6 +142,7 @@ impl From<BreakglassSettings> for OfflineArgs {
             last: settings.last,
             out: settings.out,
             to: settings.to,
+            kept: settings.kept,
             feed_validity: settings.feed_validity,
             retention: settings.retention,
             site: settings.site,
@@ -228,15 +236,16 @@ impl OfflineArgs {
         })
     }
 
-    /// The newest document among `--last` (default: every copy's `feed.json`) that verifies; the others are
-    /// reported on stderr.
+    /// The newest document among `--last` (default: every copy's `feed.json`) and the watchdog's kept one
+    /// that verifies; the others are reported on stderr. Each is verified under the root the apps ship:
+    /// nothing is ever signed on top of a document that does not verify.
     fn last_known(
         &self,
         ctx: &Ctx<'_>,
         trusted: &TrustedRoot,
         targets: &[Target],
     ) -> Result<LastKnown, CliError> {
-        let locations: Vec<Location> = if self.last.is_empty() {
+        let mut locations: Vec<Location> = if self.last.is_empty() {
             let mut locations = Vec::new();
             for target in targets {
                 match target {
@@ -245,16 +254,6 @@ impl OfflineArgs {
                     other => locations.push(Location::Copy(Box::new(other.clone()))),
                 }
             }
-            if locations.is_empty() {
-                let missing: Vec<String> = targets.iter().map(export::copy_document).collect();
-                return Err(CliError::usage_hint(
-                    format!(
-                        "no last known document: {} does not exist",
-                        missing.join(", ")
-                    ),
-                    "pass --last with a mirror's URL (https://mirror.example/v1/feed.json), a bucket (s3://…) or a saved feed.json; the newest that verifies is used",
-                ));
-            }
             locations
         } else {
             self.last
@@ -262,6 +261,30 @@ impl OfflineArgs {
                 .map(|l| Location::parse(l))
                 .collect::<Result<_, _>>()?
         };
+        if let Some(kept) = self.kept.as_ref().filter(|k| k.exists()) {
+            locations.push(Location::File(kept.clone()));
+        }
+        if locations.is_empty() {
+            // Only without --last: each --last is a location.
+            let missing: Vec<String> = targets.iter().map(export::copy_document).collect();
+            return Err(match &self.kept {
+                Some(kept) => CliError::usage_hint(
+                    format!(
+                        "no last known document: {} does not exist, no `last` is configured, and the watchdog has not kept a document of the live feed yet ({})",
+                        missing.join(", "),
+                        kept.display()
+                    ),
+                    "add [follow] (the watchdog keeps the newest document it reads) or `last = [\"https://mirror.example/v1/feed.json\"]` to [breakglass]",
+                ),
+                None => CliError::usage_hint(
+                    format!(
+                        "no last known document: {} does not exist",
+                        missing.join(", ")
+                    ),
+                    "pass --last with a mirror's URL (https://mirror.example/v1/feed.json), a bucket (s3://…) or a saved feed.json; the newest that verifies is used",
+                ),
+            });
+        }
         let http = ctx.http(5)?;
         let now = ctx.now();
         let mut best: Option<LastKnown> = None;
@@ -316,7 +339,7 @@ fn env_path(name: &str) -> Option<PathBuf> {
 }
 
 /// Reads a PKCS#8 PEM feed key; the error names the file, never its contents.
-fn read_key(path: &std::path::Path) -> Result<SecretKey, CliError> {
+pub fn read_key(path: &std::path::Path) -> Result<SecretKey, CliError> {
     let text = Zeroizing::new(
         std::fs::read_to_string(path).map_err(|e| CliError::io("read the feed key", path, e))?,
     );

@@ -417,6 +417,124 @@ fn with_the_server_down_as_well_the_notice_reaches_the_phone_through_the_export_
     watchdog.kill9();
 }
 
+/// `root`, `[breakglass]` into the export directory `out` (and nothing else), and `[follow]` of the
+/// server's feed every 200 ms: the configuration of the break-glass tests that start from the live feed.
+fn breakglass_following(server: &TestServer, out: &Path) -> String {
+    format!(
+        "root = \"{}\"\n[breakglass]\nfeed_key = \"{}\"\nout = \"{}\"\nsite_lang = \"nl\"\n\
+         [follow]\ninterval = \"200ms\"\n",
+        server.root_path().display(),
+        server.data_dir().join("feed-key.pem").display(),
+        out.display()
+    )
+}
+
+/// The export's document, verified as a phone verifies it, once it carries the watchdog's notice.
+fn exported_with_watch_notice(server: &TestServer, out: &Path) -> notice_types::FeedPayload {
+    let trusted =
+        TrustedRoot::from_envelope_bytes(&std::fs::read(server.root_path()).unwrap()).unwrap();
+    poll_until(
+        "the watchdog's notice in the export directory",
+        WAIT,
+        || {
+            let bytes = std::fs::read(out.join("feed.json")).ok()?;
+            let feed = verify(&bytes, &trusted, None, notice_tests::now())
+                .ok()?
+                .feed;
+            feed.notices
+                .iter()
+                .any(|n| n.id.as_str().starts_with("watch-keyshare-"))
+                .then_some(feed)
+        },
+    )
+}
+
+#[test]
+fn break_glass_into_a_fresh_export_directory_signs_on_top_of_the_feed_the_watchdog_followed() {
+    let mut server = TestServer::start();
+    let token = watch_token(&server, "watchdog");
+    // Nothing publishes here: no feed.json until the watchdog breaks glass, and no `last` is configured.
+    let export = tempfile::tempdir().unwrap();
+    let site = StaticSite::serve(export.path());
+    let mut health = HealthEndpoint::start();
+    let hooks = WebhookReceiver::start();
+    let dir = tempfile::tempdir().unwrap();
+    let extra = breakglass_following(&server, export.path());
+    let config = config(dir.path(), &server.url(), &health.url(), &hooks, &extra);
+    let watchdog = TestWatchdog::start(&config, &[], &[("NOTICE_TOKEN", &token)]);
+    let phone = Phone::new(
+        &server,
+        &[
+            format!("{}/v1/feed.json", server.url()),
+            format!("{}/feed.json", site.url()),
+        ],
+    );
+    poll_until("the watchdog to have read the live feed", WAIT, || {
+        (metric(&watchdog, "notice_watch_followed_feed_version") >= 1.0).then_some(())
+    });
+    assert!(!export.path().join("feed.json").exists());
+
+    server.kill9();
+    health.set(Behaviour::Status(500));
+    let (title, _) = phone.wait_for(Status::Investigating);
+    assert_eq!(title, TITLE_NL);
+    let feed = exported_with_watch_notice(&server, export.path());
+    assert!(
+        feed.version > 1000,
+        "break-glass jumps ahead: {}",
+        feed.version
+    );
+    let raised = wait_for_hook(&hooks, "/json", "raised");
+    let message = raised["message"].as_str().unwrap();
+    assert!(message.contains("break-glass"), "{message}");
+}
+
+#[test]
+fn break_glass_signs_on_top_of_the_newest_verified_document_not_a_stale_copy() {
+    let mut server = TestServer::start();
+    let token = watch_token(&server, "watchdog");
+    // The export directory holds an old copy: the feed before the notice below.
+    let export = tempfile::tempdir().unwrap();
+    std::fs::write(
+        export.path().join("feed.json"),
+        get(&format!("{}/v1/feed.json", server.url())).body,
+    )
+    .unwrap();
+    let mut health = HealthEndpoint::start();
+    let hooks = WebhookReceiver::start();
+    let dir = tempfile::tempdir().unwrap();
+    let extra = breakglass_following(&server, export.path());
+    let config = config(dir.path(), &server.url(), &health.url(), &hooks, &extra);
+    let watchdog = TestWatchdog::start(&config, &[], &[("NOTICE_TOKEN", &token)]);
+
+    // A person posts; the watchdog reads that version of the live feed.
+    let posted = server
+        .notice()
+        .args(["post", "--yes", "--json", "--severity", "degraded"])
+        .args(["--id", "slow-logins", "--title", "Logging in is slow"])
+        .args(["--body", "It takes a minute."])
+        .output();
+    posted.assert_code(0);
+    let version: Value = serde_json::from_slice(&posted.stdout).unwrap();
+    let version = version["feed_version"].as_u64().unwrap();
+    poll_until("the person's version followed", WAIT, || {
+        (metric(&watchdog, "notice_watch_followed_feed_version") >= version as f64).then_some(())
+    });
+
+    server.kill9();
+    health.set(Behaviour::Status(500));
+    let feed = exported_with_watch_notice(&server, export.path());
+    assert!(
+        feed.notices.iter().any(|n| n.id.as_str() == "slow-logins"),
+        "signed on top of the followed version {version}, not the stale copy: {:?}",
+        feed.notices
+            .iter()
+            .map(|n| n.id.as_str())
+            .collect::<Vec<_>>()
+    );
+    assert!(feed.version >= version + 1000, "{}", feed.version);
+}
+
 #[test]
 fn without_break_glass_a_watchdog_whose_server_is_down_says_it_could_not_publish() {
     let mut server = TestServer::start();

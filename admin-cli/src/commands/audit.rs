@@ -1,4 +1,5 @@
-//! `notice audit`: who did what, from the server's audit log (`GET /v1/admin/audit`).
+//! `notice audit`: who did what, with a token of which scope, from the server's audit log
+//! (`GET /v1/admin/audit`).
 
 use clap::Args;
 use notice_publish::AuditEntry;
@@ -12,7 +13,8 @@ const EXAMPLES: &str = "\
 Examples:
   notice audit
   notice audit --limit 500
-  notice audit --json | jq -r '.entries[] | select(.actor == \"alice\") | .notice_id'";
+  notice audit --json | jq -r '.entries[] | select(.actor == \"alice\") | .notice_id'
+  notice audit --json | jq -c '.entries[] | select(.scope == \"watch\")'   # the watchdog's";
 
 /// Show the audit log: every change with who made it, newest first.
 #[derive(Debug, Args)]
@@ -21,7 +23,8 @@ pub struct AuditArgs {
     /// How many entries, newest first (1 to 1000)
     #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=1000))]
     limit: u32,
-    /// Print `{"entries": [{"id", "at", "actor", "action", "notice_id", "feed_version"}]}` as JSON
+    /// Print `{"entries": [{"id", "at", "actor", "scope", "action", "notice_id", "feed_version"}]}` as JSON
+    /// (`scope`: the token's, `admin` or `watch`; absent for the server itself and its command line)
     #[arg(long)]
     json: bool,
 }
@@ -47,14 +50,16 @@ impl AuditArgs {
     }
 }
 
-/// One line per entry: UTC time, the operator's local time, who, what, which notice, which version.
+/// One line per entry: UTC time, the operator's local time, who, with a token of which scope (`-`: the
+/// server itself or its command line, which have no token), what, which notice, which version.
 fn table(entries: &[AuditEntry]) -> String {
-    let rows: Vec<[String; 5]> = entries
+    let rows: Vec<[String; 6]> = entries
         .iter()
         .map(|e| {
             [
                 format!("{} ({})", e.at, render::local(e.at)),
                 e.actor.clone(),
+                e.scope.clone().unwrap_or_else(|| "-".to_owned()),
                 e.action.clone(),
                 e.notice_id.clone().unwrap_or_else(|| "-".to_owned()),
                 e.feed_version
@@ -62,14 +67,14 @@ fn table(entries: &[AuditEntry]) -> String {
             ]
         })
         .collect();
-    let header = ["WHEN", "WHO", "ACTION", "NOTICE", "VERSION"];
+    let header = ["WHEN", "WHO", "SCOPE", "ACTION", "NOTICE", "VERSION"];
     let mut widths = header.map(str::len);
     for row in &rows {
         for (width, cell) in widths.iter_mut().zip(row) {
             *width = (*width).max(cell.chars().count());
         }
     }
-    let line = |cells: [&str; 5]| {
+    let line = |cells: [&str; 6]| {
         let mut out = String::new();
         for (i, (cell, width)) in cells.iter().zip(widths).enumerate() {
             if i + 1 == cells.len() {
@@ -83,7 +88,7 @@ fn table(entries: &[AuditEntry]) -> String {
     };
     let mut out = styled(BOLD, line(header)).to_string();
     for row in &rows {
-        out.push_str(&line([&row[0], &row[1], &row[2], &row[3], &row[4]]));
+        out.push_str(&line(row.each_ref().map(String::as_str)));
     }
     out
 }

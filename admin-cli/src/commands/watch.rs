@@ -34,10 +34,13 @@ The configuration (--config FILE, TOML; unknown keys are errors):
     to = [\"s3://bucket/prefix\"]   copies written straight away (S3 settings as the AWS tools)
     out = \"/srv/notice-export\"    and/or an export directory (at least one of to, out)
     last = [\"https://mirror.example.net/v1/feed.json\"]  last known documents
-                                [default: the copies' own feed.json]
+                                [default: the copies' own feed.json]; with [follow], also the
+                                newest feed it read (state_dir/last-feed.json), so a fresh
+                                export directory works: the highest version that verifies wins
     feed_validity = \"72h\"  retention = \"72h\"  site_name, site_lang, site_url (status page)
   [follow]                      read the public feed; each new version, by anyone, becomes a
-    feed = \"https://notice.example.org/v1/feed.json\"  `published` webhook [default: server's]
+    feed = \"https://notice.example.org/v1/feed.json\"  `published` webhook [default: server's];
+                                the newest verified one is kept for break-glass (also --once)
     interval = \"30s\"
   [[webhook]]                   team notifications (repeatable); never block the watchdog
     url = \"https://chat.example.org/hooks/…\"  only its host is ever logged
@@ -76,7 +79,10 @@ Examples:
 
 /// Run the watchdog.
 #[derive(Debug, Args)]
-#[command(after_help = HELP, args_conflicts_with_subcommands = true)]
+// Not `args_conflicts_with_subcommands`: that also refuses the global flags (`--config`, `--server`, …)
+// before the subcommand, and `notice watch --config watch.toml check` is how the issue writes it. The
+// watchdog's own flags are refused with `check` in `run` instead.
+#[command(after_help = HELP)]
 pub struct WatchArgs {
     /// Check the configuration instead
     #[command(subcommand)]
@@ -92,14 +98,29 @@ pub struct WatchArgs {
 /// `notice watch` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum WatchAction {
-    /// Validate the configuration (--config FILE) and print a summary; exit 2 when it is wrong
-    #[command(after_help = "Examples:\n  notice watch check --config /etc/notice/watch.toml")]
+    /// Validate the configuration (--config FILE, before or after `check`) and print a summary; exit 2
+    /// with one line when it is wrong
+    #[command(
+        after_help = "Examples:\n  notice watch check --config /etc/notice/watch.toml\n  notice watch --config /etc/notice/watch.toml check"
+    )]
     Check,
 }
 
 impl WatchArgs {
     /// Runs `notice watch`.
     pub fn run(self, ctx: &Ctx<'_>) -> Result<(), CliError> {
+        if matches!(self.action, Some(WatchAction::Check))
+            && let Some(flag) = [("--once", self.once), ("--dry-run", self.dry_run)]
+                .into_iter()
+                .find_map(|(flag, given)| given.then_some(flag))
+        {
+            return Err(CliError::usage_hint(
+                format!("{flag} cannot be used with `notice watch check`"),
+                format!(
+                    "`check` only validates the configuration; drop {flag}, or run the watchdog: notice watch --config FILE {flag}"
+                ),
+            ));
+        }
         let path = ctx.global().config.clone().ok_or_else(|| {
             CliError::usage("notice watch needs its configuration: --config /etc/notice/watch.toml")
         })?;
@@ -119,12 +140,19 @@ fn seconds(duration: Duration) -> String {
 }
 
 /// `notice watch check`: the configuration in words; files it names are read, so a wrong path shows now.
+/// Whatever is wrong is one line (exit 2) naming the file and the key.
 fn check(ctx: &Ctx<'_>, config: &Config) -> Result<(), CliError> {
-    for check in &config.checks {
-        engine::probe::Probe::new(check, &config.path)?;
-    }
-    if let Some(root) = &config.root {
-        crate::commands::verify::load_root(root)?;
+    engine::probes(config)?;
+    engine::trusted_root(config)?;
+    if let Some(key) = config.breakglass.as_ref().and_then(|b| b.feed_key.as_ref()) {
+        crate::offline::read_key(key).map_err(|e| {
+            config::file_error(
+                &config.path,
+                "breakglass.feed_key",
+                &e,
+                "give feed-key.pem from the server's data directory (readable by the watchdog's user)",
+            )
+        })?;
     }
     let mut out = format!(
         "{}: {} check(s); state in {}\n",
@@ -187,6 +215,7 @@ fn check(ctx: &Ctx<'_>, config: &Config) -> Result<(), CliError> {
         }
     }
     let settings = crate::watch::service_settings(ctx, config)?;
+    engine::ca_roots(config, &settings)?;
     match (&settings.server, &settings.token) {
         (Some(server), Some(token)) => out.push_str(&format!(
             "server: {} ({}); token {} (not shown)\n",
@@ -210,6 +239,16 @@ fn check(ctx: &Ctx<'_>, config: &Config) -> Result<(), CliError> {
                 "break-glass: when the server is unreachable, signed with {key} into {}\n",
                 into.join(", ")
             ));
+            let nothing_known = b.last.is_empty()
+                && b.to.is_empty()
+                && config.follow.is_none()
+                && b.out.as_ref().is_some_and(|o| !o.join(crate::export::FEED_FILE).exists())
+                && !crate::watch::state::last_feed_path(&config.state_dir).exists();
+            if nothing_known {
+                out.push_str(
+                    "  note: no last known document yet (no feed.json in out, no `last`, no [follow]): break-glass would fail; add [follow] or `last`\n",
+                );
+            }
         }
         None => out.push_str(
             "break-glass: not configured: with the server down, the watchdog can only report that it could not publish\n",

@@ -361,18 +361,41 @@ struct FileTemplate {
 }
 
 /// Reads and checks the configuration at `path`. Errors are one line naming the file, and the key or line.
+///
+/// A file that cannot be read is a usage error too (exit 2, like every other wrong configuration): the
+/// path given is wrong.
 pub fn load(path: &Path) -> Result<Config, CliError> {
-    let text = std::fs::read_to_string(path).map_err(|e| CliError::io("read", path, e))?;
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        CliError::usage(format!(
+            "cannot read the watchdog's configuration {}: {e}; give its path with --config (example: deploy/config/watch.toml)",
+            path.display()
+        ))
+    })?;
     parse(path, &text)
+}
+
+/// A file the configuration names (`key`) that cannot be used, as the one line `notice watch check`
+/// promises: the configuration file, the key, what is wrong, and what to do (the error's own hint, else
+/// `what_to_do`). A usage error (exit 2): the configuration is wrong.
+pub fn file_error(config: &Path, key: &str, error: &CliError, what_to_do: &str) -> CliError {
+    let what_to_do = error.hint().unwrap_or_else(|| what_to_do.to_owned());
+    CliError::usage(
+        format!("{}: {key}: {error}; {what_to_do}", config.display()).replace('\n', " "),
+    )
 }
 
 /// [`load`] of `text`, as if read from `path`.
 pub fn parse(path: &Path, text: &str) -> Result<Config, CliError> {
     let shown = path.display();
     let file: FileConfig = toml::from_str(text).map_err(|e| {
-        let line = e
-            .span()
-            .map(|span| text[..span.start.min(text.len())].lines().count().max(1));
+        // Line numbers count from 1: the newlines before the offending key, plus one.
+        let line = e.span().map(|span| {
+            text.as_bytes()[..span.start.min(text.len())]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count()
+                + 1
+        });
         let at = line.map(|l| format!(" (line {l})")).unwrap_or_default();
         CliError::usage(format!(
             "{shown}{at}: {}",

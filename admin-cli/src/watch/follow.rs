@@ -2,18 +2,24 @@
 //! mirror), verifies it with the root as an app does, and for each new version tells the webhooks with
 //! `publishes = true` what changed (new, updated, resolved, removed notices), so people learn what the
 //! phones show. The server itself sends nothing outward.
+//!
+//! Each verified document read is also kept in the state directory ([`KeptFeed`]): when the server is down
+//! and the copies have no document yet (a fresh export directory), break-glass signs on top of it.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use notice_types::{FeedPayload, Notice, TrustedRoot, verify};
+use notice_types::{FeedPayload, Notice, Timestamp, TrustedRoot, Verified, verify};
 
 use crate::document::{self, Location};
+use crate::error::CliError;
 use crate::http::Http;
 use crate::watch::config::Follow;
 use crate::watch::metrics::Metrics;
 use crate::watch::notify::{Message, Notifier};
+use crate::watch::state::KeptFeed;
 use crate::watch::{Clock, Stop};
 
 /// Everything following needs.
@@ -32,27 +38,71 @@ pub struct Follower {
     pub clock: Clock,
     /// The last version seen (0: none), shared with the state file's writer.
     pub seen: Arc<AtomicU64>,
+    /// Where the newest verified document is kept for break-glass; none in a dry run (nothing written).
+    pub keep: Option<KeptFeed>,
+}
+
+/// Reads the document at `feed` and verifies it under `trusted` at `now`, as an app does.
+fn fetch(
+    feed: &str,
+    http: &Http,
+    trusted: &TrustedRoot,
+    now: Timestamp,
+) -> Result<(Vec<u8>, Verified), CliError> {
+    let bytes = document::read(&Location::Url(feed.to_owned()), http)?;
+    let verified = verify(&bytes, trusted, None, now).map_err(|e| CliError::Verification {
+        what: feed.to_owned(),
+        code: e.code(),
+        message: e.to_string(),
+        hint: None,
+    })?;
+    Ok((bytes, verified))
+}
+
+/// Keeps `bytes` (verified, feed `version`) for break-glass; a failure is logged, never fatal.
+fn keep(kept: &mut KeptFeed, bytes: &[u8], version: u64) {
+    match kept.keep(bytes, version) {
+        Ok(true) => tracing::debug!(version, "kept the followed feed for break-glass"),
+        Ok(false) => {}
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot keep the followed feed; break-glass uses the copies' own documents")
+        }
+    }
+}
+
+/// `--once` (cron) with break-glass: reads the followed feed once and keeps it in `state_dir`, so that a
+/// run that finds the server down can break glass into copies that have no document yet. No webhooks: one
+/// run has nothing to compare with.
+pub fn keep_once(
+    follow: &Follow,
+    http: &Http,
+    trusted: &TrustedRoot,
+    state_dir: &Path,
+    now: Timestamp,
+) {
+    match fetch(&follow.feed, http, trusted, now) {
+        Ok((bytes, verified)) => keep(
+            &mut KeptFeed::open(state_dir, trusted),
+            &bytes,
+            verified.feed.version,
+        ),
+        Err(e) => {
+            tracing::warn!(feed = %follow.feed, error = %e, "cannot read the followed feed")
+        }
+    }
 }
 
 impl Follower {
     /// Reads the feed every interval until `stop`.
-    pub fn run(&self, stop: &Stop) {
-        let location = Location::Url(self.follow.feed.clone());
+    pub fn run(mut self, stop: &Stop) {
         let mut last: Option<FeedPayload> = None;
         loop {
             let now = self.clock.now();
-            let fetched = document::read(&location, &self.http).and_then(|bytes| {
-                verify(&bytes, &self.trusted, None, now).map_err(|e| {
-                    crate::error::CliError::Verification {
-                        what: self.follow.feed.clone(),
-                        code: e.code(),
-                        message: e.to_string(),
-                        hint: None,
+            match fetch(&self.follow.feed, &self.http, &self.trusted, now) {
+                Ok((bytes, verified)) => {
+                    if let Some(kept) = &mut self.keep {
+                        keep(kept, &bytes, verified.feed.version);
                     }
-                })
-            });
-            match fetched {
-                Ok(verified) => {
                     let feed = verified.feed;
                     let before = self.seen.load(Ordering::Relaxed);
                     if feed.version > before {

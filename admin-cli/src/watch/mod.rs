@@ -13,8 +13,10 @@
 //! - [`config`]: the TOML file, strict; the defaults that meet the 90-second goal.
 //! - [`probe`]: the checks themselves. [`rule`]: raise and recover, with hysteresis.
 //! - [`act`]: what is done about a check: open, move, resolve its notice, online or break-glass.
-//! - [`state`]: the state file (atomic, locked) that keeps it from opening a second notice.
-//! - [`notify`]: webhooks. [`follow`]: the public feed, for "published" webhooks. [`metrics`]: `/metrics`.
+//! - [`state`]: the state file (atomic, locked) that keeps it from opening a second notice, and the newest
+//!   document read of the live feed, break-glass's last known document when the copies have none yet.
+//! - [`notify`]: webhooks. [`follow`]: the public feed, for "published" webhooks and that document.
+//!   [`metrics`]: `/metrics`.
 
 pub mod act;
 pub mod config;
@@ -177,22 +179,85 @@ pub fn service_settings(ctx: &Ctx<'_>, config: &Config) -> Result<Settings, CliE
     )
 }
 
+/// The probe of every check. A `ca_cert` that cannot be read or holds no certificate is a wrong
+/// configuration: one line naming the file and the key (exit 2).
+pub fn probes(config: &Config) -> Result<Vec<Probe>, CliError> {
+    config
+        .checks
+        .iter()
+        .enumerate()
+        .map(|(i, check)| {
+            Probe::new(check, &config.path).map_err(|e| {
+                config::file_error(
+                    &config.path,
+                    &format!("check[{i}].ca_cert"),
+                    &e,
+                    "give the PEM file of the CA that signed the checked server's certificate",
+                )
+            })
+        })
+        .collect()
+}
+
+/// The root of the configuration (`root`), read and checked, if one is given; else one line naming the
+/// file and the key (exit 2).
+pub fn trusted_root(config: &Config) -> Result<Option<notice_types::TrustedRoot>, CliError> {
+    config
+        .root
+        .as_ref()
+        .map(|root| {
+            crate::commands::verify::load_root(root).map_err(|e| {
+                config::file_error(
+                    &config.path,
+                    "root",
+                    &e,
+                    "give the root.json the apps ship (notice-server init wrote it into its data directory)",
+                )
+            })
+        })
+        .transpose()
+}
+
+/// The CA certificates for the admin API and the followed feed (`ca_cert`, `--ca-cert`, `NOTICE_CA_CERT`),
+/// if any; one line saying which setting to fix when they cannot be used (exit 2).
+pub fn ca_roots(
+    config: &Config,
+    settings: &Settings,
+) -> Result<Option<ureq::tls::RootCerts>, CliError> {
+    let Some(ca_cert) = &settings.ca_cert else {
+        return Ok(None);
+    };
+    crate::http::load_roots(ca_cert).map(Some).map_err(|e| {
+        let what_to_do = "give the PEM file of the CA that signed the server's certificate";
+        match &ca_cert.source {
+            crate::error::Source::File(_) => {
+                config::file_error(&config.path, "ca_cert", &e, what_to_do)
+            }
+            source => {
+                // An I/O error names the file, not the setting it came from.
+                let from = match &e {
+                    CliError::Io { .. } => format!(" ({source})"),
+                    _ => String::new(),
+                };
+                CliError::usage(format!(
+                    "{e}{from}; {}",
+                    e.hint().unwrap_or_else(|| what_to_do.to_owned())
+                ))
+            }
+        }
+    })
+}
+
 /// Runs the watchdog with `config` until stopped (or once).
 pub fn run(ctx: &Ctx<'_>, config: Config, mode: Mode, dry_run: bool) -> Result<(), CliError> {
     init_logging(config.log_format);
     let clock = Clock::of(ctx);
     let settings = service_settings(ctx, &config)?;
     let ctx = ctx.with_settings(settings.clone());
-    let probes = config
-        .checks
-        .iter()
-        .map(|check| Probe::new(check, &config.path))
-        .collect::<Result<Vec<_>, _>>()?;
-    let roots = settings
-        .ca_cert
-        .as_ref()
-        .map(crate::http::load_roots)
-        .transpose()?;
+    let probes = probes(&config)?;
+    let roots = ca_roots(&config, &settings)?;
+    // Read now, so that a wrong path stops the start rather than the first break-glass.
+    let trusted = trusted_root(&config)?;
     let server = match (&settings.server, &settings.token) {
         (Some(_), Some(_)) => Some((
             settings.clone(),
@@ -225,6 +290,7 @@ pub fn run(ctx: &Ctx<'_>, config: Config, mode: Mode, dry_run: bool) -> Result<(
             last: b.last.clone(),
             out: b.out.clone(),
             to: b.to.clone(),
+            kept: Some(state::last_feed_path(&config.state_dir)),
             feed_validity: b.feed_validity,
             retention: b.retention,
             site: crate::export::SiteArgs::new(
@@ -234,7 +300,12 @@ pub fn run(ctx: &Ctx<'_>, config: Config, mode: Mode, dry_run: bool) -> Result<(
             ),
         })
     });
-    let state_dir = StateDir::open(&config.state_dir)?;
+    // A dry run writes nothing, not even the state directory or its lock file.
+    let state_dir = if dry_run {
+        StateDir::read_only(&config.state_dir)
+    } else {
+        StateDir::open(&config.state_dir)?
+    };
     let (state, note) = state_dir.load()?;
     if let Some(note) = note {
         tracing::warn!("{note}");
@@ -280,8 +351,8 @@ pub fn run(ctx: &Ctx<'_>, config: Config, mode: Mode, dry_run: bool) -> Result<(
         dry_run,
     };
     let result = match mode {
-        Mode::Once => watchdog.once(&probes),
-        Mode::Forever => watchdog.forever(probes, &notifier, roots),
+        Mode::Once => watchdog.once(&probes, roots, trusted),
+        Mode::Forever => watchdog.forever(probes, &notifier, roots, trusted),
     };
     drop(watchdog);
     drop(notifier);
@@ -380,10 +451,36 @@ impl Watchdog<'_> {
         }
     }
 
-    /// `--once`: every check once (in parallel), act, save, exit.
-    fn once(&mut self, probes: &[Probe]) -> Result<(), CliError> {
+    /// `--once`: every check once (in parallel; with break-glass and `[follow]`, the followed feed is read
+    /// and kept alongside), act, save, exit.
+    fn once(
+        &mut self,
+        probes: &[Probe],
+        roots: Option<ureq::tls::RootCerts>,
+        trusted: Option<notice_types::TrustedRoot>,
+    ) -> Result<(), CliError> {
+        let follow = match (&self.config.follow, trusted) {
+            (Some(follow), Some(trusted)) if self.config.breakglass.is_some() && !self.dry_run => {
+                Some((follow, trusted))
+            }
+            _ => None,
+        };
+        let (api_timeout, state_dir, now) = (
+            self.config.api_timeout,
+            &self.config.state_dir,
+            self.clock.now(),
+        );
         let outcomes: Vec<Outcome> = std::thread::scope(|scope| {
+            let following = follow.map(|(follow, trusted)| {
+                scope.spawn(move || {
+                    let http = Http::new(api_timeout, 5, false, roots);
+                    follow::keep_once(follow, &http, &trusted, state_dir, now);
+                })
+            });
             let running: Vec<_> = probes.iter().map(|p| scope.spawn(|| p.run())).collect();
+            if let Some(following) = following {
+                let _ = following.join();
+            }
             running
                 .into_iter()
                 .zip(&self.config.checks)
@@ -418,6 +515,7 @@ impl Watchdog<'_> {
         probes: Vec<Probe>,
         notifier: &Notifier,
         roots: Option<ureq::tls::RootCerts>,
+        trusted: Option<notice_types::TrustedRoot>,
     ) -> Result<(), CliError> {
         let stop = Arc::new(Stop::default());
         {
@@ -485,10 +583,12 @@ impl Watchdog<'_> {
         drop(events);
 
         let seen = Arc::new(AtomicU64::new(self.state.followed_version.unwrap_or(0)));
-        if let (Some(follow), Some(root)) = (self.config.follow.clone(), self.config.root.clone()) {
+        if let (Some(follow), Some(trusted)) = (self.config.follow.clone(), trusted) {
             let follower = follow::Follower {
                 follow,
-                trusted: crate::commands::verify::load_root(&root)?,
+                keep: (!self.dry_run)
+                    .then(|| state::KeptFeed::open(&self.config.state_dir, &trusted)),
+                trusted,
                 http: Http::new(self.config.api_timeout, 5, false, roots),
                 notifier: notifier.clone(),
                 metrics: self.metrics.clone(),

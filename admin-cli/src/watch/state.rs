@@ -2,14 +2,15 @@
 //! what it last published, and the last notice id it used. One JSON file in `state_dir`, written atomically
 //! (temp file, fsync, rename, fsync of the directory), so a crash leaves the old file or the new one. A lock
 //! file keeps a second watchdog (or an overlapping `--once` from cron) off the same directory: two would
-//! open two notices.
+//! open two notices. Next to it, [`LAST_FEED_FILE`]: the newest verified document read of the live feed, the
+//! last known document of break-glass when the copies have none yet.
 
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use notice_types::{NoticeId, Status, Timestamp};
+use notice_types::{NoticeId, Status, Timestamp, TrustedRoot};
 use serde::{Deserialize, Serialize};
 
 use crate::error::CliError;
@@ -128,11 +129,12 @@ impl CheckState {
     }
 }
 
-/// The state directory, locked for this process.
+/// The state directory, locked for this process; or, for a dry run, only read.
 pub struct StateDir {
     dir: PathBuf,
-    /// Held while the process runs; the lock goes with it.
-    _lock: File,
+    /// Held while the process runs; the lock goes with it. None: read only (a dry run), nothing is
+    /// created, locked, moved or written.
+    lock: Option<File>,
 }
 
 impl StateDir {
@@ -178,8 +180,22 @@ impl StateDir {
         let _ = lock.write_all(holder.as_bytes());
         Ok(Self {
             dir: dir.to_owned(),
-            _lock: lock,
+            lock: Some(lock),
         })
+    }
+
+    /// `dir` for a dry run: what earlier runs saved is read (when there is any), and nothing is written:
+    /// no directory, no lock file, no state file; an unreadable state file stays where it is.
+    pub fn read_only(dir: &Path) -> Self {
+        Self {
+            dir: dir.to_owned(),
+            lock: None,
+        }
+    }
+
+    /// Whether this is [`StateDir::read_only`].
+    fn is_read_only(&self) -> bool {
+        self.lock.is_none()
     }
 
     /// The state file's path.
@@ -200,6 +216,13 @@ impl StateDir {
         };
         match serde_json::from_slice(&bytes) {
             Ok(state) => Ok((state, None)),
+            Err(e) if self.is_read_only() => Ok((
+                State::default(),
+                Some(format!(
+                    "{} did not parse ({e}); a dry run leaves it as it is and starts afresh",
+                    path.display()
+                )),
+            )),
             Err(e) => {
                 let aside = path.with_extension(format!(
                     "json.unreadable-{}",
@@ -218,21 +241,74 @@ impl StateDir {
         }
     }
 
-    /// Writes `state` atomically.
+    /// Writes `state` atomically (read only: nothing).
     pub fn save(&self, state: &State) -> Result<(), CliError> {
-        let path = self.path();
-        let temp = self.dir.join(format!(".{STATE_FILE}.tmp"));
+        if self.is_read_only() {
+            return Ok(());
+        }
         let bytes = serde_json::to_vec_pretty(state)
             .map_err(|e| CliError::usage(format!("internal: state does not serialize: {e}")))?;
-        let write = || -> std::io::Result<()> {
-            let mut file = File::create(&temp)?;
-            file.write_all(&bytes)?;
-            file.sync_all()?;
-            fs::rename(&temp, &path)?;
-            // The rename itself must survive a crash too.
-            File::open(&self.dir)?.sync_all()
-        };
-        write().map_err(|e| CliError::io("write", &path, e))
+        write_atomically(&self.dir, STATE_FILE, &bytes)
+    }
+}
+
+/// Writes `bytes` to `dir/name` atomically: a temporary file, fsync, rename, fsync of the directory, so a
+/// crash leaves the old file or the new one.
+fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), CliError> {
+    let path = dir.join(name);
+    let temp = dir.join(format!(".{name}.tmp"));
+    let write = || -> std::io::Result<()> {
+        let mut file = File::create(&temp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        fs::rename(&temp, &path)?;
+        // The rename itself must survive a crash too.
+        File::open(dir)?.sync_all()
+    };
+    write().map_err(|e| CliError::io("write", &path, e))
+}
+
+/// The file in `state_dir` with the newest verified document the watchdog read of the live feed
+/// (`[follow]`). Break-glass takes it as a last known document next to the copies' own `feed.json` and
+/// `[breakglass] last`, so that it can sign into an export directory that has no document yet.
+pub const LAST_FEED_FILE: &str = "last-feed.json";
+
+/// [`LAST_FEED_FILE`] of `state_dir`.
+pub fn last_feed_path(state_dir: &Path) -> PathBuf {
+    state_dir.join(LAST_FEED_FILE)
+}
+
+/// The kept document of the live feed ([`LAST_FEED_FILE`]): only ever replaced by a verified document of a
+/// higher version, so a stale mirror never takes the place of a newer document.
+pub struct KeptFeed {
+    dir: PathBuf,
+    /// The version kept; 0: none.
+    version: u64,
+}
+
+impl KeptFeed {
+    /// What `state_dir` keeps: the version of its document when that verifies under `trusted` (freshness
+    /// aside: break-glass takes expired documents too), else none.
+    pub fn open(state_dir: &Path, trusted: &TrustedRoot) -> Self {
+        let version = fs::read(last_feed_path(state_dir))
+            .ok()
+            .and_then(|bytes| notice_publish::breakglass::open_last_known(&bytes, trusted).ok())
+            .map_or(0, |(_, feed)| feed.version);
+        Self {
+            dir: state_dir.to_owned(),
+            version,
+        }
+    }
+
+    /// Keeps `bytes`, a document that verified just now with feed `version`, unless one of this version or
+    /// a higher one is kept already; true when written.
+    pub fn keep(&mut self, bytes: &[u8], version: u64) -> Result<bool, CliError> {
+        if version <= self.version {
+            return Ok(false);
+        }
+        write_atomically(&self.dir, LAST_FEED_FILE, bytes)?;
+        self.version = version;
+        Ok(true)
     }
 }
 
