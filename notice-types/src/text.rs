@@ -317,19 +317,14 @@ pub fn check_plain_text(text: &str, max_chars: usize, multiline: bool) -> Result
     // This runs for every text of every notice on every refresh, so the verdict comes from loops over bytes
     // without early exits, which the compiler vectorizes; only non-ASCII characters (a few per text in
     // Dutch and German) are decoded, and the forbidden character is only looked up for the error message.
+    let bytes = text.as_bytes();
     let is_forbidden_ascii = |b: u8| ((b < 0x20) & !(multiline & (b == b'\n'))) | (b == 0x7f);
-    // One pass for the three facts about the bytes: characters (every byte but a UTF-8 continuation byte
-    // starts one), a forbidden ASCII byte, any non-ASCII byte.
-    let (count, mut forbidden, wide) =
-        text.bytes()
-            .fold((0usize, false, false), |(count, forbidden, wide), b| {
-                (
-                    count + usize::from((b as i8) >= -0x40),
-                    forbidden | is_forbidden_ascii(b),
-                    wide | (b >= 0x80),
-                )
-            });
-    if wide {
+    // std counts characters a word at a time.
+    let count = text.chars().count();
+    let mut forbidden = bytes
+        .iter()
+        .fold(false, |found, &b| found | is_forbidden_ascii(b));
+    if !text.is_ascii() {
         let mut rest = text;
         while let Some(at) = rest.bytes().position(|b| !b.is_ascii()) {
             let wide = rest.get(at..).unwrap_or_default();
