@@ -110,7 +110,9 @@ if command -v valgrind >/dev/null 2>&1 || need valgrind:valgrind; then
                 sub(/^(\?\?\?|[^ :]*\.(rs|c|S|h)):/, "", fn); sub(/ \[[^]]*\]$/, "", fn)
                 self[fn] += ir
             }
-            END { for (f in self) printf "%10d  %s\n", self[f] / 100, f }' | sort -rn | head -"${PROFILE_TOP:-15}"
+            END { for (f in self) printf "%10d  %s\n", self[f] / 100, f }' | sort -rn |
+            awk -v top="${PROFILE_TOP:-15}" 'NR <= top' # reads all of sort's output: `head` would
+        # leave sort to die of SIGPIPE once the list outgrows a pipe, and pipefail would end the script
     }
     {
         echo "self instructions per verify + select (10 notices, known chain), by function:"
