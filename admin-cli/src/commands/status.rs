@@ -19,8 +19,9 @@ use crate::error::CliError;
 use crate::render::{self, BOLD, DIM, OK, WARN, styled, when};
 
 const EXAMPLES: &str = "\
-Needs only the server URL, no token: it reads the public feed, as the app does. With an admin token
-it also lists the server's copies on other providers and whether each is current.
+Needs only the server URL, no token: it reads the public feed, as the app does.
+With an admin token it also lists the server's copies on other providers, and whether
+each is current.
 
 Examples:
   notice status
