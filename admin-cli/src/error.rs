@@ -23,8 +23,9 @@ pub mod exit {
     pub const NOT_CONFIRMED: u8 = 7;
 }
 
-/// The [`Source`] of a URL given as a positional argument (`notice verify URL`).
-pub const ARGUMENT: &str = "the command line";
+/// The [`Source`] of a URL given as a document's location: a positional argument (`notice verify URL`),
+/// `--from`, `--last`, or a key of `notice watch`'s configuration (`[follow] feed`).
+pub const ARGUMENT: &str = "the document location given";
 
 /// Where a setting came from, so that an error can say which one to fix.
 #[derive(Debug, Clone, PartialEq, Eq)]
