@@ -159,6 +159,94 @@ fn the_notices_json_in_the_guide_is_what_the_app_gets() {
         "MOBILE.md's notices JSON differs from the library's output:\n{}",
         serde_json::to_string_pretty(&actual).unwrap()
     );
+    // The guide says "keys in this order": `Value` sorts keys, so the order is compared on the texts.
+    let written = serde_json::to_string(&client.notices(t0())).unwrap();
+    assert_eq!(
+        keys_in_order(&block_after(&guide(), "notices-json")),
+        keys_in_order(&written),
+        "MOBILE.md's notices JSON lists keys in another order than the library writes them:\n{written}"
+    );
+}
+
+/// Every object key of a JSON text with its path (`notices[].updates[].at`), in the order written.
+fn keys_in_order(text: &str) -> Vec<String> {
+    /// A JSON value that keeps its objects' keys in the order written (serde_json's `Value` sorts them).
+    enum Ordered {
+        Object(Vec<(String, Ordered)>),
+        Array(Vec<Ordered>),
+        Scalar,
+    }
+    impl<'de> serde::Deserialize<'de> for Ordered {
+        fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            struct Any;
+            impl<'de> serde::de::Visitor<'de> for Any {
+                type Value = Ordered;
+                fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str("any JSON value")
+                }
+                fn visit_map<A: serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> Result<Ordered, A::Error> {
+                    let mut entries = Vec::new();
+                    while let Some(entry) = map.next_entry::<String, Ordered>()? {
+                        entries.push(entry);
+                    }
+                    Ok(Ordered::Object(entries))
+                }
+                fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                    self,
+                    mut seq: A,
+                ) -> Result<Ordered, A::Error> {
+                    let mut items = Vec::new();
+                    while let Some(item) = seq.next_element::<Ordered>()? {
+                        items.push(item);
+                    }
+                    Ok(Ordered::Array(items))
+                }
+                fn visit_bool<E>(self, _: bool) -> Result<Ordered, E> {
+                    Ok(Ordered::Scalar)
+                }
+                fn visit_i64<E>(self, _: i64) -> Result<Ordered, E> {
+                    Ok(Ordered::Scalar)
+                }
+                fn visit_u64<E>(self, _: u64) -> Result<Ordered, E> {
+                    Ok(Ordered::Scalar)
+                }
+                fn visit_f64<E>(self, _: f64) -> Result<Ordered, E> {
+                    Ok(Ordered::Scalar)
+                }
+                fn visit_str<E>(self, _: &str) -> Result<Ordered, E> {
+                    Ok(Ordered::Scalar)
+                }
+                fn visit_unit<E>(self) -> Result<Ordered, E> {
+                    Ok(Ordered::Scalar)
+                }
+            }
+            deserializer.deserialize_any(Any)
+        }
+    }
+    fn walk(value: &Ordered, prefix: &str, into: &mut Vec<String>) {
+        match value {
+            Ordered::Object(entries) => {
+                for (key, value) in entries {
+                    let path = format!("{prefix}.{key}");
+                    into.push(path.clone());
+                    walk(value, &path, into);
+                }
+            }
+            Ordered::Array(items) => {
+                for item in items {
+                    walk(item, &format!("{prefix}[]"), into);
+                }
+            }
+            Ordered::Scalar => {}
+        }
+    }
+    let value: Ordered = serde_json::from_str(text).unwrap();
+    let mut keys = Vec::new();
+    walk(&value, "", &mut keys);
+    keys
 }
 
 /// Every key path of a JSON value (`mirrors[].last_error.code`), to compare shapes whose values differ.
