@@ -5,12 +5,12 @@
 //! rejected (401), rate limited (429), a field at fault (422), not found, conflict, server error.
 
 use notice_publish::{
-    AuditEntry, AuditList, CopyList, CopyState, CreateNotice, IngestReport, NoticeChange,
-    NoticeList, NoticeRecord, RootPublished, WhoAmI, WriteResponse,
+    AuditEntry, AuditList, CopyList, CopyState, CreateNotice, ErrorAnswer, IngestReport,
+    NoticeChange, NoticeList, NoticeRecord, RootPublished, WhoAmI, WriteResponse,
 };
 use notice_types::{Envelope, NoticeId, limits::MAX_DOCUMENT_BYTES};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
 use ureq::http::Request;
 
 use crate::config::{Located, ServerUrl, Settings, Token};
@@ -19,21 +19,6 @@ use crate::http::{Answer, Http, TooLarge};
 
 /// Largest admin answer read (a full `list --all` with long timelines stays far below).
 const MAX_ADMIN_ANSWER_BYTES: u64 = 8 * 1024 * 1024;
-
-#[derive(Deserialize)]
-struct ErrorBody {
-    error: ErrorDetail,
-}
-
-#[derive(Deserialize)]
-struct ErrorDetail {
-    #[serde(default)]
-    code: String,
-    #[serde(default)]
-    message: String,
-    #[serde(default)]
-    field: Option<String>,
-}
 
 /// The admin API of one server.
 #[derive(Debug)]
@@ -240,7 +225,7 @@ impl Api {
     }
 
     fn failure(&self, url: &str, answer: Answer) -> CliError {
-        let detail = serde_json::from_slice::<ErrorBody>(&answer.body)
+        let detail = serde_json::from_slice::<ErrorAnswer>(&answer.body)
             .ok()
             .map(|b| b.error);
         let message = detail

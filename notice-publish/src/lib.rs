@@ -48,8 +48,8 @@ pub use request::{
     CreateNotice, EditNotice, PostUpdate, Resolve, TextInput, Withdraw, parse_request,
 };
 pub use response::{
-    AuditEntry, AuditList, CopyKind, CopyList, CopyState, IngestReport, NoticeList, RootPublished,
-    WhoAmI, WriteResponse,
+    AuditEntry, AuditList, CopyKind, CopyList, CopyState, ErrorAnswer, ErrorDetail, IngestReport,
+    NoticeList, RootPublished, WhoAmI, WriteResponse,
 };
 
 /// How long a signed feed is valid unless configured otherwise (the server's `--feed-validity`, and

@@ -9,6 +9,29 @@ use serde::{Deserialize, Serialize};
 use crate::ingest::{ChangeKind, NoticeOutcome};
 use crate::record::{NoticeRecord, NoticeState};
 
+/// Every error answer of the server's HTTP API: `{"error": {"code": "invalid_field", "message": "…", "field":
+/// "title.en"}}`, with the status code. The server writes it; the CLI reads it (leniently: a proxy's error
+/// without a code or message is still read, and told apart by the empty code).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorAnswer {
+    /// What went wrong.
+    pub error: ErrorDetail,
+}
+
+/// The body of an [`ErrorAnswer`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    /// A stable snake_case code (`unauthorized`, `invalid_field`, `conflict`, …).
+    #[serde(default)]
+    pub code: String,
+    /// What is wrong and what to do, for people.
+    #[serde(default)]
+    pub message: String,
+    /// The field at fault, for `invalid_field`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
 /// A write's answer: the notice after the change, its state, and the feed version that carries it (for a
 /// dry run: the version it would get).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -6,10 +6,9 @@ use axum::Json;
 use axum::http::header::{RETRY_AFTER, WWW_AUTHENTICATE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use notice_publish::ChangeError;
 use notice_publish::ingest::IngestError;
+use notice_publish::{ChangeError, ErrorAnswer, ErrorDetail};
 use notice_types::{InvalidField, SignError};
-use serde::Serialize;
 
 use crate::publishing::Error;
 use crate::publishing::ingest::IngestFailure;
@@ -75,19 +74,6 @@ pub(crate) enum AppError {
     },
     /// 500: a bug or an operational failure; logged where it is created.
     Internal,
-}
-
-#[derive(Serialize)]
-struct Body<'a> {
-    error: Detail<'a>,
-}
-
-#[derive(Serialize)]
-struct Detail<'a> {
-    code: &'static str,
-    message: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    field: Option<&'a str>,
 }
 
 impl AppError {
@@ -188,15 +174,14 @@ impl std::error::Error for AppError {}
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        let message = self.message();
         let field = match &self {
-            AppError::InvalidField { field, .. } if !field.is_empty() => Some(field.as_str()),
+            AppError::InvalidField { field, .. } if !field.is_empty() => Some(field.clone()),
             _ => None,
         };
-        let body = Body {
-            error: Detail {
-                code: self.code(),
-                message: &message,
+        let body = ErrorAnswer {
+            error: ErrorDetail {
+                code: self.code().to_owned(),
+                message: self.message(),
                 field,
             },
         };
