@@ -108,7 +108,7 @@ pub struct AuditList {
 pub struct WhoAmI {
     /// The token's name.
     pub name: String,
-    /// What it may do: `admin`, or `watch` (create notices; update and resolve its own). Absent from
+    /// What it may do: `admin`, or `watch` (create notices; change only its own). Absent from
     /// servers older than scopes, whose tokens are all admin tokens.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,

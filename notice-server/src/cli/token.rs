@@ -10,7 +10,8 @@ use notice_server::{
 pub const EXAMPLES: &str = "\
 Tokens live in the database; these work while the server runs, and a revoked token stops
 working at once. Scopes: admin (everything) and watch (a watchdog, `notice watch`: read
-and create notices, update and resolve the ones it created; 403 for anything else).
+and create notices, update, resolve, edit and withdraw the ones it created; 403 for
+anything else).
 
 Examples:
   notice-server token create alice
@@ -23,7 +24,7 @@ Examples:
 pub enum ScopeArg {
     /// Everything the admin API offers.
     Admin,
-    /// A watchdog: read and create notices, update and resolve its own.
+    /// A watchdog: read and create notices, and change only its own.
     Watch,
 }
 

@@ -65,7 +65,7 @@ impl Operator {
             Ok(())
         } else {
             Err(AppError::Forbidden(format!(
-                "token `{}` has the watch scope: it may update and resolve only the notices it created, and notice `{id}` is not one of them; use an admin token",
+                "token `{}` has the watch scope: it may update, resolve, edit and withdraw only the notices it created, and notice `{id}` is not one of them; use an admin token",
                 self.name
             )))
         }

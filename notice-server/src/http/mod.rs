@@ -132,8 +132,8 @@ where
 }
 
 /// Every route the origin server answers. A watch token (`notice watch`) reads notices, creates them, and
-/// updates and resolves its own; editing and withdrawing, ingest, the audit log and the copies are for admin
-/// tokens.
+/// updates, resolves, edits and withdraws its own (held to that per notice, [`auth::Operator::may_change`]);
+/// ingest, root rotations, the audit log and the copies are for admin tokens.
 pub fn routes() -> Vec<Route> {
     use Access::{Admin, Public, Watch};
     let mut routes = replica_routes::<AppState>();
@@ -142,7 +142,7 @@ pub fn routes() -> Vec<Route> {
         route(Method::GET, "/v1/admin/notices", Watch, admin::list),
         route(Method::POST, "/v1/admin/notices", Watch, admin::create),
         route(Method::GET, "/v1/admin/notices/{id}", Watch, admin::get),
-        route(Method::PATCH, "/v1/admin/notices/{id}", Admin, admin::edit),
+        route(Method::PATCH, "/v1/admin/notices/{id}", Watch, admin::edit),
         route(
             Method::POST,
             "/v1/admin/notices/{id}/updates",
@@ -158,7 +158,7 @@ pub fn routes() -> Vec<Route> {
         route(
             Method::POST,
             "/v1/admin/notices/{id}/withdraw",
-            Admin,
+            Watch,
             admin::withdraw,
         ),
         route(Method::POST, "/v1/admin/ingest", Admin, admin::ingest),

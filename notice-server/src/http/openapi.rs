@@ -73,7 +73,7 @@ fn watch_op(summary: &str, responses: Value) -> Value {
 /// What a watch token gets for a notice it did not create.
 fn not_its_own() -> Value {
     json!({
-        "403": error_response("A watch token, on a notice it did not create (`forbidden`): it may update and resolve only its own.")
+        "403": error_response("A watch token, on a notice it did not create (`forbidden`): it may change only its own.")
     })
 }
 
@@ -313,7 +313,7 @@ pub fn document() -> Value {
         "info": {
             "title": "Notice server",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Signed in-app notices. Public endpoints are open (CORS *); admin endpoints need `Authorization: Bearer <token>`. A token has a scope (`notice-server token create --scope admin|watch`): `admin` may do everything; `watch` (a watchdog, `notice watch`) may read notices, create them, and update and resolve the ones it created, and gets 403 `forbidden` for anything else. Every 4xx/5xx answer has the Error body."
+            "description": "Signed in-app notices. Public endpoints are open (CORS *); admin endpoints need `Authorization: Bearer <token>`. A token has a scope (`notice-server token create --scope admin|watch`): `admin` may do everything; `watch` (a watchdog, `notice watch`) may read notices, create them, and update, resolve, edit and withdraw the ones it created, and gets 403 `forbidden` for anything else. Every 4xx/5xx answer has the Error body."
         },
         "paths": {
             "/v1/feed.json": {
@@ -439,7 +439,7 @@ pub fn document() -> Value {
                     "200": json_response("The record.", "NoticeRecord"),
                     "404": error_response("No such notice (`not_found`).")
                 })), json!({"operationId": "getNotice", "parameters": id_param()})),
-                "patch": with(admin_op("Edit fields (new revision); null clears an optional field.", with(write_errors(), json!({"200": write_ok.clone(), "422": error_response("A field at fault (`invalid_field`), an unknown query parameter, or an edit that changes nothing (`invalid_json`).")}))),
+                "patch": with(watch_op("Edit fields (new revision); null clears an optional field.", with(write_errors(), with(not_its_own(), json!({"200": write_ok.clone(), "422": error_response("A field at fault (`invalid_field`), an unknown query parameter, or an edit that changes nothing (`invalid_json`).")})))),
                     json!({"operationId": "editNotice", "parameters": change_params(), "requestBody": body("EditNotice", true)}))
             },
             "/v1/admin/notices/{id}/updates": {
@@ -451,7 +451,7 @@ pub fn document() -> Value {
                     json!({"operationId": "resolveNotice", "parameters": change_params(), "requestBody": body("Resolve", false)}))
             },
             "/v1/admin/notices/{id}/withdraw": {
-                "post": with(admin_op("Remove from the feed at once (a mistake, not an event).", with(write_errors(), json!({"200": write_ok}))),
+                "post": with(watch_op("Remove from the feed at once (a mistake, not an event).", with(write_errors(), with(not_its_own(), json!({"200": write_ok})))),
                     json!({"operationId": "withdrawNotice", "parameters": change_params(), "requestBody": body("Withdraw", false)}))
             },
             "/v1/admin/ingest": {

@@ -51,7 +51,7 @@ impl FromStr for Scope {
             "admin" => Ok(Scope::Admin),
             "watch" => Ok(Scope::Watch),
             other => Err(format!(
-                "`{}` is not a token scope; use admin (everything) or watch (a watchdog: create notices, update and resolve its own)",
+                "`{}` is not a token scope; use admin (everything) or watch (a watchdog: create notices, and change only its own)",
                 other.escape_debug()
             )),
         }

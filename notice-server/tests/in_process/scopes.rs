@@ -1,6 +1,6 @@
 //! Token scopes: a watch token (`notice-server token create --scope watch`, what `notice watch` runs with)
-//! reads and creates notices and updates and resolves the ones it created; everything else is 403
-//! `forbidden`, and nothing changes. The audit log names the actor and its scope.
+//! reads and creates notices and updates, resolves, edits and withdraws the ones it created; everything else
+//! is 403 `forbidden`, and nothing changes. The audit log names the actor and its scope.
 
 use axum::http::{Method, StatusCode};
 use notice_publish::breakglass::{self, Draft, OfflineOptions};
@@ -48,10 +48,11 @@ async fn a_watch_token_is_refused_with_403_on_every_route_outside_its_scope() {
         .collect();
     let paths: Vec<&str> = admin_only.iter().map(|r| r.path).collect();
     // The table decides; these are the routes the issue names, so a change to the table is a decision.
+    // Editing and withdrawing are not among them: a watch token may do both to its own notices ("it cannot
+    // edit or withdraw others'"), which `a_watch_token_cannot_change_notices_it_did_not_create` holds.
     for expected in [
-        "/v1/admin/notices/{id}",
-        "/v1/admin/notices/{id}/withdraw",
         "/v1/admin/ingest",
+        "/v1/admin/root",
         "/v1/admin/audit",
         "/v1/admin/copies",
     ] {
@@ -179,6 +180,51 @@ async fn a_watch_token_opens_updates_and_resolves_its_own_notice() {
 }
 
 #[tokio::test]
+async fn a_watch_token_edits_and_withdraws_its_own_notice() {
+    let h = Harness::new();
+    let watch = token(&h, "watchdog", Scope::Watch);
+    let id = "watch-keyshare-20260921-2";
+    let created = h
+        .admin_as(
+            &watch,
+            Method::POST,
+            "/v1/admin/notices",
+            Some(&watchdog_notice(id).to_string()),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED);
+    let edited = h
+        .admin_as(
+            &watch,
+            Method::PATCH,
+            &format!("/v1/admin/notices/{id}"),
+            Some(r#"{"title": {"en": "PIN validation is slow"}}"#),
+        )
+        .await;
+    assert_eq!(edited.status, StatusCode::OK, "{:?}", edited.json());
+    assert_eq!(edited.json()["notice"]["revision"], 2);
+    // A false alarm: the watchdog's own notice is taken out of the feed.
+    let withdrawn = h
+        .admin_as(
+            &watch,
+            Method::POST,
+            &format!("/v1/admin/notices/{id}/withdraw"),
+            None,
+        )
+        .await;
+    assert_eq!(withdrawn.status, StatusCode::OK, "{:?}", withdrawn.json());
+    assert_eq!(withdrawn.json()["state"], "withdrawn");
+    assert!(
+        h.feed()
+            .await
+            .feed
+            .notices
+            .iter()
+            .all(|n| n.id.as_str() != id)
+    );
+}
+
+#[tokio::test]
 async fn a_watch_token_cannot_change_notices_it_did_not_create() {
     let h = Harness::new();
     let watch = token(&h, "watchdog", Scope::Watch);
@@ -195,21 +241,36 @@ async fn a_watch_token_cannot_change_notices_it_did_not_create() {
         .await;
     assert_eq!(created.status, StatusCode::CREATED);
     let before = served_version(&h).await;
+    let edit = r#"{"title": {"en": "Edited by the watchdog"}}"#.to_owned();
     for id in [by_admin.as_str(), by_other] {
-        for (path, body) in [
+        for (method, path, body) in [
             (
+                Method::POST,
                 format!("/v1/admin/notices/{id}/updates"),
                 Some(update("monitoring")),
             ),
-            (format!("/v1/admin/notices/{id}/resolve"), None),
             (
+                Method::POST,
+                format!("/v1/admin/notices/{id}/resolve"),
+                None,
+            ),
+            (
+                Method::POST,
                 format!("/v1/admin/notices/{id}/updates?dry_run=true"),
                 Some(update("monitoring")),
             ),
+            (
+                Method::PATCH,
+                format!("/v1/admin/notices/{id}"),
+                Some(edit.clone()),
+            ),
+            (
+                Method::POST,
+                format!("/v1/admin/notices/{id}/withdraw"),
+                None,
+            ),
         ] {
-            let reply = h
-                .admin_as(&watch, Method::POST, &path, body.as_deref())
-                .await;
+            let reply = h.admin_as(&watch, method, &path, body.as_deref()).await;
             let (code, _) = reply.error(StatusCode::FORBIDDEN);
             assert_eq!(code, "forbidden", "{path}");
             let message = reply.json()["error"]["message"]
