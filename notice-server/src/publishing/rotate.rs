@@ -139,20 +139,25 @@ mod tests {
         assert!(!dir.next_feed_key().exists());
     }
 
-    #[test]
-    fn a_rotation_interrupted_before_the_key_rename_is_finished_at_the_next_load() {
-        let (_tmp, dir) = initialized();
+    /// A rotation committed, then the state a crash before the key rename leaves: the new key at `next`
+    /// (beside the current one), the old key still in place.
+    fn rotate_and_stop_before_the_rename(dir: &DataDir, next: &std::path::Path) {
         let old_pem = fs::read(dir.feed_key()).unwrap();
         rotate_feed_key(
-            &dir,
+            dir,
             &dir.root_key(),
             &Settings::default(),
             Timestamp::from_unix(2_000),
         )
         .unwrap();
-        // The state a crash between commit and rename leaves: new key beside, old key in place.
-        fs::rename(dir.feed_key(), dir.next_feed_key()).unwrap();
+        fs::rename(dir.feed_key(), next).unwrap();
         fs::write(dir.feed_key(), old_pem).unwrap();
+    }
+
+    #[test]
+    fn a_rotation_interrupted_before_the_key_rename_is_finished_at_the_next_load() {
+        let (_tmp, dir) = initialized();
+        rotate_and_stop_before_the_rename(&dir, &dir.next_feed_key());
 
         let conn = schema::open(&dir.db()).unwrap();
         let signer = Signer::load(&conn, &dir).unwrap();
@@ -165,16 +170,7 @@ mod tests {
     #[test]
     fn a_rotation_left_half_done_by_an_earlier_build_is_finished_from_its_old_file_name() {
         let (_tmp, dir) = initialized();
-        let old_pem = fs::read(dir.feed_key()).unwrap();
-        rotate_feed_key(
-            &dir,
-            &dir.root_key(),
-            &Settings::default(),
-            Timestamp::from_unix(2_000),
-        )
-        .unwrap();
-        fs::rename(dir.feed_key(), dir.legacy_next_feed_key()).unwrap();
-        fs::write(dir.feed_key(), old_pem).unwrap();
+        rotate_and_stop_before_the_rename(&dir, &dir.legacy_next_feed_key());
 
         let conn = schema::open(&dir.db()).unwrap();
         let signer = Signer::load(&conn, &dir).unwrap();
