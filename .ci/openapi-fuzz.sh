@@ -24,7 +24,9 @@ if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -qx "schemathesis, ve
   "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$schemathesis_version"
 fi
 
-cargo build --quiet -p notice-server --bin notice-server
+# Workspace-wide, as .ci/run builds the binaries: `-p notice-server` alone resolves fewer features and would
+# compile a second variant of the shared crates (disk that a CI machine may not have).
+cargo build --quiet --bins
 server="$target/debug/notice-server"
 
 work="$(mktemp -d)"
