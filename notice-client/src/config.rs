@@ -77,11 +77,15 @@ impl AppContext {
 
 /// How long the network may take. Refreshing never blocks the app's start (it runs in the background), but
 /// it must end: these bound it.
+///
+/// The shorter bound wins: a per-mirror timeout longer than the deadline acts as the deadline, and a connect
+/// timeout longer than the per-mirror one acts as that. So setting only `deadline` (say 3 s) shortens
+/// everything, as an app developer expects, instead of being refused for the longer defaults below it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Timeouts {
-    /// Per mirror: connecting (TCP and TLS handshake).
+    /// Per mirror: connecting (TCP and TLS handshake). At most `mirror`.
     pub connect: Duration,
-    /// Per mirror: the whole request, from DNS to the last body byte.
+    /// Per mirror: the whole request, from DNS to the last body byte. At most `deadline`.
     pub mirror: Duration,
     /// The whole refresh, all mirrors together; `refresh` returns by then.
     pub deadline: Duration,
@@ -105,16 +109,11 @@ impl Timeouts {
     /// Longest allowed deadline: a refresh that can take minutes is a hung refresh.
     pub const MAX_DEADLINE: Duration = Duration::from_secs(120);
 
-    fn validate(&self) -> Result<(), ConfigError> {
+    /// The timeouts a refresh uses: checked, and nested (the shorter bound wins, see [`Timeouts`]).
+    fn validate(&self) -> Result<Timeouts, ConfigError> {
         let invalid = |detail: &str| Err(ConfigError::Invalid(format!("timeouts: {detail}")));
         if self.connect.is_zero() || self.mirror.is_zero() || self.deadline.is_zero() {
             return invalid("connect, mirror and deadline must be more than 0");
-        }
-        if self.connect > self.mirror {
-            return invalid("connect_ms must not exceed mirror_ms");
-        }
-        if self.mirror > self.deadline {
-            return invalid("mirror_ms must not exceed deadline_ms");
         }
         if self.deadline > Self::MAX_DEADLINE {
             return invalid("deadline_ms must be at most 120000 (2 minutes)");
@@ -122,7 +121,12 @@ impl Timeouts {
         if self.min_refresh_interval > Duration::from_secs(86_400) {
             return invalid("min_refresh_interval_s must be at most 86400 (a day)");
         }
-        Ok(())
+        let mirror = self.mirror.min(self.deadline);
+        Ok(Timeouts {
+            connect: self.connect.min(mirror),
+            mirror,
+            ..*self
+        })
     }
 }
 
@@ -293,7 +297,7 @@ impl Config {
                 "state_dir is empty; give a directory only this client uses".into(),
             ));
         }
-        self.timeouts.validate()?;
+        let timeouts = self.timeouts.validate()?;
         #[cfg(feature = "https")]
         let extra_roots = self
             .ca_certs_pem
@@ -313,7 +317,7 @@ impl Config {
             mirrors,
             state_dir: self.state_dir.clone(),
             context: self.context.clone(),
-            timeouts: self.timeouts,
+            timeouts,
             #[cfg(feature = "https")]
             extra_roots,
         })
@@ -430,6 +434,22 @@ mod tests {
     }
 
     #[test]
+    fn a_config_with_only_a_short_deadline_bounds_every_timeout_by_it() {
+        let root = notice_tests::FeedOwner::new();
+        let root_text = String::from_utf8(root.root_json()).unwrap();
+        let json = format!(
+            r#"{{"feed_id": "{}", "trusted_root": {root_text}, "state_dir": "/tmp/unused",
+                "timeouts": {{"deadline_ms": 2000}}}}"#,
+            root.feed_id()
+        );
+        let settings = Config::from_json(&json).unwrap().validate().unwrap();
+        let two_seconds = Duration::from_secs(2);
+        assert_eq!(settings.timeouts.deadline, two_seconds);
+        assert_eq!(settings.timeouts.mirror, two_seconds);
+        assert_eq!(settings.timeouts.connect, two_seconds);
+    }
+
+    #[test]
     fn mirrors_must_be_https_except_on_loopback() {
         for good in [
             "https://notices.example.org/v1/feed.json",
@@ -468,16 +488,22 @@ mod tests {
     }
 
     #[test]
-    fn timeouts_must_nest_and_be_bounded() {
+    fn timeouts_nest_with_the_shorter_bound_winning_and_are_bounded() {
         let mut t = Timeouts::default();
-        assert!(t.validate().is_ok());
-        t.mirror = Duration::from_secs(20);
-        assert!(
-            t.validate()
-                .unwrap_err()
-                .to_string()
-                .contains("deadline_ms")
-        );
+        assert_eq!(t.validate().unwrap(), t);
+        // Only a short deadline: the longer default per-mirror and connect timeouts shrink to it.
+        t.deadline = Duration::from_secs(2);
+        let nested = t.validate().unwrap();
+        assert_eq!(nested.deadline, Duration::from_secs(2));
+        assert_eq!(nested.mirror, Duration::from_secs(2));
+        assert_eq!(nested.connect, Duration::from_secs(2));
+        // A connect timeout longer than the per-mirror one acts as the per-mirror one.
+        t = Timeouts {
+            connect: Duration::from_secs(4),
+            mirror: Duration::from_secs(1),
+            ..Timeouts::default()
+        };
+        assert_eq!(t.validate().unwrap().connect, Duration::from_secs(1));
         t = Timeouts::default();
         t.connect = Duration::ZERO;
         assert!(t.validate().is_err());

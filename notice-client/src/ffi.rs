@@ -221,7 +221,9 @@ unsafe fn hand_out(out: *mut *mut c_char, json: CString) {
 ///   "timeouts": {"connect_ms": 3000, "mirror_ms": 5000, "deadline_ms": 10000, "min_refresh_interval_s": 60},
 ///   "ca_certs_pem": "-----BEGIN CERTIFICATE-----\n..."}`
 /// `mirrors`, `context`, `timeouts` (and each of their fields) and `ca_certs_pem` are optional; unknown fields
-/// are refused. `ca_certs_pem`: PEM certificates of a private CA that mirrors' TLS certificates may chain to,
+/// are refused. `timeouts`: the shorter bound wins (a per-mirror timeout longer than the deadline acts as the
+/// deadline, a connect timeout longer than the per-mirror one as that), so `{"deadline_ms": 3000}` alone
+/// bounds the whole refresh by 3 s. `ca_certs_pem`: PEM certificates of a private CA that mirrors' TLS certificates may chain to,
 /// trusted in addition to the public CAs (only with the `https` feature; refused without it).
 ///
 /// Corrupt or missing state files are not an error: they are reported in the status.
