@@ -113,12 +113,35 @@ impl Client {
             )
         };
 
+        // State another setup of this feed id left (every development setup is `notice/dev`): its root at the
+        // shipped root's version is another root. Ignored as a whole, as state of another feed is.
+        let other_root = |file: &str, found: &TrustState| {
+            StorageProblem::new(
+                file,
+                "state_for_other_root",
+                format!(
+                    "holds state for another root v{} of feed {:?} than the one this app ships; ignored",
+                    found.root.version,
+                    feed_id.as_str()
+                ),
+            )
+        };
+        let foreign = |file: &str, found: &TrustState| {
+            if found.root.feed_id != feed_id {
+                Some(other_feed(file, found))
+            } else if found.contradicts(&settings.trusted) {
+                Some(other_root(file, found))
+            } else {
+                None
+            }
+        };
+
         let on_disk = loaded.state.as_ref().map(|s| s.trust.clone());
         let mut saved = match loaded.state {
-            Some(state) if state.trust.root.feed_id == feed_id => state,
+            Some(state) if foreign("state.json", &state.trust).is_none() => state,
             found => {
-                if let Some(state) = found {
-                    problems.push(other_feed("state.json", &state.trust));
+                if let Some(problem) = found.and_then(|state| foreign("state.json", &state.trust)) {
+                    problems.push(problem);
                 }
                 StateFile {
                     trust: TrustState::new(&settings.trusted),
@@ -130,12 +153,11 @@ impl Client {
                 }
             }
         };
-        match loaded.floor {
-            Some(floor) if floor.root.feed_id == feed_id => {
-                saved.trust = merge_floors(saved.trust, floor);
+        if let Some(floor) = loaded.floor {
+            match foreign("floor.json", &floor) {
+                None => saved.trust = merge_floors(saved.trust, floor),
+                Some(problem) => problems.push(problem),
             }
-            Some(floor) => problems.push(other_feed("floor.json", &floor)),
-            None => {}
         }
         // Forget mirrors no longer configured.
         let configured: Vec<String> = settings.mirrors.iter().map(|u| u.to_string()).collect();

@@ -324,6 +324,43 @@ fn a_tampered_stored_document_is_refused_at_start_and_the_floor_holds() {
 }
 
 #[test]
+fn state_another_setup_of_the_same_feed_id_left_is_ignored_not_trusted() {
+    // A mirror or test run that reuses a state directory across two setups of one feed id (`notice/dev` in
+    // every development setup): the other setup's document, floor and root must not carry over.
+    let theirs = FeedOwner::builder()
+        .root_keys(&[7], 1)
+        .feed_keys(&[8], 1)
+        .build();
+    let dir = stored(
+        &theirs,
+        4005,
+        vec![NoticeBuilder::outage("their-outage").build()],
+    );
+    let ours = FeedOwner::new();
+
+    let client = open(&ours, dir.path());
+
+    let found = problems(&client);
+    for file in ["state.json", "floor.json"] {
+        assert!(
+            found.contains(&(file.to_owned(), "state_for_other_root".to_owned())),
+            "{found:?}"
+        );
+    }
+    assert!(
+        found.contains(&("document.json".to_owned(), "root_chain_rejected".to_owned())),
+        "{found:?}"
+    );
+    assert_eq!(client.notices(at(0)).freshness, Freshness::None);
+    assert_eq!(client.status(at(0)).floor_version, None);
+    // Our feed, at a version far below theirs, is taken: no floor of theirs holds it back.
+    assert_eq!(
+        client.ingest(&ours.document(1, vec![]), at(1)).unwrap(),
+        IngestOutcome::Updated { version: 1 }
+    );
+}
+
+#[test]
 fn a_failed_write_is_reported_and_the_client_keeps_working() {
     let owner = FeedOwner::new();
     let parent = tempfile::tempdir().unwrap();

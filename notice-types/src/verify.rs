@@ -158,6 +158,13 @@ pub enum VerifyError {
         /// The state's feed id.
         found: String,
     },
+    /// The stored state's root has the trusted root's version but is another root (the same feed id set up
+    /// twice, as every development setup does, with state left by the other one).
+    #[error("stored state is for another root v{version} of this feed than the trusted one")]
+    StateForOtherRoot {
+        /// The version both roots have.
+        version: u64,
+    },
 }
 
 impl VerifyError {
@@ -179,6 +186,7 @@ impl VerifyError {
             VerifyError::EqualVersionDifferentBytes { .. } => "equal_version_different_bytes",
             VerifyError::Expired { .. } => "expired",
             VerifyError::StateForOtherFeed { .. } => "state_for_other_feed",
+            VerifyError::StateForOtherRoot { .. } => "state_for_other_root",
         }
     }
 }
@@ -270,6 +278,18 @@ impl TrustState {
             last_issued_at: None,
         }
     }
+
+    /// Whether this state's root has the trusted root's version but is not the trusted root: state another
+    /// setup of the same feed id left behind, which must neither anchor a chain nor set a floor.
+    pub fn contradicts(&self, trusted: &TrustedRoot) -> bool {
+        if self.root.version != trusted.payload.version {
+            return false;
+        }
+        match &self.root_sha256 {
+            Some(digest) => *digest != hex::encode(Sha256::digest(&trusted.payload_bytes)),
+            None => self.root != trusted.payload,
+        }
+    }
 }
 
 /// Whether a verified document moved the feed forward.
@@ -317,6 +337,11 @@ pub fn verify(
             found: state.root.feed_id.to_string(),
         });
     }
+    if state.contradicts(trusted) {
+        return Err(VerifyError::StateForOtherRoot {
+            version: trusted.payload.version,
+        });
+    }
     // An app update may ship a newer root than the one remembered; start from whichever is newer.
     let start = if trusted.payload.version > state.root.version {
         &trusted.payload
@@ -326,10 +351,13 @@ pub fn verify(
     let document = DocumentRef::parse(bytes)?;
     let chain_sha256 = chain_digest(&document.roots);
     // The exact chain this state was built from was fully verified before; checking its signatures again
-    // would prove nothing new. Any other chain, or a newer shipped root, is verified from version 1.
+    // would prove nothing new. Any other chain, or a newer shipped root, is verified from version 1. The
+    // chain must still hold the shipped root's bytes at its version: a state built from a chain anchored
+    // elsewhere (another setup of the same feed id) must not vouch for that chain here.
     let (root, root_sha256) = if start == &state.root
         && state.root_chain_sha256.as_deref() == Some(chain_sha256.as_str())
         && state.root_sha256.is_some()
+        && holds_trusted_root(&document.roots, trusted)
     {
         (state.root.clone(), state.root_sha256.clone())
     } else {
@@ -484,6 +512,20 @@ fn chain_digest(roots: &[EnvelopeRef<'_>]) -> String {
         }
     }
     hex::encode(hasher.finalize())
+}
+
+/// Whether the chain's entry at the trusted root's version carries the trusted root's payload bytes (its
+/// signatures are not checked here: the caller knows the chain was verified before).
+fn holds_trusted_root(roots: &[EnvelopeRef<'_>], trusted: &TrustedRoot) -> bool {
+    let entry = usize::try_from(trusted.payload.version)
+        .ok()
+        .and_then(|version| version.checked_sub(1))
+        .and_then(|index| roots.get(index));
+    entry.is_some_and(|entry| {
+        STANDARD
+            .decode(entry.payload.as_bytes())
+            .is_ok_and(|payload| payload == trusted.payload_bytes)
+    })
 }
 
 /// What a document's root chain must hold: the shipped root's exact payload bytes at its version, and the

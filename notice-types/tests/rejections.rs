@@ -269,6 +269,49 @@ fn state_from_another_feed_is_refused() {
 }
 
 #[test]
+fn state_left_by_another_setup_of_the_same_feed_id_is_refused() {
+    // Two setups of one feed id (every development setup is `notice/dev`), each with its own root v1.
+    let ours = FeedOwner::new();
+    let theirs = FeedOwner::builder()
+        .root_keys(&[7], 1)
+        .feed_keys(&[8], 1)
+        .build();
+    assert_eq!(ours.feed_id(), theirs.feed_id());
+    let their_state = theirs
+        .verify(&theirs.document(4005, vec![]), None, at(1))
+        .unwrap()
+        .state;
+    let err = check(
+        &ours,
+        &ours.document(1, vec![]),
+        Some(&their_state),
+        at(2),
+        "state_for_other_root",
+    );
+    assert!(err.to_string().contains("another root v1"), "{err}");
+    // Their own document, with the state it left, is not vouched for either.
+    check(
+        &ours,
+        &theirs.document(4005, vec![]),
+        Some(&their_state),
+        at(2),
+        "state_for_other_root",
+    );
+    // A state written before `root_sha256` existed is compared by value.
+    let legacy = TrustState {
+        root_sha256: None,
+        ..their_state
+    };
+    check(
+        &ours,
+        &ours.document(1, vec![]),
+        Some(&legacy),
+        at(2),
+        "state_for_other_root",
+    );
+}
+
+#[test]
 fn unknown_fields_in_the_unsigned_wrapper_or_envelope_are_rejected() {
     let owner = FeedOwner::new();
     let bytes = owner.document(1, vec![]);

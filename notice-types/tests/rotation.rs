@@ -96,6 +96,27 @@ fn roots_out_of_order_are_rejected() {
 }
 
 #[test]
+fn a_cached_chain_anchored_at_another_setups_root_vouches_for_nothing() {
+    // Another setup of the same feed id rotated to v2; its state (newer than our shipped v1) and its document
+    // share one chain digest. Skipping the chain because the digest matches would take its document.
+    let ours = FeedOwner::new();
+    let mut theirs = FeedOwner::builder()
+        .root_keys(&[7], 1)
+        .feed_keys(&[8], 1)
+        .build();
+    theirs.rotate(&[7], &[9]);
+    let document = theirs.document(4005, vec![]);
+    let their_state = notice_types::verify(&document, &theirs.trusted(), None, at(1))
+        .unwrap()
+        .state;
+    assert_eq!(their_state.root.version, 2);
+    let err =
+        notice_types::verify(&document, &ours.trusted(), Some(&their_state), at(2)).unwrap_err();
+    assert_eq!(err.code(), "root_chain_rejected", "{err}");
+    assert!(err.to_string().contains("shipped root"), "{err}");
+}
+
+#[test]
 fn a_client_that_cached_a_chain_still_follows_a_longer_one() {
     let mut owner = FeedOwner::new();
     let first = owner

@@ -205,6 +205,19 @@ pub fn vectors() -> Vec<(String, Vec<u8>)> {
         HOUR,
         "state_for_other_feed",
     );
+    let other_setup = FeedOwner::builder()
+        .root_keys(&[7], 1)
+        .feed_keys(&[8], 1)
+        .build();
+    out.add(
+        "state-for-other-root",
+        valid.clone(),
+        "The valid document with a stored state another setup of the same feed id left: its root v1 is another \
+         root than the trusted v1.",
+        serde_json::json!({"root": other_setup.root(), "feed": null, "last_issued_at": null}),
+        HOUR,
+        "state_for_other_root",
+    );
 
     // Root rotation: v2 needs two of feed keys 4 and 5; v1 stays the trusted root.
     let mut rotated = FeedOwner::new();

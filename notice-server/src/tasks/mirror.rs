@@ -211,6 +211,17 @@ impl Mirror {
             last_contact,
         };
         let now = mirror.public.clock.now();
+        // What the state directory held that could not be used (corrupt, another feed's or another setup's
+        // state): the mirror starts from what is still good, and the operator hears why.
+        for problem in mirror.client.status(now).storage_problems {
+            tracing::warn!(
+                file = %problem.file,
+                code = %problem.code,
+                state_dir = %config.state_dir.display(),
+                "state directory: {}",
+                problem.message
+            );
+        }
         if let Some(version) = mirror.install_held(now) {
             tracing::info!(
                 version,

@@ -177,6 +177,55 @@ fn the_mirror_never_serves_a_lower_version_than_it_has_seen_even_after_a_restart
 }
 
 #[test]
+fn a_mirror_given_another_setups_state_directory_serves_only_what_its_own_root_verifies() {
+    // Two setups of one feed id (as every development setup is `notice/dev`), each with its own keys; A is
+    // at version 3, B at 1.
+    let a = e2e().start();
+    for title in ["One", "Two"] {
+        assert_eq!(
+            a.post("/v1/admin/notices", a.token(), outage(title)).status,
+            201
+        );
+    }
+    let mut mirror_of_a = TestMirror::start(&a.url(), &a.root_path());
+    poll_until("the mirror of A to see version 3", FOLLOW, || {
+        (version_of_mirror(&mirror_of_a) == Some(3)).then_some(())
+    });
+    mirror_of_a.kill9();
+
+    let b = e2e().start();
+    let mut mirror_of_b = TestMirror::start(&b.url(), &b.root_path());
+    poll_until("the mirror of B to see version 1", FOLLOW, || {
+        (version_of_mirror(&mirror_of_b) == Some(1)).then_some(())
+    });
+    // The operator points B's mirror at the state directory A's mirror left.
+    mirror_of_b.kill9();
+    for file in ["state.json", "floor.json", "document.json"] {
+        std::fs::copy(
+            mirror_of_a.state_dir().join(file),
+            mirror_of_b.state_dir().join(file),
+        )
+        .unwrap();
+    }
+    mirror_of_b.restart();
+
+    let trusted = TrustedRoot::from_envelope_bytes(&std::fs::read(b.root_path()).unwrap()).unwrap();
+    let served = mirror_of_b.get("/v1/feed.json");
+    if served.status == 200 {
+        notice_types::dangerous_verify_ignoring_freshness(&served.body, &trusted)
+            .expect("whatever B's mirror serves verifies under B's root");
+    }
+    // A's floor (version 3) does not hold B's feed back: B's version 1 is served again.
+    poll_until("B's mirror to serve B's feed", FOLLOW, || {
+        (version_of_mirror(&mirror_of_b) == Some(1)).then_some(())
+    });
+    let served = mirror_of_b.get("/v1/feed.json");
+    notice_types::dangerous_verify_ignoring_freshness(&served.body, &trusted).unwrap();
+    let log = mirror_of_b.log();
+    assert!(log.contains("state_for_other_root"), "{log}");
+}
+
+#[test]
 fn a_mirror_without_a_usable_root_refuses_to_start_with_one_line() {
     let dir = tempfile::tempdir().unwrap();
     let data_dir = dir.path().to_str().unwrap();
