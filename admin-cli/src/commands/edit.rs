@@ -52,7 +52,7 @@ pub struct EditArgs {
     #[arg(long = "platform", value_enum, value_name = "PLATFORM")]
     platforms: Vec<PlatformArg>,
     /// Replace the app version requirement, e.g. "<7.4"
-    #[arg(long, value_name = "REQ")]
+    #[arg(long, visible_alias = "app-version", value_name = "REQ")]
     app_versions: Option<semver::VersionReq>,
     /// Replace the link
     #[arg(long, value_name = "URL", value_parser = link_arg)]
@@ -143,7 +143,8 @@ const FIELDS: [&str; 12] = [
 impl EditArgs {
     /// Runs `notice edit`.
     pub fn run(self, ctx: &Ctx<'_>) -> Result<(), CliError> {
-        prompt::require_way_to_confirm(self.yes, "save the edit", "")?;
+        // No early refusal without a terminal: server and input errors come first, and `confirm` below
+        // still refuses before anything is sent.
         let backend = Backend::open(ctx, &self.offline)?;
         let now = ctx.now();
         let id = backend.resolve_id(&self.id)?;

@@ -40,8 +40,8 @@ pub struct ExportArgs {
     /// Where the document comes from: a URL or a file [default: the server's /v1/feed.json]
     #[arg(long, value_name = "URL|FILE")]
     from: Option<String>,
-    /// Verify against this root file (what the app ships) [env: NOTICE_ROOT] [default, only when
-    /// exporting from the server: the server's /v1/root.json]
+    /// Verify against this root file (what the app ships) [env: NOTICE_ROOT] [default: the server's
+    /// /v1/root.json; with --from, the root.json published beside the document (or v1/root.json below it)]
     #[arg(long, value_name = "PATH")]
     root: Option<PathBuf>,
     #[command(flatten)]
@@ -70,16 +70,14 @@ impl ExportArgs {
         let mut history = None;
         let (what, bytes, trusted, root_v1) = match &self.from {
             Some(from) => {
-                let root = root.ok_or_else(|| {
-                    CliError::usage_hint(
-                        "--from needs --root: a copy is only exported after it verifies",
-                        "pass --root root.json (the file the app ships) or set NOTICE_ROOT",
-                    )
-                })?;
-                let trusted = load_root(&root)?;
-                let root_v1 = document::read_file(&root)?;
                 let location = Location::parse(from)?;
-                let bytes = document::read(&location, &ctx.http(5)?)?;
+                let http = ctx.http(5)?;
+                // The document first: one that cannot be read is the error to report, not a missing root.
+                let bytes = document::read(&location, &http)?;
+                let (trusted, root_v1) = match &root {
+                    Some(root) => (load_root(root)?, document::read_file(root)?),
+                    None => root_beside(&location, &http)?,
+                };
                 (location.to_string(), bytes, trusted, root_v1)
             }
             None => {
@@ -155,5 +153,93 @@ impl ExportArgs {
         text.push_str(&format!("  files:    {}\n", exported.files.join(", ")));
         render::print(&text);
         Ok(())
+    }
+}
+
+/// For `--from` without `--root`: the root published beside the document, as the server, a mirror and
+/// every copy publish it (`root.json` beside `v1/feed.json`, `v1/root.json` below a copy's top-level
+/// `feed.json`), with a note that it is trusted as found. Checks only that the document is consistent with
+/// what its host publishes: `--root` pins the root the app ships.
+fn root_beside(
+    location: &Location,
+    http: &crate::http::Http,
+) -> Result<(TrustedRoot, Vec<u8>), CliError> {
+    let no_root = || {
+        CliError::usage_hint(
+            format!("--from {location}: no --root given and no root.json found beside it"),
+            "pass --root root.json (the file the app ships) or set NOTICE_ROOT",
+        )
+    };
+    for candidate in roots_beside(location) {
+        let Ok(bytes) = document::read(&candidate, http) else {
+            continue;
+        };
+        let Ok(trusted) = TrustedRoot::from_envelope_bytes(&bytes) else {
+            continue;
+        };
+        render::eprint(&format!(
+            "{} verifying against {candidate}, the root published beside the document; pass --root to pin the root the app ships\n",
+            styled(WARN, "note:")
+        ));
+        return Ok((trusted, bytes));
+    }
+    Err(no_root())
+}
+
+/// Where a root may be published beside the document at `location`, in the order to try.
+fn roots_beside(location: &Location) -> Vec<Location> {
+    match location {
+        Location::File(path) => {
+            let dir = path.parent().unwrap_or_else(|| std::path::Path::new(""));
+            vec![
+                Location::File(dir.join("root.json")),
+                Location::File(dir.join("v1").join("root.json")),
+            ]
+        }
+        Location::Url(url) => {
+            let Some(dir) = url_directory(url) else {
+                return Vec::new();
+            };
+            vec![
+                Location::Url(format!("{dir}root.json")),
+                Location::Url(format!("{dir}v1/root.json")),
+            ]
+        }
+        // A bucket copy's settings come from the environment; its root is read with --root.
+        Location::Copy(_) => Vec::new(),
+    }
+}
+
+/// `https://host/a/b/feed.json?x` → `https://host/a/b/`; `https://host` → `https://host/`.
+fn url_directory(url: &str) -> Option<String> {
+    let without_query = url.split(['?', '#']).next().unwrap_or(url);
+    let host_start = without_query.find("://")? + 3;
+    match without_query[host_start..].rfind('/') {
+        Some(slash) => Some(without_query[..=host_start + slash].to_owned()),
+        None => Some(format!("{without_query}/")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::url_directory;
+
+    #[test]
+    fn a_documents_directory_keeps_scheme_host_and_path_and_drops_the_query() {
+        for (url, dir) in [
+            (
+                "https://mirror.example.net/v1/feed.json",
+                "https://mirror.example.net/v1/",
+            ),
+            (
+                "https://cdn.example.org/feed.json?x=1#y",
+                "https://cdn.example.org/",
+            ),
+            ("http://127.0.0.1:8080", "http://127.0.0.1:8080/"),
+            ("https://host/a/", "https://host/a/"),
+        ] {
+            assert_eq!(url_directory(url).as_deref(), Some(dir), "{url}");
+        }
+        assert_eq!(url_directory("not a url"), None);
     }
 }

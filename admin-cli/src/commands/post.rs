@@ -61,7 +61,7 @@ pub struct PostArgs {
     #[arg(long = "platform", value_enum, value_name = "PLATFORM")]
     platforms: Vec<PlatformArg>,
     /// Only show on these app versions, a semver requirement, e.g. "<7.4" [default: all]
-    #[arg(long, value_name = "REQ")]
+    #[arg(long, visible_alias = "app-version", value_name = "REQ")]
     app_versions: Option<semver::VersionReq>,
     /// https link for more information (its host must be allowed by the feed)
     #[arg(long, value_name = "URL", value_parser = link_arg)]

@@ -9,6 +9,7 @@ use crate::backend::{Backend, Request};
 use crate::error::CliError;
 use crate::input::{self, LocalizedArg};
 use crate::offline::OfflineArgs;
+use crate::prompt;
 use crate::render::{BOLD, OK, styled};
 
 const EXAMPLES: &str = "\
@@ -32,6 +33,10 @@ pub struct ResolveArgs {
     /// Closing message: "English" or LANG="text" (repeat per language) [default: the server's]
     #[arg(long, value_name = "[LANG=]TEXT", value_parser = input::parse_localized)]
     message: Vec<LocalizedArg>,
+    /// Resolve even when the server cautions that it is probably a mistake (as `post`, `update`, `edit` and
+    /// `withdraw` take it, so a script can pass it to all of them)
+    #[arg(short, long)]
+    yes: bool,
     /// Print the server's answer as JSON
     #[arg(long)]
     json: bool,
@@ -54,6 +59,7 @@ impl ResolveArgs {
             change: NoticeChange::Resolve(resolve),
         };
         let prepared = backend.prepare(request, now)?;
+        prompt::confirm_cautions(&prepared.response.cautions, self.yes, "resolve")?;
         let committed = backend.commit(prepared, now)?;
         let written = &committed.response;
         let summary = format!(

@@ -36,8 +36,8 @@ pub struct StatusArgs {
     /// The user's platform [default: any]
     #[arg(long, value_enum)]
     platform: Option<PlatformArg>,
-    /// The user's app version, e.g. 7.3.0 [default: any]
-    #[arg(long, value_name = "VERSION")]
+    /// The user's app version, e.g. 7.3.0 (7.3 and 7 read as 7.3.0 and 7.0.0) [default: any]
+    #[arg(long, value_name = "VERSION", value_parser = app_version_arg)]
     app_version: Option<semver::Version>,
     /// The user's language, e.g. nl or de_DE; repeat for a preference list [default: en]
     #[arg(long, value_name = "LANG", value_parser = lang_arg)]
@@ -265,4 +265,36 @@ fn copies_text(copies: &[CopyState], served: u64, now: Timestamp) -> String {
         ));
     }
     out
+}
+
+/// An app version as an app reports it: full semver, or a shorter `7.3` / `7` with the missing parts zero.
+fn app_version_arg(text: &str) -> Result<semver::Version, String> {
+    let padded = match text.matches('.').count() {
+        0 if !text.is_empty() => format!("{text}.0.0"),
+        1 => format!("{text}.0"),
+        _ => text.to_owned(),
+    };
+    semver::Version::parse(&padded)
+        .map_err(|e| format!("{e} (give a version such as 7.3.0; 7.3 and 7 also work)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::app_version_arg;
+
+    #[test]
+    fn an_app_version_may_leave_out_its_minor_and_patch_parts() {
+        for (given, read) in [
+            ("7.3.1", "7.3.1"),
+            ("7.3", "7.3.0"),
+            ("7", "7.0.0"),
+            ("7.4.0-beta.2", "7.4.0-beta.2"),
+        ] {
+            assert_eq!(app_version_arg(given).unwrap().to_string(), read);
+        }
+        for bad in ["", "seven", "7.x", "7..1"] {
+            let err = app_version_arg(bad).unwrap_err();
+            assert!(err.contains("such as 7.3.0"), "{bad:?}: {err}");
+        }
+    }
 }

@@ -1,5 +1,5 @@
 //! `notice withdraw`: take a notice out of the feed at once, for a notice that should never have been posted.
-//! Asks first (unless `--yes`); refuses at once when there is no terminal to ask on.
+//! Asks first (unless `--yes`); without a terminal to ask on it refuses, after checking the notice exists.
 
 use clap::Args;
 use notice_publish::NoticeChange;
@@ -41,7 +41,8 @@ pub struct WithdrawArgs {
 impl WithdrawArgs {
     /// Runs `notice withdraw`.
     pub fn run(self, ctx: &Ctx<'_>) -> Result<(), CliError> {
-        prompt::require_way_to_confirm(self.yes, "withdraw", "")?;
+        // No early refusal without a terminal: an unreachable server, a rejected token or an unknown id is
+        // what the operator must hear first; `confirm` below still refuses before anything is sent.
         let backend = Backend::open(ctx, &self.offline)?;
         let now = ctx.now();
         let id = backend.resolve_id(&self.id)?;

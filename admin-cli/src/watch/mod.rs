@@ -146,13 +146,13 @@ fn lock(live: &Mutex<Live>) -> MutexGuard<'_, Live> {
 
 /// Sets up logging on stderr: text for people, JSON for log shippers; `NOTICE_LOG` filters (default info).
 fn init_logging(format: LogFormat) {
-    use std::io::IsTerminal as _;
     let filter = tracing_subscriber::EnvFilter::try_from_env("NOTICE_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)
-        .with_ansi(std::io::stderr().is_terminal())
+        // As every other output of the CLI: `--color`, NO_COLOR and whether stderr is a terminal decide.
+        .with_ansi(anstream::AutoStream::choice(&std::io::stderr()) != anstream::ColorChoice::Never)
         .with_writer(std::io::stderr);
     // Only fails when a subscriber is already set, which nothing else in this process does.
     let _ = match format {

@@ -26,8 +26,12 @@ fn server_commands() -> Vec<Vec<&'static str>> {
             "Found it.",
         ],
         vec!["resolve", "some-id"],
+        vec!["resolve", "some-id", "--yes"],
+        // Without --yes and without a terminal these still reach the server first: its error is the one to
+        // hear, and the refusal to go on without confirmation comes only once the notice is found.
+        vec!["withdraw", "some-id"],
         vec!["withdraw", "some-id", "--yes"],
-        vec!["edit", "some-id", "--yes", "--title", "nl=Storing"],
+        vec!["edit", "some-id", "--title", "nl=Storing"],
         vec!["list"],
         vec!["show", "some-id"],
         vec!["ingest", "Cargo.toml"],

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use notice_tests::{OutputExt as _, TestServer, get};
+use notice_tests::{FeedOwner, OutputExt as _, TestServer, get};
 
 use super::{json, post};
 
@@ -140,9 +140,17 @@ fn export_refuses_a_copy_that_does_not_verify_and_writes_nothing() {
 }
 
 #[test]
-fn export_from_a_file_needs_the_root_and_an_export_needs_a_directory() {
-    let out = notice_tests::notice(["export", "--out", "x", "--from", "feed.json"]);
+fn export_from_a_file_without_a_root_beside_it_needs_one_and_an_export_needs_a_directory() {
+    // A document with no root.json beside it.
+    let lonely = tempfile::tempdir().unwrap();
+    let document = lonely.path().join("feed.json");
+    std::fs::write(&document, FeedOwner::new().document(1, vec![])).unwrap();
+    let out = notice_tests::NoticeCommand::new()
+        .args(["export", "--out", "x", "--from"])
+        .arg(&document)
+        .output();
     out.assert_code(2);
+    out.assert_stderr_contains("no root.json found beside it");
     out.assert_stderr_contains("--root");
     let out = notice_tests::notice(["export", "--root", "root.json"]);
     out.assert_code(2);
@@ -177,6 +185,38 @@ fn export_takes_a_published_document_from_a_url_or_a_file() {
                 .contains("PIN-controle werkt niet")
         );
     }
+}
+
+#[test]
+fn without_root_a_published_document_is_verified_against_the_root_published_beside_it() {
+    let server = TestServer::start();
+    post_in_three_languages(&server, "export-beside");
+    let served = get(&format!("{}/v1/feed.json", server.url())).body;
+    // From the server's URL: its /v1/root.json is beside /v1/feed.json.
+    let first = tempfile::tempdir().unwrap();
+    let out = notice_tests::NoticeCommand::new()
+        .args(["export", "--json", "--out"])
+        .arg(first.path())
+        .args(["--from", &format!("{}/v1/feed.json", server.url())])
+        .output();
+    out.assert_code(0);
+    out.assert_stderr_contains("/v1/root.json, the root published beside the document");
+    out.assert_stderr_contains("pass --root to pin");
+    assert_eq!(read(first.path(), "feed.json"), served);
+    // From that copy's top-level feed.json: its v1/root.json is below it.
+    let second = tempfile::tempdir().unwrap();
+    let out = notice_tests::NoticeCommand::new()
+        .args(["export", "--json", "--out"])
+        .arg(second.path())
+        .arg("--from")
+        .arg(first.path().join("feed.json"))
+        .output();
+    out.assert_code(0);
+    assert_eq!(read(second.path(), "feed.json"), served);
+    assert_eq!(
+        read(second.path(), "v1/root.json"),
+        std::fs::read(server.root_path()).unwrap()
+    );
 }
 
 #[test]

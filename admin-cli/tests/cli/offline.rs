@@ -196,7 +196,7 @@ fn offline_update_edit_resolve_and_withdraw_change_the_last_known_feed() {
         .assert_code(0);
     setup
         .offline()
-        .args(["resolve", "offline-life", "--offline"])
+        .args(["resolve", "offline-life", "--offline", "--yes"])
         .output()
         .assert_code(0);
     setup

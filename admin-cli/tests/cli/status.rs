@@ -27,7 +27,8 @@ fn status_shows_what_each_user_sees_from_the_verified_feed() {
         .output()
         .assert_code(0);
     post(&server, "info", "status-old-ios")
-        .args(["--platform", "ios", "--app-versions", "<7.4"])
+        // `--app-version`, as the issue spells it for both commands; `--app-versions` is the same flag.
+        .args(["--platform", "ios", "--app-version", "<7.4"])
         .args(["--title", "Update your app", "--body", "Please update."])
         .output()
         .assert_code(0);
@@ -75,6 +76,12 @@ fn status_shows_what_each_user_sees_from_the_verified_feed() {
         ["status-old-ios en"]
     );
     assert!(shown(&["--platform", "ios", "--app-version", "7.5.0"]).is_empty());
+    // A version as people say it: 7.3 is 7.3.0, 8 is 8.0.0.
+    assert_eq!(
+        shown(&["--platform", "ios", "--app-version", "7.3"]),
+        ["status-old-ios en"]
+    );
+    assert!(shown(&["--platform", "ios", "--app-version", "8"]).is_empty());
     // de_DE has no German text: English, as in the app.
     assert_eq!(
         shown(&["--platform", "android", "--lang", "de_DE"]),

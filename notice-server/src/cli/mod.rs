@@ -44,7 +44,8 @@ Examples:
   # Back after an outage: take in the document an operator signed offline (break-glass) before serving
   notice-server ingest /media/usb/feed.json
 
-Every flag can also be set with the environment variable shown in its help.";
+Every setting of `serve` and `mirror`, and the global flags, can also be set with the environment variable
+shown in its help (a config file, --config, takes them too); the other commands' arguments are flags only.";
 
 /// Origin of the signed Notice feed: admin API, signing, public feed.
 #[derive(Debug, Parser)]
@@ -310,8 +311,14 @@ struct SiteArgs {
     /// A component of the service, declared once for the status page, the apps and the CLI:
     /// ID=NAME (English), then ID:LANG=NAME for each other language (repeatable; the order of first
     /// mention is the display order). Notices may then only name declared components. In the config file:
-    /// [[components]] tables with `id` and a `name` table per language.
-    #[arg(long = "component", value_name = "ID[:LANG]=NAME")]
+    /// [[components]] tables with `id` and a `name` table per language. In the environment, the same
+    /// values separated by `;`.
+    #[arg(
+        long = "component",
+        env = "NOTICE_COMPONENTS",
+        value_name = "ID[:LANG]=NAME",
+        value_delimiter = ';'
+    )]
     components: Vec<String>,
 }
 
@@ -456,6 +463,26 @@ mod tests {
     #[test]
     fn the_command_line_is_well_formed() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn every_setting_of_serve_and_mirror_has_an_environment_variable_as_the_help_says() {
+        let mut command = Cli::command();
+        command.build();
+        for name in ["serve", "mirror"] {
+            let subcommand = command.find_subcommand(name).unwrap();
+            for arg in subcommand.get_arguments() {
+                let id = arg.get_id().as_str();
+                if matches!(id, "help" | "version") || arg.is_positional() {
+                    continue;
+                }
+                assert!(
+                    arg.get_env().is_some(),
+                    "`{name} --{}` has no environment variable",
+                    arg.get_long().unwrap_or(id)
+                );
+            }
+        }
     }
 
     #[test]

@@ -24,8 +24,7 @@ pub(crate) struct OptionalJsonBody<T>(pub T);
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     type Rejection = AppError;
     async fn from_request(request: Request, _: &S) -> Result<Self, AppError> {
-        require_json(&request)?;
-        let bytes = read_body(request).await?;
+        let bytes = read_json(request, BODY_LIMIT_BYTES).await?;
         Ok(JsonBody(parse_request(&bytes)?))
     }
 }
@@ -33,13 +32,22 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
 impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for OptionalJsonBody<T> {
     type Rejection = AppError;
     async fn from_request(request: Request, _: &S) -> Result<Self, AppError> {
-        require_json(&request)?;
-        let bytes = read_body(request).await?;
+        let bytes = read_json(request, BODY_LIMIT_BYTES).await?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(OptionalJsonBody(T::default()));
         }
         Ok(OptionalJsonBody(parse_request(&bytes)?))
     }
+}
+
+/// The body of a request that must be JSON: a declared length over `limit` is 413 whatever the type (the
+/// size is the first thing wrong with it), then a type other than JSON is 415, then the body is read with
+/// the limit enforced as it streams in.
+async fn read_json(request: Request, limit: usize) -> Result<Bytes, AppError> {
+    if declared_length(&request).is_none_or(|len| len <= limit as u64) {
+        require_json(&request)?;
+    }
+    read_limited(request, limit).await
 }
 
 /// 415 unless the body is declared `application/json` (parameters such as `; charset=utf-8` allowed). A
@@ -73,9 +81,15 @@ fn is_json(value: &[u8]) -> bool {
         .eq_ignore_ascii_case(b"application/json")
 }
 
-/// Reads the body, refusing more than [`BODY_LIMIT_BYTES`] without reading it all.
-async fn read_body(request: Request) -> Result<Bytes, AppError> {
-    read_limited(request, BODY_LIMIT_BYTES).await
+/// The length the request declares: its `Content-Length` (a number), else the exact size its body knows
+/// it has (hyper's body reports the header; a body built in-process knows its own).
+fn declared_length(request: &Request) -> Option<u64> {
+    request
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        .or_else(|| request.body().size_hint().exact())
 }
 
 /// Reads the body, refusing more than `limit` bytes without keeping it.
@@ -84,12 +98,7 @@ async fn read_body(request: Request) -> Result<Bytes, AppError> {
 /// the 413: a client still sending when the server answers and closes would otherwise see a reset
 /// connection instead of the answer that says what is wrong. Anything larger is refused at once.
 pub(crate) async fn read_limited(request: Request, limit: usize) -> Result<Bytes, AppError> {
-    let declared = request
-        .headers()
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if let Some(declared) = declared.filter(|len| *len > limit as u64) {
+    if let Some(declared) = declared_length(&request).filter(|len| *len > limit as u64) {
         if declared <= DRAIN_LIMIT_BYTES as u64 {
             let _ = axum::body::to_bytes(request.into_body(), DRAIN_LIMIT_BYTES).await;
         }
@@ -111,8 +120,7 @@ pub(crate) struct DocumentBody(pub Bytes);
 impl<S: Send + Sync> FromRequest<S> for DocumentBody {
     type Rejection = AppError;
     async fn from_request(request: Request, _: &S) -> Result<Self, AppError> {
-        require_json(&request)?;
-        read_limited(request, notice_types::limits::MAX_DOCUMENT_BYTES)
+        read_json(request, notice_types::limits::MAX_DOCUMENT_BYTES)
             .await
             .map(DocumentBody)
     }

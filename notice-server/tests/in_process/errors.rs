@@ -275,6 +275,23 @@ async fn malformed_json_is_400_and_an_oversized_body_is_413() {
         "payload_too_large"
     );
 
+    // Too large is what is wrong first, whatever the body claims to be (or when it claims nothing).
+    for content_type in [Some("text/plain"), None] {
+        let mut request = Harness::request(Method::POST, "/v1/admin/notices")
+            .header("authorization", format!("Bearer {}", h.token));
+        if let Some(content_type) = content_type {
+            request = request.header("content-type", content_type);
+        }
+        let reply = h
+            .send(request.body(Body::from(vec![b'x'; 70 * 1024])).unwrap())
+            .await;
+        assert_eq!(
+            reply.error(StatusCode::PAYLOAD_TOO_LARGE).0,
+            "payload_too_large",
+            "{content_type:?}"
+        );
+    }
+
     // Without a Content-Length (streamed), the limit holds as well.
     let stream = futures_like_stream(70 * 1024);
     let reply = h
