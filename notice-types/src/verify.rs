@@ -198,6 +198,9 @@ pub struct TrustedRoot {
     /// The payload bytes inside the shipped envelope: the chain's entry at this version must hold exactly
     /// these bytes (PROTOCOL.md §8 step 2), not merely the same parsed value.
     payload_bytes: Vec<u8>,
+    /// `payload_bytes` in standard base64: the one text a chain entry holding them can have (the decoder
+    /// refuses any other padding or trailing bits), so the cached-chain shortcut compares text, not bytes.
+    payload_base64: String,
 }
 
 impl TrustedRoot {
@@ -227,6 +230,7 @@ impl TrustedRoot {
         let (payload, payload_bytes) = open_root(envelope, &unverified)?;
         Ok(Self {
             payload,
+            payload_base64: STANDARD.encode(&payload_bytes),
             payload_bytes,
         })
     }
@@ -515,17 +519,14 @@ fn chain_digest(roots: &[EnvelopeRef<'_>]) -> String {
 }
 
 /// Whether the chain's entry at the trusted root's version carries the trusted root's payload bytes (its
-/// signatures are not checked here: the caller knows the chain was verified before).
+/// signatures are not checked here: the caller knows the chain was verified before). Compared as base64
+/// text: equal text is equal bytes; any other text either fails to decode or is refused by the full check.
 fn holds_trusted_root(roots: &[EnvelopeRef<'_>], trusted: &TrustedRoot) -> bool {
-    let entry = usize::try_from(trusted.payload.version)
+    usize::try_from(trusted.payload.version)
         .ok()
         .and_then(|version| version.checked_sub(1))
-        .and_then(|index| roots.get(index));
-    entry.is_some_and(|entry| {
-        STANDARD
-            .decode(entry.payload.as_bytes())
-            .is_ok_and(|payload| payload == trusted.payload_bytes)
-    })
+        .and_then(|index| roots.get(index))
+        .is_some_and(|entry| *entry.payload == *trusted.payload_base64)
 }
 
 /// What a document's root chain must hold: the shipped root's exact payload bytes at its version, and the
