@@ -1,6 +1,7 @@
 //! The verifier: published bytes + trusted root + stored state + now → a verified feed and the new state.
 //!
 //! Order of checks (each fails closed):
+//! 0. the stored state is for this feed id and, at the trusted root's version, for this very root;
 //! 1. size cap, then strict parse of the unsigned wrapper;
 //! 2. root chain, all of it from version 1: each version signed by a threshold of the previous version's root
 //!    keys and of its own, same feed id, the version its position says, and the entry at the caller's trusted
@@ -201,6 +202,9 @@ pub struct TrustedRoot {
     /// `payload_bytes` in standard base64: the one text a chain entry holding them can have (the decoder
     /// refuses any other padding or trailing bits), so the cached-chain shortcut compares text, not bytes.
     payload_base64: String,
+    /// Lowercase hex SHA-256 of `payload_bytes`, what a state records as its `root_sha256`: computed once, not
+    /// on every verification.
+    payload_sha256: String,
 }
 
 impl TrustedRoot {
@@ -231,6 +235,7 @@ impl TrustedRoot {
         Ok(Self {
             payload,
             payload_base64: STANDARD.encode(&payload_bytes),
+            payload_sha256: hex::encode(Sha256::digest(&payload_bytes)),
             payload_bytes,
         })
     }
@@ -276,7 +281,7 @@ impl TrustState {
     pub fn new(trusted: &TrustedRoot) -> Self {
         Self {
             root: trusted.payload.clone(),
-            root_sha256: Some(hex::encode(Sha256::digest(&trusted.payload_bytes))),
+            root_sha256: Some(trusted.payload_sha256.clone()),
             root_chain_sha256: None,
             feed: None,
             last_issued_at: None,
@@ -290,7 +295,7 @@ impl TrustState {
             return false;
         }
         match &self.root_sha256 {
-            Some(digest) => *digest != hex::encode(Sha256::digest(&trusted.payload_bytes)),
+            Some(digest) => *digest != trusted.payload_sha256,
             None => self.root != trusted.payload,
         }
     }

@@ -39,10 +39,11 @@ pub fn vectors() -> Vec<(String, Vec<u8>)> {
     out.add(
         "tampered",
         tampered,
-        "The valid document with one bit flipped in the middle.",
+        "The valid document with one bit flipped in the middle: inside the feed payload's base64, which still \
+         decodes, so the signature no longer matches.",
         null.clone(),
         HOUR,
-        "any",
+        "bad_signature",
     );
     out.add(
         "unknown-key",
