@@ -14,7 +14,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-need nginx:nginx wrk:wrk curl:curl jq:jq
+need nginx:nginx wrk:wrk curl:curl jq:jq pgrep:procps
 bench_tmp
 build_server
 

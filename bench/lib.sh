@@ -12,6 +12,12 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$REPO_DIR/target}"
 log() { printf '[bench] %s\n' "$*" >&2; }
 die() { printf '[bench] error: %s\n' "$*" >&2; exit 1; }
 
+# Debian installs daemons such as nginx in /usr/sbin, which a non-root user's PATH does not list.
+case ":$PATH:" in
+    *:/usr/sbin:*) ;;
+    *) PATH="$PATH:/usr/sbin:/sbin" ;;
+esac
+
 # need CMD:PACKAGE... installs the Debian packages of the commands that are missing (apt-get update first).
 need() {
     local missing=() pair
