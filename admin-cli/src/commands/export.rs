@@ -164,12 +164,6 @@ fn root_beside(
     location: &Location,
     http: &crate::http::Http,
 ) -> Result<(TrustedRoot, Vec<u8>), CliError> {
-    let no_root = || {
-        CliError::usage_hint(
-            format!("--from {location}: no --root given and no root.json found beside it"),
-            "pass --root root.json (the file the app ships) or set NOTICE_ROOT",
-        )
-    };
     for candidate in roots_beside(location) {
         let Ok(bytes) = document::read(&candidate, http) else {
             continue;
@@ -183,7 +177,10 @@ fn root_beside(
         ));
         return Ok((trusted, bytes));
     }
-    Err(no_root())
+    Err(CliError::usage_hint(
+        format!("--from {location}: no --root given and no root.json found beside it"),
+        "pass --root root.json (the file the app ships) or set NOTICE_ROOT",
+    ))
 }
 
 /// Where a root may be published beside the document at `location`, in the order to try.

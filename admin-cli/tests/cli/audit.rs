@@ -9,16 +9,21 @@ fn post_on(server: &TestServer, id: &str, component: &str) -> std::process::Outp
     super::cautions::post_on(server, id, component)
 }
 
-#[test]
-fn audit_lists_who_did_what() {
-    let server = TestServer::shared();
-    post_on(&server, "audited-notice", "audit-part").assert_code(0);
+/// `notice audit --json`'s entries, as many as the server keeps.
+fn audit_entries(server: &TestServer) -> Vec<serde_json::Value> {
     let out = server
         .notice()
         .args(["audit", "--json", "--limit", "1000"])
         .output();
     out.assert_code(0);
-    let entries = json(&out)["entries"].as_array().unwrap().clone();
+    json(&out)["entries"].as_array().unwrap().clone()
+}
+
+#[test]
+fn audit_lists_who_did_what() {
+    let server = TestServer::shared();
+    post_on(&server, "audited-notice", "audit-part").assert_code(0);
+    let entries = audit_entries(&server);
     assert!(
         entries
             .iter()
@@ -97,12 +102,7 @@ fn audit_shows_the_scope_of_each_token() {
     assert_eq!(cell(header, row("init", "-"), "SCOPE"), "-", "{text}");
 
     // --json carries it, and its help says so.
-    let out = server
-        .notice()
-        .args(["audit", "--json", "--limit", "1000"])
-        .output();
-    out.assert_code(0);
-    let entries = json(&out)["entries"].as_array().unwrap().clone();
+    let entries = audit_entries(&server);
     assert!(
         entries
             .iter()
